@@ -1,0 +1,127 @@
+//! One batch epoch on plain slices: fused search, per-unit sums, separable smoothing.
+
+use super::bmu::{bmus, Candidate, PackedUnits};
+use crate::grid::{gaussian_matrix, Grid};
+
+/// The playbook's denominator guard: `W = num / (den + 1e-8)`.
+pub const DEN_EPS: f32 = 1e-8;
+
+/// What an epoch reports besides the new weights.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EpochStats {
+    /// Quantization error of the weights the epoch started from (free: the search computes it).
+    pub quantization_error: f64,
+}
+
+/// Quantization error from search results: `mean sqrt(max(0, |x|^2 + score))`.
+pub fn qe_from_candidates(data: &[f32], d: usize, best: &[Candidate]) -> f64 {
+    let total: f64 = data
+        .chunks_exact(d)
+        .zip(best)
+        .map(|(x, c)| {
+            let x2: f32 = x.iter().map(|v| v * v).sum();
+            ((x2 + c.score).max(0.0) as f64).sqrt()
+        })
+        .sum();
+    total / best.len().max(1) as f64
+}
+
+/// One batch epoch: returns the new `m x d` weights `W_j = sum_i h(b_i, j) x_i / (sum_i h(b_i, j) + 1e-8)`
+/// computed as `num = Hx S Hy^T`, `den = Hx C Hy^T` from per-unit sums `S` and counts `C`.
+///
+/// # Panics
+/// If the lengths of `w` and `data` do not fit `grid` and `d`.
+pub fn epoch(w: &[f32], data: &[f32], d: usize, grid: Grid, sigma: [f64; 2]) -> (Vec<f32>, EpochStats) {
+    let (gx, gy) = (grid.width, grid.height);
+    let m = grid.units();
+    assert_eq!(w.len(), m * d, "weights: {} values for a {gx} x {gy} map of dimension {d}", w.len());
+    let units = PackedUnits::new(w, m, d);
+    let best = bmus(&units, data);
+    let stats = EpochStats { quantization_error: qe_from_candidates(data, d, &best) };
+
+    // Sums and counts, laid out (y, x, d + 1) so that the first smoothing is one GEMM.
+    // Accumulated in example order: a fixed order, so the bits do not depend on threads.
+    let c = d + 1;
+    let mut s = vec![0f32; m * c];
+    for (x, b) in data.chunks_exact(d).zip(&best) {
+        let (bx, by) = grid.coords(b.index as usize);
+        let cell = &mut s[(by * gx + bx) * c..(by * gx + bx + 1) * c];
+        for (acc, v) in cell.iter_mut().zip(x) {
+            *acc += v;
+        }
+        cell[d] += 1.0;
+    }
+    (smooth_and_divide(&s, d, grid, sigma), stats)
+}
+
+/// `C = A B` for row-major `A` (`r x k`) and `B` (`k x cols`).
+fn gemm(r: usize, k: usize, cols: usize, a: &[f32], b: &[f32], out: &mut [f32]) {
+    assert!(a.len() == r * k && b.len() == k * cols && out.len() == r * cols);
+    // SAFETY: the slices hold r*k, k*cols and r*cols values laid out row-major with the
+    // strides given, as the assert checks.
+    unsafe {
+        matrixmultiply::sgemm(
+            r, k, cols, 1.0,
+            a.as_ptr(), k as isize, 1,
+            b.as_ptr(), cols as isize, 1,
+            0.0, out.as_mut_ptr(), cols as isize, 1,
+        );
+    }
+}
+
+/// Smooths per-unit sums and counts `s` (layout `(y, x, d + 1)`) with the separable
+/// neighbourhood and divides: returns the `m x d` weights in unit order.
+fn smooth_and_divide(s: &[f32], d: usize, grid: Grid, sigma: [f64; 2]) -> Vec<f32> {
+    let (gx, gy) = (grid.width, grid.height);
+    let c = d + 1;
+    let hx: Vec<f32> = gaussian_matrix(gx, sigma[0]).into_iter().map(|v| v as f32).collect();
+    let hy: Vec<f32> = gaussian_matrix(gy, sigma[1]).into_iter().map(|v| v as f32).collect();
+    // Along y: U[j, (a, :)] = sum_b Hy[j, b] S[b, (a, :)]: one (gy x gy) by (gy x gx*c) GEMM.
+    let mut u = vec![0f32; s.len()];
+    gemm(gy, gy, gx * c, &hy, s, &mut u);
+    // Re-lay (y, x, :) as (x, y, :), then along x: V[i, (j, :)] = sum_a Hx[i, a] U[a, (j, :)].
+    let mut ut = vec![0f32; s.len()];
+    for j in 0..gy {
+        for a in 0..gx {
+            ut[(a * gy + j) * c..(a * gy + j + 1) * c].copy_from_slice(&u[(j * gx + a) * c..(j * gx + a + 1) * c]);
+        }
+    }
+    let mut v = u;
+    gemm(gx, gx, gy * c, &hx, &ut, &mut v);
+    let mut w = Vec::with_capacity(gx * gy * d);
+    for cell in v.chunks_exact(c) {
+        let den = cell[d] + DEN_EPS;
+        w.extend(cell[..d].iter().map(|num| num / den));
+    }
+    w
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference;
+    use ndarray::Array2;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn epoch_matches_reference() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        for &(gx, gy, n, d) in &[(1, 1, 5, 3), (1, 7, 20, 1), (5, 3, 40, 3), (6, 9, 50, 64)] {
+            let grid = Grid::new(gx, gy);
+            let m = grid.units();
+            let data: Vec<f32> = (0..n * d).map(|_| rng.random()).collect();
+            let w: Vec<f32> = (0..m * d).map(|_| rng.random()).collect();
+            let sigma = [gx as f64 / 2.0 + 0.3, gy as f64 / 3.0 + 0.5];
+            let (got, stats) = epoch(&w, &data, d, grid, sigma);
+            let to64 = |v: &[f32], r| Array2::from_shape_vec((r, d), v.iter().map(|&x| x as f64).collect()).unwrap();
+            let (data64, w64) = (to64(&data, n), to64(&w, m));
+            let want = reference::batch_epoch(data64.view(), w64.view(), grid, sigma);
+            for (g, w) in got.iter().zip(want.iter()) {
+                assert!((*g as f64 - w).abs() <= 1e-4 * w.abs() + 1e-6, "{gx}x{gy} n={n} d={d}: {g} vs {w}");
+            }
+            let qe = reference::quantization_error(data64.view(), w64.view());
+            assert!((stats.quantization_error - qe).abs() < 1e-4 * qe, "{} vs {qe}", stats.quantization_error);
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! Training configurations and the playbook's schedules.
+//!
+//! **Batch** (`BatchTrainingConfig`): over `E` epochs the radius along each axis decays
+//! geometrically from `sigma` to `max(sigma_floor, dim * min_sigma_frac)` (NumPy's `geomspace`).
+//!
+//! **Online** (`OnlineTrainingConfig`): over `T` steps the radius decays linearly from `sigma` to
+//! `max(sigma_floor, final_sigma_frac * sigma)` (`linspace`) and the learning rate geometrically
+//! from `alpha[0]` to `alpha[1]` (`geomspace`).
+
+use burn::config::Config;
+
+use crate::error::SomError;
+use crate::grid::Grid;
+
+/// Element `t` of NumPy's `geomspace(a, b, n)`.
+pub fn geomspace_at(a: f64, b: f64, n: usize, t: usize) -> f64 {
+    if n <= 1 || t == 0 {
+        return a;
+    }
+    if t == n - 1 {
+        return b;
+    }
+    a * (b / a).powf(t as f64 / (n - 1) as f64)
+}
+
+/// Element `t` of NumPy's `linspace(a, b, n)`.
+pub fn linspace_at(a: f64, b: f64, n: usize, t: usize) -> f64 {
+    if n <= 1 || t == 0 {
+        return a;
+    }
+    if t == n - 1 {
+        return b;
+    }
+    a + (b - a) * (t as f64 / (n - 1) as f64)
+}
+
+fn check_sigma(sigma: Option<[f64; 2]>) -> Result<(), SomError> {
+    if let Some(s) = sigma {
+        for (axis, v) in ["x", "y"].iter().zip(s) {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(SomError::config(format!(
+                    "sigma along {axis} must be a positive finite number, got {v}"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Batch training: every epoch, each unit becomes the neighbourhood-weighted mean of the examples.
+#[derive(Config, Debug, PartialEq)]
+pub struct BatchTrainingConfig {
+    /// Number of epochs (full passes over the data).
+    pub epochs: usize,
+    /// Initial neighbourhood radius along x and y; `None` = half the grid ([`Grid::default_sigma`]).
+    #[config(default = "None")]
+    pub sigma: Option<[f64; 2]>,
+    /// The final radius along an axis is `max(sigma_floor, dim * min_sigma_frac)`.
+    #[config(default = 0.2)]
+    pub min_sigma_frac: f64,
+    /// Smallest final radius (the playbook's 2).
+    #[config(default = 2.0)]
+    pub sigma_floor: f64,
+}
+
+impl BatchTrainingConfig {
+    /// Checks the values: at least one epoch, positive finite radii and fractions.
+    ///
+    /// # Errors
+    /// [`SomError::Config`] naming the offending value.
+    pub fn validate(&self) -> Result<(), SomError> {
+        if self.epochs == 0 {
+            return Err(SomError::config("epochs must be at least 1, got 0"));
+        }
+        check_sigma(self.sigma)?;
+        if !(self.min_sigma_frac.is_finite() && self.min_sigma_frac > 0.0) {
+            return Err(SomError::config(format!(
+                "min_sigma_frac must be a positive finite number, got {}",
+                self.min_sigma_frac
+            )));
+        }
+        if !(self.sigma_floor.is_finite() && self.sigma_floor > 0.0) {
+            return Err(SomError::config(format!(
+                "sigma_floor must be a positive finite number, got {}",
+                self.sigma_floor
+            )));
+        }
+        Ok(())
+    }
+
+    /// Neighbourhood radii `[sx, sy]` used in epoch `epoch` (0-based).
+    pub fn sigma_at(&self, grid: Grid, epoch: usize) -> [f64; 2] {
+        let s0 = self.sigma.unwrap_or_else(|| grid.default_sigma());
+        let end = |dim: usize| self.sigma_floor.max(dim as f64 * self.min_sigma_frac);
+        [
+            geomspace_at(s0[0], end(grid.width), self.epochs, epoch),
+            geomspace_at(s0[1], end(grid.height), self.epochs, epoch),
+        ]
+    }
+}
+
+/// Online training: one example per step, every unit pulled towards it.
+#[derive(Config, Debug, PartialEq)]
+pub struct OnlineTrainingConfig {
+    /// Number of single-example steps.
+    pub steps: usize,
+    /// Initial neighbourhood radius along x and y; `None` = half the grid ([`Grid::default_sigma`]).
+    #[config(default = "None")]
+    pub sigma: Option<[f64; 2]>,
+    /// The final radius along an axis is `max(sigma_floor, final_sigma_frac * sigma)`.
+    #[config(default = 0.05)]
+    pub final_sigma_frac: f64,
+    /// Smallest final radius (the playbook's 2).
+    #[config(default = 2.0)]
+    pub sigma_floor: f64,
+    /// Learning rate at the first and the last step (geometric in between).
+    #[config(default = "[0.35, 0.01]")]
+    pub alpha: [f64; 2],
+    /// Clip the weights to `[lo, hi]` after every step (the colour demo clips to `[0, 1]`).
+    #[config(default = "None")]
+    pub clip: Option<[f32; 2]>,
+}
+
+/// Learning rate and radii of one online step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OnlineStep {
+    /// Learning rate.
+    pub alpha: f64,
+    /// Neighbourhood radii `[sx, sy]`.
+    pub sigma: [f64; 2],
+}
+
+impl OnlineTrainingConfig {
+    /// Checks the values: at least one step, positive finite radii and rates, `lo <= hi`.
+    ///
+    /// # Errors
+    /// [`SomError::Config`] naming the offending value.
+    pub fn validate(&self) -> Result<(), SomError> {
+        if self.steps == 0 {
+            return Err(SomError::config("steps must be at least 1, got 0"));
+        }
+        check_sigma(self.sigma)?;
+        for (name, v) in [
+            ("final_sigma_frac", self.final_sigma_frac),
+            ("sigma_floor", self.sigma_floor),
+            ("alpha[0]", self.alpha[0]),
+            ("alpha[1]", self.alpha[1]),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(SomError::config(format!(
+                    "{name} must be a positive finite number, got {v}"
+                )));
+            }
+        }
+        if let Some([lo, hi]) = self.clip {
+            if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
+                return Err(SomError::config(format!(
+                    "clip must be finite with lo <= hi, got [{lo}, {hi}]"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Learning rate and radii of step `t` (0-based).
+    pub fn step_at(&self, grid: Grid, t: usize) -> OnlineStep {
+        let s0 = self.sigma.unwrap_or_else(|| grid.default_sigma());
+        let end = |s: f64| self.sigma_floor.max(s * self.final_sigma_frac);
+        OnlineStep {
+            alpha: geomspace_at(self.alpha[0], self.alpha[1], self.steps, t),
+            sigma: [
+                linspace_at(s0[0], end(s0[0]), self.steps, t),
+                linspace_at(s0[1], end(s0[1]), self.steps, t),
+            ],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spaces_match_numpy_endpoints_and_midpoints() {
+        assert_eq!(geomspace_at(120.0, 48.0, 50, 0), 120.0);
+        assert_eq!(geomspace_at(120.0, 48.0, 50, 49), 48.0);
+        assert!((geomspace_at(1.0, 100.0, 3, 1) - 10.0).abs() < 1e-12);
+        assert!((linspace_at(0.0, 1.0, 5, 2) - 0.5).abs() < 1e-15);
+        assert_eq!(geomspace_at(3.0, 7.0, 1, 0), 3.0);
+    }
+
+    #[test]
+    fn batch_schedule_is_the_playbooks() {
+        let cfg = BatchTrainingConfig::new(50).with_sigma(Some([120.0, 70.0]));
+        let g = Grid::new(240, 135);
+        assert_eq!(cfg.sigma_at(g, 0), [120.0, 70.0]);
+        // max(2, 240 * 0.2) = 48, max(2, 135 * 0.2) = 27
+        assert_eq!(cfg.sigma_at(g, 49), [48.0, 27.0]);
+    }
+
+    #[test]
+    fn online_schedule_is_the_playbooks() {
+        let cfg = OnlineTrainingConfig::new(50_000).with_sigma(Some([120.0, 70.0]));
+        let g = Grid::new(240, 135);
+        let last = cfg.step_at(g, 49_999);
+        assert_eq!(last.sigma, [6.0, 3.5]);
+        assert_eq!(last.alpha, 0.01);
+        assert_eq!(cfg.step_at(g, 0).alpha, 0.35);
+    }
+
+    #[test]
+    fn validation_names_the_value() {
+        let e = BatchTrainingConfig::new(0).validate().unwrap_err();
+        assert!(e.to_string().contains("epochs"), "{e}");
+        let e = BatchTrainingConfig::new(3)
+            .with_sigma(Some([1.0, -2.0]))
+            .validate()
+            .unwrap_err();
+        assert!(e.to_string().contains("-2"), "{e}");
+        let e = OnlineTrainingConfig::new(3)
+            .with_clip(Some([1.0, 0.0]))
+            .validate()
+            .unwrap_err();
+        assert!(e.to_string().contains("clip"), "{e}");
+    }
+}
