@@ -1,8 +1,16 @@
+pub mod backend;
 pub mod cpu;
 pub mod error;
 pub mod grid;
+pub mod init;
 pub mod reference;
 pub mod schedule;
+pub mod som;
+pub mod tensor_ops;
+
+pub use backend::SomBackend;
 pub use error::SomError;
 pub use grid::Grid;
+pub use init::Init;
 pub use schedule::{BatchTrainingConfig, OnlineTrainingConfig};
+pub use som::{example_order, Progress, Som, SomConfig};

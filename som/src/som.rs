@@ -1,0 +1,421 @@
+//! [`SomConfig`] and the [`Som`] module: training and metrics.
+
+use std::ops::Range;
+
+use burn::config::Config;
+use burn::module::{Module, Param};
+use burn::prelude::*;
+use burn::tensor::TensorData;
+use rand::seq::SliceRandom;
+
+use crate::backend::SomBackend;
+use crate::error::SomError;
+use crate::grid::Grid;
+use crate::init::{self, Init};
+use crate::schedule::{BatchTrainingConfig, OnlineTrainingConfig};
+
+/// The shape of a map and how to initialise it.
+///
+/// ```
+/// use burn::backend::Flex;
+/// use burnax_som::{Init, SomConfig};
+///
+/// let som = SomConfig::new(24, 13, 3).with_seed(7).init::<Flex>(&Default::default());
+/// assert_eq!(som.weights().dims(), [24 * 13, 3]);
+/// ```
+#[derive(Config, Debug, PartialEq)]
+pub struct SomConfig {
+    /// Units along x.
+    pub width: usize,
+    /// Units along y.
+    pub height: usize,
+    /// Dimension of the examples (and of every unit's weights).
+    pub dim: usize,
+    /// How to initialise the weights.
+    #[config(default = "Init::Random")]
+    pub init: Init,
+    /// Seed of the initialisation and of the online example order.
+    #[config(default = 0)]
+    pub seed: u64,
+}
+
+impl SomConfig {
+    /// Checks that the map has at least one unit and the examples at least one dimension.
+    ///
+    /// # Errors
+    /// [`SomError::Config`] naming the value.
+    pub fn validate(&self) -> Result<(), SomError> {
+        for (name, v) in [("width", self.width), ("height", self.height), ("dim", self.dim)] {
+            if v == 0 {
+                return Err(SomError::config(format!("{name} must be at least 1, got 0")));
+            }
+        }
+        Ok(())
+    }
+
+    /// The grid.
+    ///
+    /// # Panics
+    /// If width or height is 0.
+    pub fn grid(&self) -> Grid {
+        Grid::new(self.width, self.height)
+    }
+
+    /// A map with uniform random weights in `[0, 1)` ([`Init::Random`]).
+    ///
+    /// # Panics
+    /// If the config is invalid or its `init` needs data (use [`SomConfig::init_with_data`]).
+    #[track_caller]
+    pub fn init<B: Backend>(&self, device: &B::Device) -> Som<B> {
+        if let Err(e) = self.validate() {
+            panic!("SomConfig::init: {e}");
+        }
+        assert_eq!(self.init, Init::Random, "SomConfig::init: init {:?} needs data: call init_with_data", self.init);
+        let m = self.width * self.height;
+        Som::from_host(self.grid(), init::random(m, self.dim, self.seed), self.dim, device)
+    }
+
+    /// A map initialised as `self.init` says, from `data` (`[N, D]`) where it needs data.
+    ///
+    /// # Errors
+    /// [`SomError::Config`] for an invalid config, [`SomError::Data`] if `data` is empty or its
+    /// dimension is not `self.dim`.
+    pub fn init_with_data<B: Backend>(&self, data: &Tensor<B, 2>) -> Result<Som<B>, SomError> {
+        self.validate()?;
+        check_data(data, self.dim)?;
+        let device = data.device();
+        let grid = self.grid();
+        let w = match self.init {
+            Init::Random => init::random(grid.units(), self.dim, self.seed),
+            Init::Sample => init::sample(&host(data.clone()), self.dim, grid.units(), self.seed),
+            Init::Pca => init::pca(&host(data.clone()), self.dim, grid),
+        };
+        Ok(Som::from_host(grid, w, self.dim, &device))
+    }
+
+    /// A map with the given weights (`[width * height, dim]`, row `i = x * height + y`).
+    ///
+    /// # Errors
+    /// [`SomError::Config`] for an invalid config, [`SomError::Data`] if the shape differs or a
+    /// weight is not finite.
+    pub fn init_with_weights<B: Backend>(&self, weights: Tensor<B, 2>) -> Result<Som<B>, SomError> {
+        self.validate()?;
+        let want = [self.width * self.height, self.dim];
+        if weights.dims() != want {
+            return Err(SomError::Data(format!(
+                "initial weights have shape {:?}, the map needs {want:?} (width * height, dim)",
+                weights.dims()
+            )));
+        }
+        check_finite(&weights, "initial weights")?;
+        Ok(Som { weights: Param::from_tensor(weights), width: self.width, height: self.height })
+    }
+}
+
+/// A tensor's values as `f32`, row-major.
+pub(crate) fn host<B: Backend>(t: Tensor<B, 2>) -> Vec<f32> {
+    t.into_data().convert::<f32>().into_vec::<f32>().expect("converted to f32 just above")
+}
+
+fn check_finite<B: Backend>(t: &Tensor<B, 2>, what: &str) -> Result<(), SomError> {
+    let bad = t.clone().is_finite().bool_not().any().into_scalar().elem::<bool>();
+    if bad {
+        return Err(SomError::Data(format!("{what} contain NaN or infinite values")));
+    }
+    Ok(())
+}
+
+/// Checks that `data` has at least one row, `dim` columns and only finite values.
+pub(crate) fn check_data<B: Backend>(data: &Tensor<B, 2>, dim: usize) -> Result<(), SomError> {
+    let [n, d] = data.dims();
+    if n == 0 {
+        return Err(SomError::Data("the data has no examples".into()));
+    }
+    if d != dim {
+        return Err(SomError::Data(format!("the data has dimension {d}, the map has dimension {dim}")));
+    }
+    check_finite(data, "the data")
+}
+
+/// The online visiting order: a fresh seeded permutation of the `n` examples per pass,
+/// concatenated and cut to `steps` entries (as the peers' `example_order` does, with its own
+/// generator).
+pub fn example_order(n: usize, steps: usize, seed: u64) -> Vec<usize> {
+    let mut r = init::rng(seed);
+    let mut order = Vec::with_capacity(steps + n);
+    while order.len() < steps {
+        let mut pass: Vec<usize> = (0..n).collect();
+        pass.shuffle(&mut r);
+        order.extend(pass);
+    }
+    order.truncate(steps);
+    order
+}
+
+/// What a training callback learns after each epoch or chunk of steps.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Progress {
+    /// Epochs (batch) or steps (online) done so far, counted from the start of the schedule.
+    pub done: usize,
+    /// Epochs or steps in the whole schedule.
+    pub total: usize,
+    /// Quantization error of the map the last epoch started from, where the backend computes
+    /// it for free (batch on `Flex`); approximate, for display.
+    pub quantization_error: Option<f64>,
+}
+
+/// A self-organizing map: a `width` x `height` grid of units, each with a weight vector.
+///
+/// Unit `i` sits at grid cell `(i / height, i % height)`.
+///
+/// # Training
+/// - [`Som::train_batch`]: every epoch, `W_j = sum_i h(b_i, j) x_i / (sum_i h(b_i, j) + 1e-8)`
+///   with `b_i` the best-matching unit of example `i` and `h` the separable Gaussian
+///   neighbourhood `h(c, j) = exp(-(cx - jx)^2 / sx^2) exp(-(cy - jy)^2 / sy^2)`.
+/// - [`Som::train_online`]: each step `w_j += alpha_t h(b, j) (x - w_j)`.
+///
+/// On `Flex` both run the fused CPU kernels of [`crate::cpu`]; elsewhere, Burn tensor ops
+/// ([`crate::tensor_ops`]). The same seed gives bit-identical weights run after run.
+///
+/// ```
+/// use burn::backend::Flex;
+/// use burn::prelude::*;
+/// use burnax_som::{BatchTrainingConfig, SomConfig};
+///
+/// let device = Default::default();
+/// let data = Tensor::<Flex, 2>::random([200, 3], burn::tensor::Distribution::Default, &device);
+/// let mut som = SomConfig::new(10, 8, 3).init::<Flex>(&device);
+/// let before = som.quantization_error(&data);
+/// som.train_batch(&data, &BatchTrainingConfig::new(10)).unwrap();
+/// assert!(som.quantization_error(&data) < before);
+/// ```
+#[derive(Module, Debug)]
+pub struct Som<B: Backend> {
+    /// Unit weights, `[width * height, dim]`.
+    pub weights: Param<Tensor<B, 2>>,
+    width: usize,
+    height: usize,
+}
+
+impl<B: Backend> Som<B> {
+    fn from_host(grid: Grid, w: Vec<f32>, dim: usize, device: &B::Device) -> Self {
+        let t = Tensor::from_data(TensorData::new(w, [grid.units(), dim]), device);
+        Self { weights: Param::from_tensor(t), width: grid.width, height: grid.height }
+    }
+
+    /// The grid.
+    pub fn grid(&self) -> Grid {
+        Grid::new(self.width, self.height)
+    }
+
+    /// Dimension of the weights.
+    pub fn dim(&self) -> usize {
+        self.weights.dims()[1]
+    }
+
+    /// The weights, `[width * height, dim]`.
+    pub fn weights(&self) -> Tensor<B, 2> {
+        self.weights.val()
+    }
+
+    /// The weights as row-major `f32`.
+    pub fn weights_host(&self) -> Vec<f32> {
+        host(self.weights())
+    }
+
+    fn set_weights(&mut self, w: Tensor<B, 2>) {
+        self.weights = Param::from_tensor(w);
+    }
+
+    /// U-matrix: the mean distance of each unit's weights to those of its 8-neighbours,
+    /// `[width, height]` (0 on a single-unit map).
+    pub fn umatrix(&self) -> Tensor<B, 2> {
+        let grid = self.grid();
+        let (d, w) = (self.dim(), self.weights_host());
+        let dist = |a: usize, b: usize| -> f32 {
+            w[a * d..(a + 1) * d].iter().zip(&w[b * d..(b + 1) * d]).map(|(p, q)| (p - q) * (p - q)).sum::<f32>().sqrt()
+        };
+        let mut u = Vec::with_capacity(grid.units());
+        for i in 0..grid.units() {
+            let (x, y) = grid.coords(i);
+            let (mut sum, mut n) = (0f32, 0u32);
+            for nx in x.saturating_sub(1)..=(x + 1).min(grid.width - 1) {
+                for ny in y.saturating_sub(1)..=(y + 1).min(grid.height - 1) {
+                    let j = nx * grid.height + ny;
+                    if j != i {
+                        sum += dist(i, j);
+                        n += 1;
+                    }
+                }
+            }
+            u.push(if n == 0 { 0.0 } else { sum / n as f32 });
+        }
+        Tensor::from_data(TensorData::new(u, [grid.width, grid.height]), &self.weights.device())
+    }
+}
+
+impl<B: SomBackend> Som<B> {
+    /// Best-matching unit of every row of `data` (`[N, dim]`); ties go to the lowest index.
+    ///
+    /// # Panics
+    /// If the dimension of `data` differs from the map's.
+    #[track_caller]
+    pub fn bmus(&self, data: &Tensor<B, 2>) -> Tensor<B, 1, Int> {
+        self.assert_dim(data, "bmus");
+        B::som_bmus(self.weights(), data.clone())
+    }
+
+    #[track_caller]
+    fn assert_dim(&self, data: &Tensor<B, 2>, what: &str) {
+        assert_eq!(
+            data.dims()[1],
+            self.dim(),
+            "Som::{what}: data has shape {:?}, the map has dimension {}",
+            data.dims(),
+            self.dim()
+        );
+    }
+
+    /// Quantization error: the mean Euclidean distance from each example to its best unit
+    /// (computed exactly, `|x - w_b|`, not from the search's scores).
+    ///
+    /// # Panics
+    /// If the dimension of `data` differs from the map's, or `data` is empty.
+    #[track_caller]
+    pub fn quantization_error(&self, data: &Tensor<B, 2>) -> f64 {
+        self.assert_dim(data, "quantization_error");
+        let n = data.dims()[0];
+        assert!(n > 0, "Som::quantization_error: data has no rows");
+        let b = self.bmus(data);
+        let diff = data.clone() - self.weights().select(0, b);
+        let norms = host(diff.square().sum_dim(1));
+        norms.iter().map(|&v| (v as f64).sqrt()).sum::<f64>() / n as f64
+    }
+
+    /// Topographic error: the fraction of examples whose best and second-best units are not
+    /// 8-neighbours on the grid.
+    ///
+    /// # Panics
+    /// If the dimension of `data` differs from the map's, or `data` is empty.
+    #[track_caller]
+    pub fn topographic_error(&self, data: &Tensor<B, 2>) -> f64 {
+        self.assert_dim(data, "topographic_error");
+        let n = data.dims()[0];
+        assert!(n > 0, "Som::topographic_error: data has no rows");
+        let (b1, b2) = B::som_bmus2(self.weights(), data.clone());
+        let (b1, b2) = (ints(b1), ints(b2));
+        let grid = self.grid();
+        b1.iter().zip(&b2).filter(|(a, b)| !grid.adjacent(**a, **b)).count() as f64 / n as f64
+    }
+
+    /// Hit map: how many examples have each unit as best unit, `[width, height]`.
+    ///
+    /// # Panics
+    /// If the dimension of `data` differs from the map's.
+    #[track_caller]
+    pub fn hit_map(&self, data: &Tensor<B, 2>) -> Tensor<B, 2, Int> {
+        let grid = self.grid();
+        let mut hits = vec![0i32; grid.units()];
+        for b in ints(self.bmus(data)) {
+            hits[b] += 1;
+        }
+        Tensor::from_data(TensorData::new(hits, [grid.width, grid.height]), &data.device())
+    }
+
+    /// Batch training for `cfg.epochs` epochs from the current weights.
+    ///
+    /// # Errors
+    /// [`SomError::Config`] for an invalid `cfg`, [`SomError::Data`] for empty data, a
+    /// dimension mismatch or non-finite values.
+    pub fn train_batch(&mut self, data: &Tensor<B, 2>, cfg: &BatchTrainingConfig) -> Result<(), SomError> {
+        self.train_batch_with(data, cfg, 0..cfg.epochs, |_, _| Ok(()))
+    }
+
+    /// Batch training of epochs `epochs` of the schedule `cfg` (use `k..cfg.epochs` to resume
+    /// after `k` epochs), calling `on_epoch` after each one; an error from it stops training.
+    ///
+    /// # Errors
+    /// As [`Som::train_batch`], plus whatever `on_epoch` returns, and [`SomError::Config`] if
+    /// `epochs` reaches past `cfg.epochs`.
+    pub fn train_batch_with(
+        &mut self,
+        data: &Tensor<B, 2>,
+        cfg: &BatchTrainingConfig,
+        epochs: Range<usize>,
+        mut on_epoch: impl FnMut(&Self, Progress) -> Result<(), SomError>,
+    ) -> Result<(), SomError> {
+        cfg.validate()?;
+        check_data(data, self.dim())?;
+        if epochs.end > cfg.epochs {
+            return Err(SomError::config(format!("epochs {epochs:?} reach past the schedule's {} epochs", cfg.epochs)));
+        }
+        let grid = self.grid();
+        for e in epochs {
+            let (w, qe) = B::som_batch_epoch(self.weights(), data.clone(), grid, cfg.sigma_at(grid, e));
+            self.set_weights(w);
+            on_epoch(self, Progress { done: e + 1, total: cfg.epochs, quantization_error: qe })?;
+        }
+        Ok(())
+    }
+
+    /// Online training for `cfg.steps` steps, visiting the examples in `order` (step `t` uses
+    /// example `order[t]`), or in [`example_order`] with `seed` when `order` is `None`.
+    ///
+    /// # Errors
+    /// As [`Som::train_batch`], and [`SomError::Data`] if `order` is too short or names an
+    /// example that does not exist.
+    pub fn train_online(&mut self, data: &Tensor<B, 2>, cfg: &OnlineTrainingConfig, order: Option<&[usize]>, seed: u64) -> Result<(), SomError> {
+        let own;
+        let order = match order {
+            Some(o) => o,
+            None => {
+                own = example_order(data.dims()[0], cfg.steps, seed);
+                &own
+            }
+        };
+        self.train_online_with(data, cfg, order, 0..cfg.steps, cfg.steps, |_, _| Ok(()))
+    }
+
+    /// Online training of steps `steps` of the schedule `cfg`, in chunks of `chunk` steps,
+    /// calling `on_chunk` after each. Splitting a run into chunks does not change its result.
+    ///
+    /// # Errors
+    /// As [`Som::train_online`], plus whatever `on_chunk` returns.
+    pub fn train_online_with(
+        &mut self,
+        data: &Tensor<B, 2>,
+        cfg: &OnlineTrainingConfig,
+        order: &[usize],
+        steps: Range<usize>,
+        chunk: usize,
+        mut on_chunk: impl FnMut(&Self, Progress) -> Result<(), SomError>,
+    ) -> Result<(), SomError> {
+        cfg.validate()?;
+        check_data(data, self.dim())?;
+        let n = data.dims()[0];
+        if steps.end > cfg.steps {
+            return Err(SomError::config(format!("steps {steps:?} reach past the schedule's {} steps", cfg.steps)));
+        }
+        if order.len() < steps.end {
+            return Err(SomError::Data(format!("the example order has {} entries for {} steps", order.len(), steps.end)));
+        }
+        if let Some((t, &i)) = order.iter().enumerate().find(|(_, &i)| i >= n) {
+            return Err(SomError::Data(format!("order[{t}] = {i}, but the data has {n} examples")));
+        }
+        let grid = self.grid();
+        let mut t = steps.start;
+        while t < steps.end {
+            let end = (t + chunk.max(1)).min(steps.end);
+            let w = B::som_train_online(self.weights(), data.clone(), grid, cfg, order, t..end);
+            self.set_weights(w);
+            on_chunk(self, Progress { done: end, total: cfg.steps, quantization_error: None })?;
+            t = end;
+        }
+        Ok(())
+    }
+}
+
+/// An int tensor's values as `usize`.
+fn ints<B: Backend>(t: Tensor<B, 1, Int>) -> Vec<usize> {
+    t.into_data().convert::<i64>().into_vec::<i64>().expect("converted to i64 just above").into_iter().map(|v| v as usize).collect()
+}

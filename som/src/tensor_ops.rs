@@ -1,0 +1,131 @@
+//! The portable path: SOM training and search written with Burn tensor operations only.
+//!
+//! It runs on every Burn backend and is the fallback where no fused kernel exists. It follows
+//! the same fast formulation as the kernels (GEMM distances and argmin, per-unit sums, separable
+//! smoothing), but op by op: the distance matrix is materialised one chunk of
+//! [`DISTANCE_BLOCK`] entries at a time, so peak memory stays `O(N·D + M·D + DISTANCE_BLOCK)`.
+
+use std::ops::Range;
+
+use burn::prelude::*;
+use burn::tensor::{ElementConversion, IndexingUpdateOp, TensorData};
+
+use crate::cpu::batch::DEN_EPS;
+use crate::grid::{gaussian_matrix, gaussian_row, Grid};
+use crate::schedule::OnlineTrainingConfig;
+
+/// Entries of the `rows x M` distance block computed at once (16 MiB of `f32`).
+pub const DISTANCE_BLOCK: usize = 1 << 22;
+
+/// `|w|^2 - 2 X W^T` for the rows `rows` of `data`: `[rows, M]`.
+fn scores<B: Backend>(w2: &Tensor<B, 2>, wt: &Tensor<B, 2>, data: &Tensor<B, 2>, rows: Range<usize>) -> Tensor<B, 2> {
+    let x = data.clone().slice([rows]);
+    w2.clone() - x.matmul(wt.clone()).mul_scalar(2.0)
+}
+
+/// Row chunks of `n` examples such that each distance block holds about `DISTANCE_BLOCK` entries.
+fn chunks(n: usize, m: usize) -> impl Iterator<Item = Range<usize>> {
+    let rows = (DISTANCE_BLOCK / m.max(1)).max(1);
+    (0..n).step_by(rows).map(move |s| s..(s + rows).min(n))
+}
+
+fn prepare<B: Backend>(w: &Tensor<B, 2>) -> (Tensor<B, 2>, Tensor<B, 2>) {
+    let [m, _] = w.dims();
+    let w2 = w.clone().square().sum_dim(1).reshape([1, m]);
+    (w2, w.clone().transpose())
+}
+
+/// Best-matching unit of every row of `data` (`[N, D]`) for weights `w` (`[M, D]`).
+pub fn bmus<B: Backend>(w: Tensor<B, 2>, data: Tensor<B, 2>) -> Tensor<B, 1, Int> {
+    let [n, _] = data.dims();
+    let [m, _] = w.dims();
+    let (w2, wt) = prepare(&w);
+    let parts: Vec<_> = chunks(n, m)
+        .map(|r| {
+            let len = r.len();
+            scores(&w2, &wt, &data, r).argmin(1).reshape([len])
+        })
+        .collect();
+    Tensor::cat(parts, 0)
+}
+
+/// Best and second-best units of every row of `data`; the second equals the best on a
+/// single-unit map.
+pub fn bmus2<B: Backend>(w: Tensor<B, 2>, data: Tensor<B, 2>) -> (Tensor<B, 1, Int>, Tensor<B, 1, Int>) {
+    let [n, _] = data.dims();
+    let [m, _] = w.dims();
+    let device = data.device();
+    let (w2, wt) = prepare(&w);
+    let (mut first, mut second) = (Vec::new(), Vec::new());
+    for r in chunks(n, m) {
+        let len = r.len();
+        let s = scores(&w2, &wt, &data, r);
+        let b1 = s.clone().argmin(1); // [len, 1]
+        if m == 1 {
+            second.push(b1.clone().reshape([len]));
+        } else {
+            let iota = Tensor::<B, 1, Int>::arange(0..m as i64, &device).reshape([1, m]).expand([len, m]);
+            let is_best = iota.equal(b1.clone().expand([len, m]));
+            second.push(s.mask_fill(is_best, f32::INFINITY).argmin(1).reshape([len]));
+        }
+        first.push(b1.reshape([len]));
+    }
+    (Tensor::cat(first, 0), Tensor::cat(second, 0))
+}
+
+/// The `n x n` smoothing matrix of one axis as a tensor.
+fn hood_matrix<B: Backend>(n: usize, sigma: f64, device: &B::Device) -> Tensor<B, 2> {
+    let h: Vec<f32> = gaussian_matrix(n, sigma).into_iter().map(|v| v as f32).collect();
+    Tensor::from_data(TensorData::new(h, [n, n]), device)
+}
+
+/// One batch epoch: per-unit sums and counts, smoothed along x then y, divided.
+pub fn batch_epoch<B: Backend>(w: Tensor<B, 2>, data: Tensor<B, 2>, grid: Grid, sigma: [f64; 2]) -> Tensor<B, 2> {
+    let [n, d] = data.dims();
+    let (gx, gy, m) = (grid.width, grid.height, grid.units());
+    let device = data.device();
+    let b = bmus(w, data.clone());
+    // [M, D + 1]: sums of the examples per unit, then their count.
+    let values = Tensor::cat(vec![data, Tensor::ones([n, 1], &device)], 1);
+    let s = Tensor::<B, 2>::zeros([m, d + 1], &device).select_assign(0, b, values, IndexingUpdateOp::Add);
+    // Along x: [gx, gx] x [gx, gy * (d + 1)].
+    let u = hood_matrix::<B>(gx, sigma[0], &device).matmul(s.reshape([gx, gy * (d + 1)]));
+    // Along y: lay out as [gy, gx * (d + 1)], then [gy, gy] x that.
+    let u = u.reshape([gx, gy, d + 1]).swap_dims(0, 1).reshape([gy, gx * (d + 1)]);
+    let v = hood_matrix::<B>(gy, sigma[1], &device).matmul(u);
+    let v = v.reshape([gy, gx, d + 1]).swap_dims(0, 1).reshape([m, d + 1]);
+    let num = v.clone().slice([0..m, 0..d]);
+    let den = v.slice([0..m, d..d + 1]);
+    num / den.add_scalar(DEN_EPS)
+}
+
+/// Online training steps `steps` (see [`crate::cpu::online::train`]), one small op at a time.
+/// Every step reads the best unit back to the host: this is the slow fallback.
+pub fn train_online<B: Backend>(
+    mut w: Tensor<B, 2>,
+    data: Tensor<B, 2>,
+    grid: Grid,
+    cfg: &OnlineTrainingConfig,
+    order: &[usize],
+    steps: Range<usize>,
+) -> Tensor<B, 2> {
+    let device = w.device();
+    let (gx, gy, m) = (grid.width, grid.height, grid.units());
+    for t in steps {
+        let step = cfg.step_at(grid, t);
+        let i = order[t];
+        let x = data.clone().slice([i..i + 1]); // [1, D]
+        let diff = x - w.clone(); // [M, D]
+        let bmu: i64 = diff.clone().square().sum_dim(1).argmin(0).into_scalar().elem();
+        let (bx, by) = grid.coords(bmu as usize);
+        let hx = gaussian_row(gx, bx, step.sigma[0]);
+        let hy = gaussian_row(gy, by, step.sigma[1]);
+        let coef: Vec<f32> = (0..m).map(|j| (step.alpha * hx[j / gy] * hy[j % gy]) as f32).collect();
+        let coef = Tensor::<B, 2>::from_data(TensorData::new(coef, [m, 1]), &device);
+        w = w + diff * coef;
+        if let Some([lo, hi]) = cfg.clip {
+            w = w.clamp(lo, hi);
+        }
+    }
+    w
+}
