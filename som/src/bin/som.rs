@@ -1,1 +1,375 @@
-fn main() {}
+//! `som`: train, evaluate, export and draw self-organizing maps on the CPU.
+//!
+//! ```text
+//! som train --demo colors --width 240 --height 135 --epochs 50 --out colors.som --png colors.png
+//! som train --input data.csv --width 40 --height 40 --mode online --steps 100000 --out m.som
+//! som eval --model m.som --input data.csv --json
+//! som export --model m.som --weights w.npy
+//! som render --model m.som --png m.png --umatrix
+//! ```
+//!
+//! Errors are one line on stderr and a non-zero exit code. Outputs are written atomically.
+//! `--checkpoint-every K` saves the model to `--out` every K epochs (or steps); a killed run
+//! continues with `--resume` from its last checkpoint and ends with the same weights, bit for
+//! bit, as an uninterrupted run. The environment variable `SOM_ABORT_AFTER=K` aborts the process
+//! right after progress reaches K (fault injection for the tests).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{anyhow, bail, Context, Result};
+use burn::backend::Flex;
+use burn::prelude::*;
+use burn::tensor::TensorData;
+use burnax_som::io::{self, Matrix};
+use burnax_som::model::{fingerprint, ModelFile, Schedule, TrainingState};
+use burnax_som::render;
+use burnax_som::{example_order, BatchTrainingConfig, Init, OnlineTrainingConfig, Progress, Som, SomConfig, SomError};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+
+type B = Flex;
+
+#[derive(Parser)]
+#[command(name = "som", version, about = "Self-organizing maps on Burn: train, evaluate, export, render")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Mode {
+    Batch,
+    Online,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Demo {
+    /// The playbook's 1000 random colours (uniform in [0, 1)^3, from --seed).
+    Colors,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a map and write it to --out.
+    Train(TrainArgs),
+    /// Print the quantization and topographic errors of a model on data.
+    Eval {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        input: PathBuf,
+        /// Print one JSON object with keys quantization_error and topographic_error.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a model's weights as NPY (width * height rows, f32, row i = x * height + y).
+    Export {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        weights: PathBuf,
+    },
+    /// Draw a model: RGB for 3-D maps, else (or with --umatrix) the U-matrix as a heat map.
+    Render {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        png: PathBuf,
+        #[arg(long)]
+        umatrix: bool,
+        /// Pixels per unit.
+        #[arg(long, default_value_t = 4)]
+        scale: usize,
+    },
+}
+
+#[derive(clap::Args)]
+struct TrainArgs {
+    /// Training data: CSV (optional header) or NPY (2-D f32/f64).
+    #[arg(long, conflicts_with = "demo", required_unless_present = "demo")]
+    input: Option<PathBuf>,
+    /// Built-in data set instead of --input.
+    #[arg(long, value_enum)]
+    demo: Option<Demo>,
+    /// Units along x.
+    #[arg(long)]
+    width: Option<usize>,
+    /// Units along y.
+    #[arg(long)]
+    height: Option<usize>,
+    #[arg(long, value_enum)]
+    mode: Option<Mode>,
+    /// Batch epochs [default: 50].
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Online steps [default: 50000].
+    #[arg(long)]
+    steps: Option<usize>,
+    /// Initial radii SX,SY [default: half the grid].
+    #[arg(long, value_parser = parse_pair)]
+    sigma: Option<[f64; 2]>,
+    /// Batch: final radius max(2, dim * F) [default: 0.2].
+    #[arg(long)]
+    min_sigma_frac: Option<f64>,
+    /// Online: clip weights to LO,HI after each step [default: 0,1 for --demo colors, none otherwise].
+    #[arg(long, value_parser = parse_pair)]
+    clip: Option<[f64; 2]>,
+    /// random, sample, pca, or an NPY file of initial weights.
+    #[arg(long, default_value = "random")]
+    init: String,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Save the model to --out every K epochs (batch) or steps (online).
+    #[arg(long)]
+    checkpoint_every: Option<usize>,
+    /// Continue the training run saved in this model file.
+    #[arg(long)]
+    resume: Option<PathBuf>,
+    /// Where to write the model (safetensors).
+    #[arg(long)]
+    out: PathBuf,
+    /// Also draw the trained map to this PNG.
+    #[arg(long)]
+    png: Option<PathBuf>,
+}
+
+fn parse_pair(s: &str) -> Result<[f64; 2], String> {
+    let parts: Vec<&str> = s.split(',').collect();
+    let [a, b] = parts[..] else {
+        return Err(format!("expected two numbers A,B, got {s:?}"));
+    };
+    let num = |v: &str| v.trim().parse::<f64>().map_err(|_| format!("{v:?} is not a number"));
+    Ok([num(a)?, num(b)?])
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(args) => train(args),
+        Command::Eval { model, input, json } => eval(&model, &input, json),
+        Command::Export { model, weights } => export(&model, &weights),
+        Command::Render { model, png, umatrix, scale } => render_cmd(&model, &png, umatrix, scale),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn device() -> <B as burn::tensor::backend::BackendTypes>::Device {
+    Default::default()
+}
+
+fn tensor(m: &Matrix) -> Tensor<B, 2> {
+    Tensor::from_data(TensorData::new(m.values.clone(), [m.rows, m.cols]), &device())
+}
+
+fn demo_colors(seed: u64) -> Matrix {
+    let som = SomConfig::new(1000, 1, 3).with_seed(seed).init::<B>(&device());
+    Matrix { rows: 1000, cols: 3, values: som.weights_host() }
+}
+
+fn load_model(path: &Path) -> Result<(ModelFile, Som<B>)> {
+    let file = ModelFile::load(path)?;
+    let c = &file.config;
+    let w = Tensor::from_data(TensorData::new(file.weights.clone(), [c.width * c.height, c.dim]), &device());
+    let som = c.init_with_weights(w)?;
+    Ok((file, som))
+}
+
+fn check_dim(data: &Matrix, data_name: &Path, dim: usize, what: &str) -> Result<()> {
+    if data.cols != dim {
+        bail!("{}: data has dimension {}, {what} has dimension {dim}", data_name.display(), data.cols);
+    }
+    Ok(())
+}
+
+/// Rejects a flag given together with --resume: the checkpoint's value is used.
+fn not_with_resume<T>(flag: &str, v: &Option<T>) -> Result<()> {
+    if v.is_some() {
+        bail!("{flag} cannot be given with --resume: the checkpoint's schedule and map are used");
+    }
+    Ok(())
+}
+
+fn train(a: TrainArgs) -> Result<()> {
+    let (data, data_name) = match (&a.input, a.demo) {
+        (Some(p), _) => (io::read_matrix(p)?, p.clone()),
+        (None, Some(Demo::Colors)) => (demo_colors(a.seed), PathBuf::from("--demo colors")),
+        (None, None) => bail!("give --input FILE or --demo colors"),
+    };
+    let fp = fingerprint(data.rows, data.cols, &data.values);
+    let x = tensor(&data);
+
+    let (config, mut som, schedule, done) = if let Some(resume) = &a.resume {
+        for (flag, given) in [("--width", a.width.is_some()), ("--height", a.height.is_some()), ("--mode", a.mode.is_some()),
+            ("--epochs", a.epochs.is_some()), ("--steps", a.steps.is_some()), ("--sigma", a.sigma.is_some()),
+            ("--min-sigma-frac", a.min_sigma_frac.is_some()), ("--clip", a.clip.is_some())] {
+            not_with_resume(flag, &given.then_some(()))?;
+        }
+        let (file, som) = load_model(resume)?;
+        let state = file.training.clone().ok_or_else(|| anyhow!("{}: holds no training state to resume", resume.display()))?;
+        if state.data_fingerprint != fp {
+            bail!("{}: was trained on other data ({}), this data is {fp}", resume.display(), state.data_fingerprint);
+        }
+        check_dim(&data, &data_name, file.config.dim, "the model")?;
+        if state.done >= state.schedule.total() {
+            bail!("{}: training is already complete ({} of {})", resume.display(), state.done, state.schedule.total());
+        }
+        (file.config, som, state.schedule, state.done)
+    } else {
+        let width = a.width.ok_or_else(|| anyhow!("--width is required"))?;
+        let height = a.height.ok_or_else(|| anyhow!("--height is required"))?;
+        let (init, given) = match a.init.as_str() {
+            "random" => (Init::Random, None),
+            "sample" => (Init::Sample, None),
+            "pca" => (Init::Pca, None),
+            path => (Init::Random, Some(PathBuf::from(path))),
+        };
+        let config = SomConfig::new(width, height, data.cols).with_init(init).with_seed(a.seed);
+        config.validate()?;
+        let som = match given {
+            Some(p) => {
+                let w = io::read_matrix(&p)?;
+                check_dim(&data, &data_name, w.cols, &format!("init {}", p.display()))?;
+                if w.rows != width * height {
+                    bail!("{}: {} rows of initial weights, the {width} x {height} map needs {}", p.display(), w.rows, width * height);
+                }
+                config.init_with_weights(tensor(&w))?
+            }
+            None => config.init_with_data(&x)?,
+        };
+        let schedule = match a.mode.unwrap_or(Mode::Batch) {
+            Mode::Batch => {
+                if a.steps.is_some() || a.clip.is_some() {
+                    bail!("--steps and --clip are for --mode online");
+                }
+                let mut c = BatchTrainingConfig::new(a.epochs.unwrap_or(50)).with_sigma(a.sigma);
+                if let Some(f) = a.min_sigma_frac {
+                    c = c.with_min_sigma_frac(f);
+                }
+                c.validate()?;
+                Schedule::Batch(c)
+            }
+            Mode::Online => {
+                if a.epochs.is_some() || a.min_sigma_frac.is_some() {
+                    bail!("--epochs and --min-sigma-frac are for --mode batch");
+                }
+                let clip = a.clip.or(a.demo.map(|_| [0.0, 1.0])).map(|[lo, hi]| [lo as f32, hi as f32]);
+                let c = OnlineTrainingConfig::new(a.steps.unwrap_or(50_000)).with_sigma(a.sigma).with_clip(clip);
+                c.validate()?;
+                Schedule::Online(c)
+            }
+        };
+        (config, som, schedule, 0)
+    };
+
+    if a.checkpoint_every == Some(0) {
+        bail!("--checkpoint-every must be at least 1, got 0");
+    }
+    let total = schedule.total();
+    let every = a.checkpoint_every.unwrap_or(usize::MAX);
+    let abort_after: Option<usize> = std::env::var("SOM_ABORT_AFTER").ok().and_then(|v| v.parse().ok());
+    let unit = if matches!(schedule, Schedule::Batch(_)) { "epochs" } else { "steps" };
+    let bar = ProgressBar::new(total as u64).with_position(done as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed_precise}, ETA {eta}]")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(unit);
+    let save = |som: &Som<B>, done: usize| -> Result<(), SomError> {
+        ModelFile {
+            config: config.clone(),
+            weights: som.weights_host(),
+            training: Some(TrainingState { schedule: schedule.clone(), done, data_fingerprint: fp.clone() }),
+        }
+        .save(&a.out)
+    };
+    let mut on_progress = |som: &Som<B>, p: Progress| -> Result<(), SomError> {
+        bar.set_position(p.done as u64);
+        if !bar.is_hidden() {
+            let qe = p.quantization_error.unwrap_or_else(|| som.quantization_error(&x));
+            bar.set_message(format!("{unit}, QE {qe:.5}"));
+        }
+        if p.done % every == 0 && p.done < p.total {
+            save(som, p.done)?;
+        }
+        if abort_after.is_some_and(|k| p.done >= k) {
+            std::process::abort();
+        }
+        Ok(())
+    };
+    let start = std::time::Instant::now();
+    match &schedule {
+        Schedule::Batch(c) => som.train_batch_with(&x, c, done..total, &mut on_progress)?,
+        Schedule::Online(c) => {
+            let order = example_order(data.rows, total, config.seed);
+            // Progress about 100 times per run; checkpoints land exactly on multiples of --checkpoint-every.
+            let chunk = gcd((total / 100).max(1), every.min(total));
+            som.train_online_with(&x, c, &order, done..total, chunk, &mut on_progress)?
+        }
+    }
+    bar.finish_and_clear();
+    save(&som, total)?;
+    let qe = som.quantization_error(&x);
+    let te = som.topographic_error(&x);
+    eprintln!(
+        "trained {} x {} map on {} examples of dimension {} ({total} {unit}) in {:.2?}: QE {qe:.5}, TE {te:.4}; wrote {}",
+        config.width, config.height, data.rows, data.cols, start.elapsed(), a.out.display()
+    );
+    if let Some(png) = &a.png {
+        draw(&som, png, false, 4)?;
+        eprintln!("wrote {}", png.display());
+    }
+    Ok(())
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+fn eval(model: &Path, input: &Path, json: bool) -> Result<()> {
+    let (file, som) = load_model(model)?;
+    let data = io::read_matrix(input)?;
+    check_dim(&data, input, file.config.dim, &format!("model {}", model.display()))?;
+    let x = tensor(&data);
+    let (qe, te) = (som.quantization_error(&x), som.topographic_error(&x));
+    if json {
+        println!("{}", serde_json::json!({ "quantization_error": qe, "topographic_error": te }));
+    } else {
+        println!("quantization error: {qe}\ntopographic error: {te}");
+    }
+    Ok(())
+}
+
+fn export(model: &Path, out: &Path) -> Result<()> {
+    let file = ModelFile::load(model)?;
+    let c = &file.config;
+    io::write_atomic(out, &io::npy_bytes(c.width * c.height, c.dim, &file.weights))?;
+    Ok(())
+}
+
+fn draw(som: &Som<B>, png: &Path, umatrix: bool, scale: usize) -> Result<()> {
+    if scale == 0 {
+        bail!("--scale must be at least 1, got 0");
+    }
+    let grid = som.grid();
+    let pixels = if som.dim() == 3 && !umatrix {
+        render::pixels(grid, scale, render::rgb(&som.weights_host()))
+    } else {
+        let u: Vec<f32> = som.umatrix().into_data().into_vec().context("U-matrix values")?;
+        render::pixels(grid, scale, render::heat(&u))
+    };
+    render::write_png(png, pixels)?;
+    Ok(())
+}
+
+fn render_cmd(model: &Path, png: &Path, umatrix: bool, scale: usize) -> Result<()> {
+    let (_, som) = load_model(model)?;
+    draw(&som, png, umatrix, scale)
+}
