@@ -107,13 +107,13 @@ struct TrainArgs {
     #[arg(long)]
     steps: Option<usize>,
     /// Initial radii SX,SY [default: half the grid].
-    #[arg(long, value_parser = parse_pair)]
+    #[arg(long, value_parser = parse_pair, allow_hyphen_values = true)]
     sigma: Option<[f64; 2]>,
     /// Batch: final radius max(2, dim * F) [default: 0.2].
     #[arg(long)]
     min_sigma_frac: Option<f64>,
     /// Online: clip weights to LO,HI after each step [default: 0,1 for --demo colors, none otherwise].
-    #[arg(long, value_parser = parse_pair)]
+    #[arg(long, value_parser = parse_pair, allow_hyphen_values = true)]
     clip: Option<[f64; 2]>,
     /// random, sample, pca, or an NPY file of initial weights.
     #[arg(long, default_value = "random")]
