@@ -29,7 +29,12 @@ pub trait SomBackend: Backend {
     /// One batch epoch with neighbourhood radii `sigma`: the new weights and, where the backend
     /// gets it for free from its search, the quantization error of the weights `w` it started
     /// from (computed from `|w|^2 - 2 x.w + |x|^2`, so approximate: for progress reports only).
-    fn som_batch_epoch(w: Tensor<Self, 2>, data: Tensor<Self, 2>, grid: Grid, sigma: [f64; 2]) -> (Tensor<Self, 2>, Option<f64>) {
+    fn som_batch_epoch(
+        w: Tensor<Self, 2>,
+        data: Tensor<Self, 2>,
+        grid: Grid,
+        sigma: [f64; 2],
+    ) -> (Tensor<Self, 2>, Option<f64>) {
         (tensor_ops::batch_epoch(w, data, grid, sigma), None)
     }
 
@@ -55,14 +60,20 @@ mod flex {
 
     /// A tensor's values as `f32`, row-major.
     fn host(t: Tensor<Flex, 2>) -> Vec<f32> {
-        t.into_data().convert::<f32>().into_vec::<f32>().expect("converted to f32 just above")
+        t.into_data()
+            .convert::<f32>()
+            .into_vec::<f32>()
+            .expect("converted to f32 just above")
     }
 
     fn tensor(v: Vec<f32>, shape: [usize; 2], device: &burn::backend::flex::FlexDevice) -> Tensor<Flex, 2> {
         Tensor::from_data(TensorData::new(v, shape), device)
     }
 
-    fn indices(v: impl Iterator<Item = u32>, device: &burn::backend::flex::FlexDevice) -> Tensor<Flex, 1, Int> {
+    fn indices(
+        v: impl Iterator<Item = u32>,
+        device: &burn::backend::flex::FlexDevice,
+    ) -> Tensor<Flex, 1, Int> {
         // Flex's int element is i32; a map has far fewer than 2^31 units.
         let v: Vec<i32> = v.map(|i| i as i32).collect();
         let n = v.len();
@@ -79,7 +90,10 @@ mod flex {
             indices(best.iter().map(|c| c.index), &device)
         }
 
-        fn som_bmus2(w: Tensor<Self, 2>, data: Tensor<Self, 2>) -> (Tensor<Self, 1, Int>, Tensor<Self, 1, Int>) {
+        fn som_bmus2(
+            w: Tensor<Self, 2>,
+            data: Tensor<Self, 2>,
+        ) -> (Tensor<Self, 1, Int>, Tensor<Self, 1, Int>) {
             let [m, d] = w.dims();
             let device = data.device();
             let units = cpu::bmu::PackedUnits::new(&host(w), m, d);
@@ -90,7 +104,12 @@ mod flex {
             )
         }
 
-        fn som_batch_epoch(w: Tensor<Self, 2>, data: Tensor<Self, 2>, grid: Grid, sigma: [f64; 2]) -> (Tensor<Self, 2>, Option<f64>) {
+        fn som_batch_epoch(
+            w: Tensor<Self, 2>,
+            data: Tensor<Self, 2>,
+            grid: Grid,
+            sigma: [f64; 2],
+        ) -> (Tensor<Self, 2>, Option<f64>) {
             let [m, d] = w.dims();
             let device = w.device();
             let (new, stats) = cpu::batch::epoch(&host(w), &host(data), d, grid, sigma);

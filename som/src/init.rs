@@ -43,7 +43,9 @@ pub(crate) fn sample(data: &[f32], d: usize, m: usize, seed: u64) -> Vec<f32> {
     } else {
         (0..m).map(|_| r.random_range(0..n)).collect()
     };
-    rows.iter().flat_map(|&i| data[i * d..(i + 1) * d].iter().copied()).collect()
+    rows.iter()
+        .flat_map(|&i| data[i * d..(i + 1) * d].iter().copied())
+        .collect()
 }
 
 /// Leading eigenpairs of a symmetric `d x d` matrix by power iteration with deflation.
@@ -51,10 +53,14 @@ fn top_eigen(mut cov: Vec<f64>, d: usize, k: usize) -> Vec<(f64, Vec<f64>)> {
     let mut out = Vec::new();
     for _ in 0..k.min(d) {
         // A fixed, generic start vector: deterministic and not orthogonal to typical eigenvectors.
-        let mut v: Vec<f64> = (0..d).map(|i| 1.0 + (i as f64 * 0.618_033_988_75).fract()).collect();
+        let mut v: Vec<f64> = (0..d)
+            .map(|i| 1.0 + (i as f64 * 0.618_033_988_75).fract())
+            .collect();
         let mut lambda = 0.0;
         for _ in 0..1000 {
-            let mut nv: Vec<f64> = (0..d).map(|i| (0..d).map(|j| cov[i * d + j] * v[j]).sum()).collect();
+            let mut nv: Vec<f64> = (0..d)
+                .map(|i| (0..d).map(|j| cov[i * d + j] * v[j]).sum())
+                .collect();
             let norm = nv.iter().map(|x| x * x).sum::<f64>().sqrt();
             if norm == 0.0 {
                 lambda = 0.0;
@@ -97,14 +103,23 @@ pub(crate) fn pca(data: &[f32], d: usize, grid: Grid) -> Vec<f32> {
     }
     let pcs = top_eigen(cov, d, 2);
     let axis = |k: usize| -> Vec<f64> {
-        pcs.get(k).map_or(vec![0.0; d], |(l, v)| v.iter().map(|x| x * l.sqrt()).collect())
+        pcs.get(k)
+            .map_or(vec![0.0; d], |(l, v)| v.iter().map(|x| x * l.sqrt()).collect())
     };
     let (a1, a2) = (axis(0), axis(1));
     let mut w = Vec::with_capacity(grid.units() * d);
     for j in 0..grid.units() {
         let (x, y) = grid.coords(j);
-        let cx = if grid.width > 1 { linspace_at(-1.0, 1.0, grid.width, x) } else { 0.0 };
-        let cy = if grid.height > 1 { linspace_at(-1.0, 1.0, grid.height, y) } else { 0.0 };
+        let cx = if grid.width > 1 {
+            linspace_at(-1.0, 1.0, grid.width, x)
+        } else {
+            0.0
+        };
+        let cy = if grid.height > 1 {
+            linspace_at(-1.0, 1.0, grid.height, y)
+        } else {
+            0.0
+        };
         w.extend((0..d).map(|k| (mean[k] + cx * a1[k] + cy * a2[k]) as f32));
     }
     w
@@ -139,7 +154,10 @@ mod tests {
         assert_eq!(sample(&data, 2, 4, 9), sample(&data, 2, 4, 9));
         assert_ne!(sample(&data, 2, 4, 9), sample(&data, 2, 4, 10));
         let s = sample(&data, 2, 30, 1);
-        assert!(s.chunks(2).all(|r| r[1] == r[0] + 1.0 && r[0] % 2.0 == 0.0), "rows are whole data rows");
+        assert!(
+            s.chunks(2).all(|r| r[1] == r[0] + 1.0 && r[0] % 2.0 == 0.0),
+            "rows are whole data rows"
+        );
         assert_eq!(random(3, 2, 5), random(3, 2, 5));
     }
 }

@@ -29,7 +29,8 @@ pub fn read_matrix(path: &Path) -> Result<Matrix, SomError> {
     if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy")) {
         parse_npy(path, &bytes)
     } else {
-        let text = String::from_utf8(bytes).map_err(|e| SomError::parse(path, None, format!("not UTF-8 text: {e}")))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|e| SomError::parse(path, None, format!("not UTF-8 text: {e}")))?;
         parse_csv(path, &text)
     }
 }
@@ -56,16 +57,28 @@ pub fn parse_csv(path: &Path, text: &str) -> Result<Matrix, SomError> {
         }
         if let Some(c) = cols {
             if cells.len() != c {
-                return Err(SomError::parse(path, Some(lineno), format!("{} cells, expected {c} as on the lines before", cells.len())));
+                return Err(SomError::parse(
+                    path,
+                    Some(lineno),
+                    format!("{} cells, expected {c} as on the lines before", cells.len()),
+                ));
             }
         }
         cols = Some(cells.len());
         for (j, cell) in cells.iter().enumerate() {
-            let v: f64 = cell
-                .parse()
-                .map_err(|_| SomError::parse(path, Some(lineno), format!("column {}: {cell:?} is not a number", j + 1)))?;
+            let v: f64 = cell.parse().map_err(|_| {
+                SomError::parse(
+                    path,
+                    Some(lineno),
+                    format!("column {}: {cell:?} is not a number", j + 1),
+                )
+            })?;
             if !v.is_finite() || !(v as f32).is_finite() {
-                return Err(SomError::parse(path, Some(lineno), format!("column {}: {cell} is not a finite f32 value", j + 1)));
+                return Err(SomError::parse(
+                    path,
+                    Some(lineno),
+                    format!("column {}: {cell} is not a finite f32 value", j + 1),
+                ));
             }
             values.push(v as f32);
         }
@@ -74,7 +87,11 @@ pub fn parse_csv(path: &Path, text: &str) -> Result<Matrix, SomError> {
     if rows == 0 {
         return Err(SomError::parse(path, None, "no data rows"));
     }
-    Ok(Matrix { rows, cols: cols.unwrap_or(0), values })
+    Ok(Matrix {
+        rows,
+        cols: cols.unwrap_or(0),
+        values,
+    })
 }
 
 /// Parses an NPY file holding a 2-D, C-order array of little-endian `f32` or `f64`.
@@ -88,26 +105,43 @@ pub fn parse_npy(path: &Path, bytes: &[u8]) -> Result<Matrix, SomError> {
     }
     let (header_len, start) = match bytes[6] {
         1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
-        2 | 3 if bytes.len() >= 12 => (u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize, 12),
+        2 | 3 if bytes.len() >= 12 => (
+            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
+            12,
+        ),
         v => return Err(bad(format!("unsupported NPY version {v}"))),
     };
-    let header = bytes.get(start..start + header_len).ok_or_else(|| bad("truncated NPY header".into()))?;
+    let header = bytes
+        .get(start..start + header_len)
+        .ok_or_else(|| bad("truncated NPY header".into()))?;
     let header = std::str::from_utf8(header).map_err(|_| bad("NPY header is not text".into()))?;
     let field = |key: &str| -> Option<&str> {
         let at = header.find(&format!("'{key}'"))? + key.len() + 2;
         let rest = header[at..].trim_start().strip_prefix(':')?.trim_start();
         Some(rest)
     };
-    let descr = field("descr").and_then(|r| r.strip_prefix('\'')).and_then(|r| r.split('\'').next()).ok_or_else(|| bad("NPY header has no descr".into()))?;
+    let descr = field("descr")
+        .and_then(|r| r.strip_prefix('\''))
+        .and_then(|r| r.split('\'').next())
+        .ok_or_else(|| bad("NPY header has no descr".into()))?;
     let size = match descr {
         "<f4" | "=f4" => 4,
         "<f8" | "=f8" => 8,
-        other => return Err(bad(format!("dtype {other:?}: only little-endian float32 (<f4) and float64 (<f8) are supported"))),
+        other => {
+            return Err(bad(format!(
+                "dtype {other:?}: only little-endian float32 (<f4) and float64 (<f8) are supported"
+            )))
+        }
     };
     if field("fortran_order").is_some_and(|r| r.starts_with("True")) {
-        return Err(bad("Fortran-order arrays are not supported: save with np.ascontiguousarray".into()));
+        return Err(bad(
+            "Fortran-order arrays are not supported: save with np.ascontiguousarray".into(),
+        ));
     }
-    let shape = field("shape").and_then(|r| r.strip_prefix('(')).and_then(|r| r.split(')').next()).ok_or_else(|| bad("NPY header has no shape".into()))?;
+    let shape = field("shape")
+        .and_then(|r| r.strip_prefix('('))
+        .and_then(|r| r.split(')').next())
+        .ok_or_else(|| bad("NPY header has no shape".into()))?;
     let dims: Vec<usize> = shape
         .split(',')
         .map(str::trim)
@@ -115,23 +149,39 @@ pub fn parse_npy(path: &Path, bytes: &[u8]) -> Result<Matrix, SomError> {
         .map(|s| s.parse().map_err(|_| bad(format!("bad shape ({shape})"))))
         .collect::<Result<_, _>>()?;
     let [rows, cols] = dims[..] else {
-        return Err(bad(format!("array has shape ({shape}): expected 2-D (examples, dimensions)")));
+        return Err(bad(format!(
+            "array has shape ({shape}): expected 2-D (examples, dimensions)"
+        )));
     };
     let body = &bytes[start + header_len..];
     let want = rows * cols * size;
     if body.len() < want {
-        return Err(bad(format!("truncated: {} data bytes for a {rows} x {cols} array of {size}-byte floats ({want} bytes)", body.len())));
+        return Err(bad(format!(
+            "truncated: {} data bytes for a {rows} x {cols} array of {size}-byte floats ({want} bytes)",
+            body.len()
+        )));
     }
     let values: Vec<f32> = if size == 4 {
-        body[..want].chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+        body[..want]
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect()
     } else {
-        body[..want].chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32).collect()
+        body[..want]
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32)
+            .collect()
     };
     if rows == 0 || cols == 0 {
         return Err(bad(format!("array of shape ({rows}, {cols}) holds no data")));
     }
     if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-        return Err(bad(format!("row {}, column {}: {} is not a finite f32 value", i / cols + 1, i % cols + 1, values[i])));
+        return Err(bad(format!(
+            "row {}, column {}: {} is not a finite f32 value",
+            i / cols + 1,
+            i % cols + 1,
+            values[i]
+        )));
     }
     Ok(Matrix { rows, cols, values })
 }
@@ -165,7 +215,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SomError> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = path.file_name().ok_or_else(|| SomError::io(path, std::io::Error::other("not a file path")))?;
+    let name = path
+        .file_name()
+        .ok_or_else(|| SomError::io(path, std::io::Error::other("not a file path")))?;
     let tmp = dir.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
@@ -197,9 +249,18 @@ mod tests {
 
     #[test]
     fn csv_errors_name_line_and_cell() {
-        assert_eq!(csv("1,2\n3\n").unwrap_err().to_string(), "d.csv:2: 1 cells, expected 2 as on the lines before");
-        assert_eq!(csv("1,2\n3,x\n").unwrap_err().to_string(), "d.csv:2: column 2: \"x\" is not a number");
-        assert!(csv("1,nan\n").unwrap_err().to_string().starts_with("d.csv:1: column 2: nan is not a finite"));
+        assert_eq!(
+            csv("1,2\n3\n").unwrap_err().to_string(),
+            "d.csv:2: 1 cells, expected 2 as on the lines before"
+        );
+        assert_eq!(
+            csv("1,2\n3,x\n").unwrap_err().to_string(),
+            "d.csv:2: column 2: \"x\" is not a number"
+        );
+        assert!(csv("1,nan\n")
+            .unwrap_err()
+            .to_string()
+            .starts_with("d.csv:1: column 2: nan is not a finite"));
         assert!(csv("1,1e39\n").unwrap_err().to_string().contains("1e39"));
         assert_eq!(csv("").unwrap_err().to_string(), "d.csv: no data rows");
         assert_eq!(csv("a,b\n").unwrap_err().to_string(), "d.csv: no data rows");
@@ -208,7 +269,7 @@ mod tests {
     #[test]
     fn npy_round_trip_and_errors() {
         let bytes = npy_bytes(2, 3, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
-        assert_eq!(bytes.len() % 64, 24 % 64, "data starts at a 64-byte boundary");
+        assert_eq!((bytes.len() - 24) % 64, 0, "data starts at a 64-byte boundary");
         let m = parse_npy(Path::new("w.npy"), &bytes).unwrap();
         assert_eq!((m.rows, m.cols, m.values[5]), (2, 3, 6.0));
         let e = parse_npy(Path::new("w.npy"), &bytes[..bytes.len() - 4]).unwrap_err();

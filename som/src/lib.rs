@@ -1,3 +1,59 @@
+//! Self-organizing maps on [Burn](https://burn.dev): batch and online training, metrics, and
+//! the `som` command-line tool. The fastest path on the CPU is a set of fused kernels; every
+//! other Burn backend runs the same algorithm with tensor ops.
+//!
+//! ```
+//! use burn::backend::Flex;
+//! use burn::prelude::*;
+//! use burnax_som::{BatchTrainingConfig, SomConfig};
+//!
+//! let device = Default::default();
+//! // The playbook's colours: 1000 random RGB triples.
+//! let colours = Tensor::<Flex, 2>::random([1000, 3], burn::tensor::Distribution::Default, &device);
+//! let mut som = SomConfig::new(24, 13, 3).with_seed(1).init::<Flex>(&device);
+//! som.train_batch(&colours, &BatchTrainingConfig::new(20)).unwrap();
+//! println!("QE {:.4}, TE {:.4}", som.quantization_error(&colours), som.topographic_error(&colours));
+//! ```
+//!
+//! # The map and the math
+//!
+//! A [`Grid`] of `width` x `height` units; unit `i` sits at `(x, y) = (i / height, i % height)`
+//! and holds a weight row `w_i` of [`Som::weights`] (`[width * height, dim]`). The
+//! neighbourhood of a unit `c` is the playbook's separable Gaussian (no factor 2):
+//!
+//! `h(c, j) = exp(-(cx - jx)^2 / sx^2) * exp(-(cy - jy)^2 / sy^2)`
+//!
+//! - **Batch** ([`Som::train_batch`], schedule [`BatchTrainingConfig`]): each epoch, with `b_i`
+//!   the best-matching unit of example `x_i`,
+//!   `W_j = sum_i h(b_i, j) x_i / (sum_i h(b_i, j) + 1e-8)`, computed without any `N x M x D`
+//!   or `N x M` tensor: best units by `argmin_j |w_j|^2 - 2 x.w_j`, per-unit sums `S` and
+//!   counts `C`, then `num = Hx S Hy^T` and `den = Hx C Hy^T` (two small GEMMs per epoch).
+//! - **Online** ([`Som::train_online`], schedule [`OnlineTrainingConfig`]): each step,
+//!   `w_j += alpha_t h(b, j) (x - w_j)`, optionally clipped.
+//! - **Metrics**: [`Som::quantization_error`], [`Som::topographic_error`] (8-neighbourhood),
+//!   [`Som::umatrix`], [`Som::hit_map`], [`Som::bmus`].
+//!
+//! # Backends and the fast path
+//!
+//! [`Som`] works on any backend implementing [`SomBackend`]. On `Flex` (Burn's pure-Rust CPU
+//! backend, the default) training and search run the fused kernels of [`cpu`]: tiled,
+//! SIMD (AVX2+FMA on x86-64, portable elsewhere), multi-threaded, deterministic. Other backends
+//! use [`tensor_ops`]. [`reference`] is the slow `f64` oracle both are tested against.
+//!
+//! | feature | what it enables |
+//! |---|---|
+//! | `flex` (default) | the `Flex` CPU backend and its fused kernels |
+//! | `wgpu` | `SomBackend` for `Wgpu` (tensor-op path) |
+//! | `cuda` | `SomBackend` for `Cuda` (tensor-op path; builds without a CUDA toolkit) |
+//! | `autotune` | Burn's autotuning on the CubeCL backends |
+//!
+//! # Files
+//!
+//! [`io`] reads CSV and NPY data with errors that name the file, line and value; [`model`]
+//! stores a map with its config and training state as safetensors (readable from Python);
+//! every write is atomic.
+#![warn(missing_docs)]
+
 pub mod backend;
 pub mod cpu;
 pub mod error;

@@ -98,16 +98,28 @@ impl ModelFile {
     /// If the number of weights does not match the config.
     pub fn save(&self, path: &Path) -> Result<(), SomError> {
         let c = &self.config;
-        assert_eq!(self.weights.len(), c.width * c.height * c.dim, "ModelFile::save: weights do not match the config");
+        assert_eq!(
+            self.weights.len(),
+            c.width * c.height * c.dim,
+            "ModelFile::save: weights do not match the config"
+        );
         let bytes: Vec<u8> = self.weights.iter().flat_map(|v| v.to_le_bytes()).collect();
-        let view = TensorView::new(Dtype::F32, vec![c.width * c.height, c.dim], &bytes).expect("shape and byte count agree");
+        let view = TensorView::new(Dtype::F32, vec![c.width * c.height, c.dim], &bytes)
+            .expect("shape and byte count agree");
         let mut meta = HashMap::new();
         meta.insert("format".to_string(), FORMAT.to_string());
-        meta.insert("config".to_string(), serde_json::to_string(c).expect("a config serialises"));
+        meta.insert(
+            "config".to_string(),
+            serde_json::to_string(c).expect("a config serialises"),
+        );
         if let Some(t) = &self.training {
-            meta.insert("training".to_string(), serde_json::to_string(t).expect("a training state serialises"));
+            meta.insert(
+                "training".to_string(),
+                serde_json::to_string(t).expect("a training state serialises"),
+            );
         }
-        let out = safetensors::serialize([("weights", view)], &Some(meta)).expect("serialising an in-memory tensor cannot fail");
+        let out = safetensors::serialize([("weights", view)], &Some(meta))
+            .expect("serialising an in-memory tensor cannot fail");
         write_atomic(path, &out)
     }
 
@@ -119,7 +131,8 @@ impl ModelFile {
     pub fn load(path: &Path) -> Result<Self, SomError> {
         let bytes = std::fs::read(path).map_err(|e| SomError::io(path, e))?;
         let bad = |m: String| SomError::model(path, m);
-        let st = SafeTensors::deserialize(&bytes).map_err(|e| bad(format!("{e:?} (truncated or not a safetensors file)")))?;
+        let st = SafeTensors::deserialize(&bytes)
+            .map_err(|e| bad(format!("{e:?} (truncated or not a safetensors file)")))?;
         let (_, header) = SafeTensors::read_metadata(&bytes).map_err(|e| bad(format!("{e:?}")))?;
         let meta = header.metadata().clone().unwrap_or_default();
         match meta.get("format") {
@@ -127,23 +140,40 @@ impl ModelFile {
             Some(f) => return Err(bad(format!("format {f:?}, this version reads {FORMAT:?}"))),
             None => return Err(bad("no \"format\" entry: not written by som".into())),
         }
-        let config: SomConfig = serde_json::from_str(meta.get("config").ok_or_else(|| bad("no \"config\" entry".into()))?)
-            .map_err(|e| bad(format!("config: {e}")))?;
+        let config: SomConfig = serde_json::from_str(
+            meta.get("config")
+                .ok_or_else(|| bad("no \"config\" entry".into()))?,
+        )
+        .map_err(|e| bad(format!("config: {e}")))?;
         config.validate().map_err(|e| bad(e.to_string()))?;
         let training = meta
             .get("training")
-            .map(|t| serde_json::from_str::<TrainingState>(t).map_err(|e| bad(format!("training state: {e}"))))
+            .map(|t| {
+                serde_json::from_str::<TrainingState>(t).map_err(|e| bad(format!("training state: {e}")))
+            })
             .transpose()?;
         let w = st.tensor("weights").map_err(|e| bad(format!("weights: {e:?}")))?;
         let want = [config.width * config.height, config.dim];
         if w.dtype() != Dtype::F32 || w.shape() != want {
-            return Err(bad(format!("weights are {:?} {:?}, the config needs F32 {want:?}", w.dtype(), w.shape())));
+            return Err(bad(format!(
+                "weights are {:?} {:?}, the config needs F32 {want:?}",
+                w.dtype(),
+                w.shape()
+            )));
         }
-        let weights: Vec<f32> = w.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        let weights: Vec<f32> = w
+            .data()
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
         if let Some(i) = weights.iter().position(|v| !v.is_finite()) {
             return Err(bad(format!("weight {i} is {}", weights[i])));
         }
-        Ok(Self { config, weights, training })
+        Ok(Self {
+            config,
+            weights,
+            training,
+        })
     }
 }
 
@@ -172,6 +202,10 @@ mod tests {
         assert!(e.contains("not a valid som model"), "{e}");
         std::fs::write(&path, b"hello").unwrap();
         assert!(ModelFile::load(&path).is_err());
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary files left");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary files left"
+        );
     }
 }

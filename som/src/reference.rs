@@ -78,8 +78,15 @@ pub fn batch_epoch(data: ArrayView2<f64>, w: ArrayView2<f64>, grid: Grid, sigma:
 }
 
 /// Batch training from `w0` for `cfg.epochs` epochs.
-pub fn train_batch(data: ArrayView2<f64>, w0: Array2<f64>, grid: Grid, cfg: &BatchTrainingConfig) -> Array2<f64> {
-    (0..cfg.epochs).fold(w0, |w, e| batch_epoch(data, w.view(), grid, cfg.sigma_at(grid, e)))
+pub fn train_batch(
+    data: ArrayView2<f64>,
+    w0: Array2<f64>,
+    grid: Grid,
+    cfg: &BatchTrainingConfig,
+) -> Array2<f64> {
+    (0..cfg.epochs).fold(w0, |w, e| {
+        batch_epoch(data, w.view(), grid, cfg.sigma_at(grid, e))
+    })
 }
 
 /// Online training from `w0`: step `t` uses example `order[t]`, for `cfg.steps` steps:
@@ -94,7 +101,12 @@ pub fn train_online(
     cfg: &OnlineTrainingConfig,
     order: &[usize],
 ) -> Array2<f64> {
-    assert!(order.len() >= cfg.steps, "order has {} entries for {} steps", order.len(), cfg.steps);
+    assert!(
+        order.len() >= cfg.steps,
+        "order has {} entries for {} steps",
+        order.len(),
+        cfg.steps
+    );
     for (t, &i) in order.iter().enumerate().take(cfg.steps) {
         let step = cfg.step_at(grid, t);
         let x = data.row(i);

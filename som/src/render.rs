@@ -58,8 +58,12 @@ pub fn write_png(path: &Path, (w, h, rgb): (u32, u32, Vec<u8>)) -> Result<(), So
         let mut enc = png::Encoder::new(&mut bytes, w, h);
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
-        let mut writer = enc.write_header().map_err(|e| SomError::io(path, std::io::Error::other(e)))?;
-        writer.write_image_data(&rgb).map_err(|e| SomError::io(path, std::io::Error::other(e)))?;
+        let mut writer = enc
+            .write_header()
+            .map_err(|e| SomError::io(path, std::io::Error::other(e)))?;
+        writer
+            .write_image_data(&rgb)
+            .map_err(|e| SomError::io(path, std::io::Error::other(e)))?;
     }
     write_atomic(path, &bytes)
 }

@@ -18,8 +18,13 @@ use crate::schedule::OnlineTrainingConfig;
 pub const DISTANCE_BLOCK: usize = 1 << 22;
 
 /// `|w|^2 - 2 X W^T` for the rows `rows` of `data`: `[rows, M]`.
-fn scores<B: Backend>(w2: &Tensor<B, 2>, wt: &Tensor<B, 2>, data: &Tensor<B, 2>, rows: Range<usize>) -> Tensor<B, 2> {
-    let x = data.clone().slice([rows]);
+fn scores<B: Backend>(
+    w2: &Tensor<B, 2>,
+    wt: &Tensor<B, 2>,
+    data: &Tensor<B, 2>,
+    rows: Range<usize>,
+) -> Tensor<B, 2> {
+    let x = data.clone().narrow(0, rows.start, rows.len());
     w2.clone() - x.matmul(wt.clone()).mul_scalar(2.0)
 }
 
@@ -64,7 +69,9 @@ pub fn bmus2<B: Backend>(w: Tensor<B, 2>, data: Tensor<B, 2>) -> (Tensor<B, 1, I
         if m == 1 {
             second.push(b1.clone().reshape([len]));
         } else {
-            let iota = Tensor::<B, 1, Int>::arange(0..m as i64, &device).reshape([1, m]).expand([len, m]);
+            let iota = Tensor::<B, 1, Int>::arange(0..m as i64, &device)
+                .reshape([1, m])
+                .expand([len, m]);
             let is_best = iota.equal(b1.clone().expand([len, m]));
             second.push(s.mask_fill(is_best, f32::INFINITY).argmin(1).reshape([len]));
         }
@@ -80,7 +87,12 @@ fn hood_matrix<B: Backend>(n: usize, sigma: f64, device: &B::Device) -> Tensor<B
 }
 
 /// One batch epoch: per-unit sums and counts, smoothed along x then y, divided.
-pub fn batch_epoch<B: Backend>(w: Tensor<B, 2>, data: Tensor<B, 2>, grid: Grid, sigma: [f64; 2]) -> Tensor<B, 2> {
+pub fn batch_epoch<B: Backend>(
+    w: Tensor<B, 2>,
+    data: Tensor<B, 2>,
+    grid: Grid,
+    sigma: [f64; 2],
+) -> Tensor<B, 2> {
     let [n, d] = data.dims();
     let (gx, gy, m) = (grid.width, grid.height, grid.units());
     let device = data.device();
@@ -91,7 +103,10 @@ pub fn batch_epoch<B: Backend>(w: Tensor<B, 2>, data: Tensor<B, 2>, grid: Grid, 
     // Along x: [gx, gx] x [gx, gy * (d + 1)].
     let u = hood_matrix::<B>(gx, sigma[0], &device).matmul(s.reshape([gx, gy * (d + 1)]));
     // Along y: lay out as [gy, gx * (d + 1)], then [gy, gy] x that.
-    let u = u.reshape([gx, gy, d + 1]).swap_dims(0, 1).reshape([gy, gx * (d + 1)]);
+    let u = u
+        .reshape([gx, gy, d + 1])
+        .swap_dims(0, 1)
+        .reshape([gy, gx * (d + 1)]);
     let v = hood_matrix::<B>(gy, sigma[1], &device).matmul(u);
     let v = v.reshape([gy, gx, d + 1]).swap_dims(0, 1).reshape([m, d + 1]);
     let num = v.clone().slice([0..m, 0..d]);
@@ -114,13 +129,15 @@ pub fn train_online<B: Backend>(
     for t in steps {
         let step = cfg.step_at(grid, t);
         let i = order[t];
-        let x = data.clone().slice([i..i + 1]); // [1, D]
+        let x = data.clone().narrow(0, i, 1); // [1, D]
         let diff = x - w.clone(); // [M, D]
         let bmu: i64 = diff.clone().square().sum_dim(1).argmin(0).into_scalar().elem();
         let (bx, by) = grid.coords(bmu as usize);
         let hx = gaussian_row(gx, bx, step.sigma[0]);
         let hy = gaussian_row(gy, by, step.sigma[1]);
-        let coef: Vec<f32> = (0..m).map(|j| (step.alpha * hx[j / gy] * hy[j % gy]) as f32).collect();
+        let coef: Vec<f32> = (0..m)
+            .map(|j| (step.alpha * hx[j / gy] * hy[j % gy]) as f32)
+            .collect();
         let coef = Tensor::<B, 2>::from_data(TensorData::new(coef, [m, 1]), &device);
         w = w + diff * coef;
         if let Some([lo, hi]) = cfg.clip {

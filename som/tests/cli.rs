@@ -8,16 +8,29 @@ use std::process::{Command, Output};
 use burnax_som::io::parse_npy;
 
 fn som(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_som")).current_dir(dir).args(args).output().expect("runs som")
+    Command::new(env!("CARGO_BIN_EXE_som"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("runs som")
 }
 
 fn som_env(dir: &Path, env: (&str, &str), args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_som")).current_dir(dir).env(env.0, env.1).args(args).output().expect("runs som")
+    Command::new(env!("CARGO_BIN_EXE_som"))
+        .current_dir(dir)
+        .env(env.0, env.1)
+        .args(args)
+        .output()
+        .expect("runs som")
 }
 
 #[track_caller]
 fn ok(out: &Output) -> String {
-    assert!(out.status.success(), "som failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "som failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout.clone()).unwrap()
 }
 
@@ -25,7 +38,10 @@ fn ok(out: &Output) -> String {
 #[track_caller]
 fn fails(out: &Output, needles: &[&str]) {
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "expected failure, got success; stderr: {err}");
+    assert!(
+        !out.status.success(),
+        "expected failure, got success; stderr: {err}"
+    );
     assert!(!err.contains("panicked"), "panic instead of an error: {err}");
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 1, "expected one line, got: {err}");
@@ -43,7 +59,10 @@ fn weights(dir: &Path, model: &str) -> Vec<f32> {
 
 /// Files in `dir` (names), to check that failures leave no output or temporary files.
 fn listing(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut v: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     v.sort();
     v
 }
@@ -57,26 +76,58 @@ fn tmp() -> (tempfile::TempDir, PathBuf) {
 #[test]
 fn main_job_trains_evaluates_exports_and_renders() {
     let (_t, dir) = tmp();
-    let out = som(&dir, &["train", "--demo", "colors", "--width", "24", "--height", "13", "--epochs", "8", "--out", "c.som", "--png", "c.png"]);
+    let out = som(
+        &dir,
+        &[
+            "train", "--demo", "colors", "--width", "24", "--height", "13", "--epochs", "8", "--out",
+            "c.som", "--png", "c.png",
+        ],
+    );
     ok(&out);
     assert!(String::from_utf8_lossy(&out.stderr).contains("QE"));
     assert_eq!(&fs::read(dir.join("c.png")).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
 
-    fs::write(dir.join("d.csv"), "r,g,b\n0.1,0.2,0.3\n0.9,0.8,0.7\n0.5,0.5,0.5\n").unwrap();
-    let json: serde_json::Value = serde_json::from_str(&ok(&som(&dir, &["eval", "--model", "c.som", "--input", "d.csv", "--json"]))).unwrap();
+    fs::write(
+        dir.join("d.csv"),
+        "r,g,b\n0.1,0.2,0.3\n0.9,0.8,0.7\n0.5,0.5,0.5\n",
+    )
+    .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&ok(&som(
+        &dir,
+        &["eval", "--model", "c.som", "--input", "d.csv", "--json"],
+    )))
+    .unwrap();
     let qe = json["quantization_error"].as_f64().unwrap();
     let te = json["topographic_error"].as_f64().unwrap();
     assert!((0.0..0.5).contains(&qe) && (0.0..=1.0).contains(&te), "{json}");
 
     let w = weights(&dir, "c.som");
     assert_eq!(w.len(), 24 * 13 * 3);
-    ok(&som(&dir, &["render", "--model", "c.som", "--png", "u.png", "--umatrix", "--scale", "2"]));
+    ok(&som(
+        &dir,
+        &[
+            "render",
+            "--model",
+            "c.som",
+            "--png",
+            "u.png",
+            "--umatrix",
+            "--scale",
+            "2",
+        ],
+    ));
     assert!(fs::metadata(dir.join("u.png")).unwrap().len() > 0);
 
     // A 1-D map, NPY input, PCA init, online mode.
     let data: Vec<f32> = (0..40).map(|i| (i as f32 * 0.37).sin()).collect();
     fs::write(dir.join("x.npy"), burnax_som::io::npy_bytes(20, 2, &data)).unwrap();
-    ok(&som(&dir, &["train", "--input", "x.npy", "--width", "1", "--height", "7", "--mode", "online", "--steps", "300", "--init", "pca", "--out", "o.som"]));
+    ok(&som(
+        &dir,
+        &[
+            "train", "--input", "x.npy", "--width", "1", "--height", "7", "--mode", "online", "--steps",
+            "300", "--init", "pca", "--out", "o.som",
+        ],
+    ));
     ok(&som(&dir, &["eval", "--model", "o.som", "--input", "x.npy"]));
 }
 
@@ -85,7 +136,11 @@ fn bad_data_files_are_one_line_errors_and_write_nothing() {
     let (_t, dir) = tmp();
     let cases: &[(&str, &str, &[&str])] = &[
         ("empty.csv", "", &["empty.csv", "no data rows"]),
-        ("ragged.csv", "1,2,3\n4,5\n", &["ragged.csv:2", "2 cells, expected 3"]),
+        (
+            "ragged.csv",
+            "1,2,3\n4,5\n",
+            &["ragged.csv:2", "2 cells, expected 3"],
+        ),
         ("word.csv", "1,2\n3,abc\n", &["word.csv:2", "column 2", "\"abc\""]),
         ("nan.csv", "1,2\nNaN,3\n", &["nan.csv:2", "column 1", "NaN"]),
         ("inf.csv", "1,inf\n", &["inf.csv:1", "column 2", "inf"]),
@@ -93,14 +148,54 @@ fn bad_data_files_are_one_line_errors_and_write_nothing() {
     for (name, text, needles) in cases {
         fs::write(dir.join(name), text).unwrap();
         let before = listing(&dir);
-        fails(&som(&dir, &["train", "--input", name, "--width", "3", "--height", "3", "--out", "m.som"]), needles);
+        fails(
+            &som(
+                &dir,
+                &[
+                    "train", "--input", name, "--width", "3", "--height", "3", "--out", "m.som",
+                ],
+            ),
+            needles,
+        );
         assert_eq!(listing(&dir), before, "{name}: a failed run wrote files");
     }
-    fails(&som(&dir, &["train", "--input", "missing.csv", "--width", "3", "--height", "3", "--out", "m.som"]), &["missing.csv", "No such file"]);
+    fails(
+        &som(
+            &dir,
+            &[
+                "train",
+                "--input",
+                "missing.csv",
+                "--width",
+                "3",
+                "--height",
+                "3",
+                "--out",
+                "m.som",
+            ],
+        ),
+        &["missing.csv", "No such file"],
+    );
     fs::create_dir(dir.join("adir")).unwrap();
-    fails(&som(&dir, &["train", "--input", "adir", "--width", "3", "--height", "3", "--out", "m.som"]), &["adir"]);
+    fails(
+        &som(
+            &dir,
+            &[
+                "train", "--input", "adir", "--width", "3", "--height", "3", "--out", "m.som",
+            ],
+        ),
+        &["adir"],
+    );
     fs::write(dir.join("bad.npy"), b"\x93NUMPY\x01\x00\x10\x00{'descr': '<i4'}").unwrap();
-    fails(&som(&dir, &["train", "--input", "bad.npy", "--width", "3", "--height", "3", "--out", "m.som"]), &["bad.npy"]);
+    fails(
+        &som(
+            &dir,
+            &[
+                "train", "--input", "bad.npy", "--width", "3", "--height", "3", "--out", "m.som",
+            ],
+        ),
+        &["bad.npy"],
+    );
     assert!(!dir.join("m.som").exists());
 }
 
@@ -113,31 +208,71 @@ fn bad_values_are_named() {
         args.extend_from_slice(extra);
         som(&dir, &args)
     };
-    fails(&train(&["--width", "0", "--height", "3"]), &["width must be at least 1, got 0"]);
-    fails(&train(&["--width", "3", "--height", "0"]), &["height must be at least 1, got 0"]);
-    fails(&train(&["--width", "3", "--height", "3", "--sigma", "1,0"]), &["sigma along y", "got 0"]);
-    fails(&train(&["--width", "3", "--height", "3", "--sigma", "-1,2"]), &["sigma along x", "got -1"]);
-    fails(&train(&["--width", "3", "--height", "3", "--epochs", "0"]), &["epochs must be at least 1, got 0"]);
-    fails(&train(&["--width", "3", "--height", "3", "--mode", "online", "--steps", "0"]), &["steps must be at least 1, got 0"]);
-    fails(&train(&["--width", "3", "--height", "3", "--min-sigma-frac", "0"]), &["min_sigma_frac", "got 0"]);
-    fails(&train(&["--width", "3", "--height", "3", "--checkpoint-every", "0"]), &["--checkpoint-every", "got 0"]);
+    fails(
+        &train(&["--width", "0", "--height", "3"]),
+        &["width must be at least 1, got 0"],
+    );
+    fails(
+        &train(&["--width", "3", "--height", "0"]),
+        &["height must be at least 1, got 0"],
+    );
+    fails(
+        &train(&["--width", "3", "--height", "3", "--sigma", "1,0"]),
+        &["sigma along y", "got 0"],
+    );
+    fails(
+        &train(&["--width", "3", "--height", "3", "--sigma", "-1,2"]),
+        &["sigma along x", "got -1"],
+    );
+    fails(
+        &train(&["--width", "3", "--height", "3", "--epochs", "0"]),
+        &["epochs must be at least 1, got 0"],
+    );
+    fails(
+        &train(&[
+            "--width", "3", "--height", "3", "--mode", "online", "--steps", "0",
+        ]),
+        &["steps must be at least 1, got 0"],
+    );
+    fails(
+        &train(&["--width", "3", "--height", "3", "--min-sigma-frac", "0"]),
+        &["min_sigma_frac", "got 0"],
+    );
+    fails(
+        &train(&["--width", "3", "--height", "3", "--checkpoint-every", "0"]),
+        &["--checkpoint-every", "got 0"],
+    );
     // Initial weights of the wrong dimension, and of the wrong number of rows.
     fs::write(dir.join("w3.npy"), burnax_som::io::npy_bytes(9, 3, &[0.5; 27])).unwrap();
-    fails(&train(&["--width", "3", "--height", "3", "--init", "w3.npy"]), &["d.csv", "dimension 2", "w3.npy", "dimension 3"]);
+    fails(
+        &train(&["--width", "3", "--height", "3", "--init", "w3.npy"]),
+        &["d.csv", "dimension 2", "w3.npy", "dimension 3"],
+    );
     fs::write(dir.join("w2.npy"), burnax_som::io::npy_bytes(4, 2, &[0.5; 8])).unwrap();
-    fails(&train(&["--width", "3", "--height", "3", "--init", "w2.npy"]), &["w2.npy", "4 rows", "needs 9"]);
+    fails(
+        &train(&["--width", "3", "--height", "3", "--init", "w2.npy"]),
+        &["w2.npy", "4 rows", "needs 9"],
+    );
     assert!(!dir.join("m.som").exists());
 
     // Data whose dimension differs from the model's.
     ok(&train(&["--width", "3", "--height", "3", "--epochs", "2"]));
     fs::write(dir.join("d3.csv"), "1,2,3\n").unwrap();
-    fails(&som(&dir, &["eval", "--model", "m.som", "--input", "d3.csv"]), &["d3.csv", "dimension 3", "dimension 2"]);
+    fails(
+        &som(&dir, &["eval", "--model", "m.som", "--input", "d3.csv"]),
+        &["d3.csv", "dimension 3", "dimension 2"],
+    );
 }
 
 #[test]
 fn truncated_or_corrupt_models_are_rejected() {
     let (_t, dir) = tmp();
-    ok(&som(&dir, &["train", "--demo", "colors", "--width", "4", "--height", "3", "--epochs", "2", "--out", "m.som"]));
+    ok(&som(
+        &dir,
+        &[
+            "train", "--demo", "colors", "--width", "4", "--height", "3", "--epochs", "2", "--out", "m.som",
+        ],
+    ));
     let bytes = fs::read(dir.join("m.som")).unwrap();
     fs::write(dir.join("cut.som"), &bytes[..bytes.len() / 2]).unwrap();
     fs::write(dir.join("junk.som"), b"not a model at all").unwrap();
@@ -145,10 +280,19 @@ fn truncated_or_corrupt_models_are_rejected() {
     flipped[0] ^= 0xff; // the header length
     fs::write(dir.join("flip.som"), &flipped).unwrap();
     for name in ["cut.som", "junk.som", "flip.som"] {
-        fails(&som(&dir, &["render", "--model", name, "--png", "x.png"]), &[name, "not a valid som model"]);
-        fails(&som(&dir, &["export", "--model", name, "--weights", "x.npy"]), &[name]);
+        fails(
+            &som(&dir, &["render", "--model", name, "--png", "x.png"]),
+            &[name, "not a valid som model"],
+        );
+        fails(
+            &som(&dir, &["export", "--model", name, "--weights", "x.npy"]),
+            &[name],
+        );
     }
-    fails(&som(&dir, &["eval", "--model", "nope.som", "--input", "m.som"]), &["nope.som"]);
+    fails(
+        &som(&dir, &["eval", "--model", "nope.som", "--input", "m.som"]),
+        &["nope.som"],
+    );
     assert!(!dir.join("x.png").exists() && !dir.join("x.npy").exists());
 }
 
@@ -158,7 +302,10 @@ fn a_killed_run_resumes_to_the_same_weights() {
     for (mode, len) in [("batch", "--epochs"), ("online", "--steps")] {
         let n = if mode == "batch" { "6" } else { "600" };
         let k = if mode == "batch" { "2" } else { "200" };
-        let base = ["train", "--demo", "colors", "--width", "9", "--height", "7", "--mode", mode, len, n, "--seed", "3"];
+        let base = [
+            "train", "--demo", "colors", "--width", "9", "--height", "7", "--mode", mode, len, n, "--seed",
+            "3",
+        ];
         let full = [&base[..], &["--out", "full.som"]].concat();
         ok(&som(&dir, &full));
         let want = weights(&dir, "full.som");
@@ -171,12 +318,57 @@ fn a_killed_run_resumes_to_the_same_weights() {
         let partial = weights(&dir, "part.som");
         assert_ne!(partial, want, "{mode}: checkpoint should hold a partial run");
 
-        fails(&som(&dir, &["train", "--demo", "colors", "--resume", "part.som", len, "9", "--out", "part.som"]), &[len, "--resume"]);
-        ok(&som(&dir, &["train", "--demo", "colors", "--seed", "3", "--resume", "part.som", "--out", "part.som"]));
-        assert_eq!(weights(&dir, "part.som"), want, "{mode}: resumed run differs from an uninterrupted one");
-        fails(&som(&dir, &["train", "--demo", "colors", "--seed", "3", "--resume", "part.som", "--out", "again.som"]), &["already complete"]);
-        fails(&som(&dir, &["train", "--demo", "colors", "--seed", "4", "--resume", "full.som", "--out", "x.som"]), &["other data"]);
-        assert!(listing(&dir).iter().all(|f| !f.ends_with(".tmp")), "temporary files left: {:?}", listing(&dir));
+        fails(
+            &som(
+                &dir,
+                &[
+                    "train", "--demo", "colors", "--resume", "part.som", len, "9", "--out", "part.som",
+                ],
+            ),
+            &[len, "--resume"],
+        );
+        ok(&som(
+            &dir,
+            &[
+                "train", "--demo", "colors", "--seed", "3", "--resume", "part.som", "--out", "part.som",
+            ],
+        ));
+        assert_eq!(
+            weights(&dir, "part.som"),
+            want,
+            "{mode}: resumed run differs from an uninterrupted one"
+        );
+        fails(
+            &som(
+                &dir,
+                &[
+                    "train",
+                    "--demo",
+                    "colors",
+                    "--seed",
+                    "3",
+                    "--resume",
+                    "part.som",
+                    "--out",
+                    "again.som",
+                ],
+            ),
+            &["already complete"],
+        );
+        fails(
+            &som(
+                &dir,
+                &[
+                    "train", "--demo", "colors", "--seed", "4", "--resume", "full.som", "--out", "x.som",
+                ],
+            ),
+            &["other data"],
+        );
+        assert!(
+            listing(&dir).iter().all(|f| !f.ends_with(".tmp")),
+            "temporary files left: {:?}",
+            listing(&dir)
+        );
     }
 }
 
@@ -185,7 +377,16 @@ fn the_same_seed_gives_the_same_weights() {
     let (_t, dir) = tmp();
     for mode in ["batch", "online"] {
         let run = |seed: &str, out: &str| {
-            ok(&som(&dir, &["train", "--demo", "colors", "--width", "8", "--height", "6", "--mode", mode, "--steps", "500", "--seed", seed, "--out", out].into_iter().filter(|a| mode == "online" || (*a != "--steps" && *a != "500")).collect::<Vec<_>>()));
+            ok(&som(
+                &dir,
+                &[
+                    "train", "--demo", "colors", "--width", "8", "--height", "6", "--mode", mode, "--steps",
+                    "500", "--seed", seed, "--out", out,
+                ]
+                .into_iter()
+                .filter(|a| mode == "online" || (*a != "--steps" && *a != "500"))
+                .collect::<Vec<_>>(),
+            ));
             weights(&dir, out)
         };
         let a = run("5", "a.som");

@@ -5,19 +5,12 @@ use burn::backend::Flex;
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use burnax_som::{reference, tensor_ops, BatchTrainingConfig, Grid, Init, OnlineTrainingConfig, SomConfig};
+use burnax_testing::Tolerance;
 use ndarray::Array2;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 type B = Flex;
-
-/// Relative tolerance between our `f32` results and the `f64` reference: a batch epoch sums at
-/// most a few hundred terms of size <= 1 (error ~ 1e-6 relative) and a few epochs compound that;
-/// 1e-4 leaves two orders of margin while still catching any wrong neighbourhood or schedule.
-const RTOL: f64 = 1e-4;
-/// Absolute floor for values near zero: units far from all data collapse towards 0 (the
-/// playbook's `+ 1e-8` in the denominator), where f32 underflow differs from f64 below 1e-6.
-const ATOL: f64 = 1e-6;
 
 fn random(rows: usize, cols: usize, rng: &mut ChaCha8Rng) -> Vec<f32> {
     (0..rows * cols).map(|_| rng.random()).collect()
@@ -33,11 +26,12 @@ fn array(v: &[f32], rows: usize, cols: usize) -> Array2<f64> {
 
 #[track_caller]
 fn assert_close(got: &[f32], want: &Array2<f64>, what: &str) {
-    assert_eq!(got.len(), want.len(), "{what}: length");
-    for (i, (g, w)) in got.iter().zip(want.iter()).enumerate() {
-        let err = (*g as f64 - w).abs();
-        assert!(err <= RTOL * w.abs() + ATOL, "{what}: element {i}: got {g}, reference {w} (error {err:e})");
-    }
+    burnax_testing::assert_close(
+        got,
+        want.as_slice().expect("standard layout"),
+        Tolerance::F32_VS_F64,
+        what,
+    );
 }
 
 /// (width, height, examples, dim): a single unit, single rows and columns, odd sizes, D = 1, 3, 64.
@@ -58,12 +52,19 @@ fn batch_training_matches_reference_fused_and_portable() {
         let grid = Grid::new(gx, gy);
         let m = grid.units();
         let (data, w0) = (random(n, d, &mut rng), random(m, d, &mut rng));
-        let cfg = BatchTrainingConfig::new(4).with_sigma(Some([gx as f64 / 2.0 + 0.5, gy as f64 / 2.0 + 0.5]));
+        let cfg =
+            BatchTrainingConfig::new(4).with_sigma(Some([gx as f64 / 2.0 + 0.5, gy as f64 / 2.0 + 0.5]));
         let want = reference::train_batch(array(&data, n, d).view(), array(&w0, m, d), grid, &cfg);
 
-        let mut som = SomConfig::new(gx, gy, d).init_with_weights(tensor(&w0, m, d)).unwrap();
+        let mut som = SomConfig::new(gx, gy, d)
+            .init_with_weights(tensor(&w0, m, d))
+            .unwrap();
         som.train_batch(&tensor(&data, n, d), &cfg).unwrap();
-        assert_close(&som.weights_host(), &want, &format!("fused batch {gx}x{gy} n={n} d={d}"));
+        assert_close(
+            &som.weights_host(),
+            &want,
+            &format!("fused batch {gx}x{gy} n={n} d={d}"),
+        );
 
         let mut w = tensor(&w0, m, d);
         for e in 0..cfg.epochs {
@@ -86,11 +87,25 @@ fn online_training_matches_reference_given_the_same_order() {
         let cfg = OnlineTrainingConfig::new(steps).with_clip((s % 2 == 0).then_some([0.0, 1.0]));
         let want = reference::train_online(array(&data, n, d).view(), array(&w0, m, d), grid, &cfg, &order);
 
-        let mut som = SomConfig::new(gx, gy, d).init_with_weights(tensor(&w0, m, d)).unwrap();
-        som.train_online(&tensor(&data, n, d), &cfg, Some(&order), 0).unwrap();
-        assert_close(&som.weights_host(), &want, &format!("fused online {gx}x{gy} n={n} d={d}"));
+        let mut som = SomConfig::new(gx, gy, d)
+            .init_with_weights(tensor(&w0, m, d))
+            .unwrap();
+        som.train_online(&tensor(&data, n, d), &cfg, Some(&order), 0)
+            .unwrap();
+        assert_close(
+            &som.weights_host(),
+            &want,
+            &format!("fused online {gx}x{gy} n={n} d={d}"),
+        );
 
-        let w = tensor_ops::train_online(tensor(&w0, m, d), tensor(&data, n, d), grid, &cfg, &order, 0..steps);
+        let w = tensor_ops::train_online(
+            tensor(&w0, m, d),
+            tensor(&data, n, d),
+            grid,
+            &cfg,
+            &order,
+            0..steps,
+        );
         let w: Vec<f32> = w.into_data().into_vec().unwrap();
         assert_close(&w, &want, &format!("tensor-op online {gx}x{gy} n={n} d={d}"));
     }
@@ -105,31 +120,57 @@ fn metrics_match_reference() {
         let (data, w0) = (random(n, d, &mut rng), random(m, d, &mut rng));
         let (xa, wa) = (array(&data, n, d), array(&w0, m, d));
         let x = tensor(&data, n, d);
-        let som = SomConfig::new(gx, gy, d).init_with_weights(tensor(&w0, m, d)).unwrap();
+        let som = SomConfig::new(gx, gy, d)
+            .init_with_weights(tensor(&w0, m, d))
+            .unwrap();
         let what = format!("{gx}x{gy} n={n} d={d}");
 
         let bmus: Vec<i64> = som.bmus(&x).into_data().convert::<i64>().into_vec().unwrap();
-        let want: Vec<i64> = reference::bmus(xa.view(), wa.view()).into_iter().map(|b| b as i64).collect();
+        let want: Vec<i64> = reference::bmus(xa.view(), wa.view())
+            .into_iter()
+            .map(|b| b as i64)
+            .collect();
         assert_eq!(bmus, want, "bmus {what}");
-        let portable: Vec<i64> = tensor_ops::bmus(tensor(&w0, m, d), x.clone()).into_data().convert::<i64>().into_vec().unwrap();
+        let portable: Vec<i64> = tensor_ops::bmus(tensor(&w0, m, d), x.clone())
+            .into_data()
+            .convert::<i64>()
+            .into_vec()
+            .unwrap();
         assert_eq!(portable, want, "tensor-op bmus {what}");
 
         let (p1, p2) = tensor_ops::bmus2(tensor(&w0, m, d), x.clone());
-        let (p1, p2): (Vec<i64>, Vec<i64>) = (p1.into_data().convert::<i64>().into_vec().unwrap(), p2.into_data().convert::<i64>().into_vec().unwrap());
+        let (p1, p2): (Vec<i64>, Vec<i64>) = (
+            p1.into_data().convert::<i64>().into_vec().unwrap(),
+            p2.into_data().convert::<i64>().into_vec().unwrap(),
+        );
         for (i, row) in xa.rows().into_iter().enumerate() {
             let (b1, b2) = reference::bmu2(row, wa.view());
-            assert_eq!((p1[i], p2[i]), (b1 as i64, b2 as i64), "tensor-op bmus2 {what} example {i}");
+            assert_eq!(
+                (p1[i], p2[i]),
+                (b1 as i64, b2 as i64),
+                "tensor-op bmus2 {what} example {i}"
+            );
         }
 
         let qe = reference::quantization_error(xa.view(), wa.view());
-        assert!((som.quantization_error(&x) - qe).abs() <= RTOL * qe, "QE {what}");
+        assert!(
+            Tolerance::F32_VS_F64.accepts(som.quantization_error(&x), qe),
+            "QE {what}"
+        );
         let te = reference::topographic_error(xa.view(), wa.view(), grid);
         assert_eq!(som.topographic_error(&x), te, "TE {what}");
 
         let u: Vec<f32> = som.umatrix().into_data().into_vec().unwrap();
-        assert_close(&u, &reference::umatrix(wa.view(), grid), &format!("U-matrix {what}"));
+        assert_close(
+            &u,
+            &reference::umatrix(wa.view(), grid),
+            &format!("U-matrix {what}"),
+        );
         let hits: Vec<i64> = som.hit_map(&x).into_data().convert::<i64>().into_vec().unwrap();
-        let want_hits: Vec<i64> = reference::hit_map(xa.view(), wa.view(), grid).iter().map(|&h| h as i64).collect();
+        let want_hits: Vec<i64> = reference::hit_map(xa.view(), wa.view(), grid)
+            .iter()
+            .map(|&h| h as i64)
+            .collect();
         assert_eq!(hits, want_hits, "hit map {what}");
     }
 }
@@ -140,9 +181,14 @@ fn same_seed_gives_bit_identical_weights() {
     let (n, d) = (300, 5);
     let x = tensor(&random(n, d, &mut rng), n, d);
     let run = |init: Init, seed: u64| {
-        let mut som = SomConfig::new(12, 9, d).with_init(init).with_seed(seed).init_with_data(&x).unwrap();
+        let mut som = SomConfig::new(12, 9, d)
+            .with_init(init)
+            .with_seed(seed)
+            .init_with_data(&x)
+            .unwrap();
         som.train_batch(&x, &BatchTrainingConfig::new(5)).unwrap();
-        som.train_online(&x, &OnlineTrainingConfig::new(400), None, seed).unwrap();
+        som.train_online(&x, &OnlineTrainingConfig::new(400), None, seed)
+            .unwrap();
         som.weights_host()
     };
     for init in [Init::Random, Init::Sample, Init::Pca] {
@@ -161,15 +207,28 @@ fn training_fits_clustered_data_from_every_init() {
     let (n, d) = (500, 3);
     let centres = random(5, d, &mut rng);
     let data: Vec<f32> = (0..n)
-        .flat_map(|i| (0..d).map(|k| centres[(i % 5) * d + k] + 0.02 * (rng.random::<f32>() - 0.5)).collect::<Vec<_>>())
+        .flat_map(|i| {
+            (0..d)
+                .map(|k| centres[(i % 5) * d + k] + 0.02 * (rng.random::<f32>() - 0.5))
+                .collect::<Vec<_>>()
+        })
         .collect();
     let x = tensor(&data, n, d);
-    let untrained = SomConfig::new(10, 10, d).init::<B>(&Default::default()).quantization_error(&x);
+    let untrained = SomConfig::new(10, 10, d)
+        .init::<B>(&Default::default())
+        .quantization_error(&x);
     for init in [Init::Random, Init::Sample, Init::Pca] {
-        let mut som = SomConfig::new(10, 10, d).with_init(init).init_with_data(&x).unwrap();
-        som.train_batch(&x, &BatchTrainingConfig::new(20).with_min_sigma_frac(0.05)).unwrap();
+        let mut som = SomConfig::new(10, 10, d)
+            .with_init(init)
+            .init_with_data(&x)
+            .unwrap();
+        som.train_batch(&x, &BatchTrainingConfig::new(20).with_min_sigma_frac(0.05))
+            .unwrap();
         let qe = som.quantization_error(&x);
-        assert!(qe < 0.5 * untrained, "{init:?}: trained QE {qe}, untrained random map {untrained}");
+        assert!(
+            qe < 0.5 * untrained,
+            "{init:?}: trained QE {qe}, untrained random map {untrained}"
+        );
     }
 }
 
@@ -179,13 +238,22 @@ fn bad_input_is_an_error_not_a_panic() {
     let mut som = SomConfig::new(3, 3, 3).init::<B>(&Default::default());
     let e = som.train_batch(&x, &BatchTrainingConfig::new(2)).unwrap_err();
     assert!(e.to_string().contains("NaN"), "{e}");
-    let e = som.train_batch(&tensor(&[0.5, 0.5], 1, 2), &BatchTrainingConfig::new(2)).unwrap_err();
+    let e = som
+        .train_batch(&tensor(&[0.5, 0.5], 1, 2), &BatchTrainingConfig::new(2))
+        .unwrap_err();
     assert!(e.to_string().contains("dimension 2"), "{e}");
-    let e = SomConfig::new(3, 3, 3).init_with_weights(tensor(&[0.0; 6], 2, 3)).unwrap_err();
-    assert!(e.to_string().contains("[2, 3]") && e.to_string().contains("[9, 3]"), "{e}");
+    let e = SomConfig::new(3, 3, 3)
+        .init_with_weights(tensor(&[0.0; 6], 2, 3))
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("[2, 3]") && e.to_string().contains("[9, 3]"),
+        "{e}"
+    );
     let e = SomConfig::new(0, 3, 3).init_with_data(&x).unwrap_err();
     assert!(e.to_string().contains("width"), "{e}");
     let ok = tensor(&[0.5; 6], 2, 3);
-    let e = som.train_online(&ok, &OnlineTrainingConfig::new(3), Some(&[0, 1, 2]), 0).unwrap_err();
+    let e = som
+        .train_online(&ok, &OnlineTrainingConfig::new(3), Some(&[0, 1, 2]), 0)
+        .unwrap_err();
     assert!(e.to_string().contains("order[2] = 2"), "{e}");
 }

@@ -1,1 +1,74 @@
+//! Oracles and named tolerances shared by the burnax test suites (`publish = false`).
+//!
+//! Every fast path in the workspace is tested against a slow oracle; the comparisons use the
+//! tolerances here, each with the reason for its size, never a bare epsilon.
+//!
+//! ```
+//! use burnax_testing::{assert_close, Tolerance};
+//! assert_close(&[1.0f32, 2.0], &[1.0, 2.00001], Tolerance::F32_VS_F64, "example");
+//! ```
+#![warn(missing_docs)]
 
+/// `|got - want| <= rtol * |want| + atol`, element by element.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Tolerance {
+    /// Relative part.
+    pub rtol: f64,
+    /// Absolute floor, for values near zero.
+    pub atol: f64,
+}
+
+impl Tolerance {
+    /// An `f32` computation against an `f64` oracle of the same math, a few hundred terms
+    /// deep: rounding is ~1e-6 relative, so 1e-4 leaves two orders of margin and still catches
+    /// any wrong formula. The floor 1e-6 covers values that underflow differently in `f32`.
+    pub const F32_VS_F64: Tolerance = Tolerance {
+        rtol: 1e-4,
+        atol: 1e-6,
+    };
+
+    /// Whether `got` is within the tolerance of `want`.
+    pub fn accepts(&self, got: f64, want: f64) -> bool {
+        (got - want).abs() <= self.rtol * want.abs() + self.atol
+    }
+}
+
+/// Asserts that `got` and `want` have the same length and agree within `tol` element by
+/// element.
+///
+/// # Panics
+/// On the first element outside the tolerance, naming `what`, the index and both values.
+#[track_caller]
+pub fn assert_close(got: &[f32], want: &[f64], tol: Tolerance, what: &str) {
+    assert_eq!(
+        got.len(),
+        want.len(),
+        "{what}: got {} values, want {}",
+        got.len(),
+        want.len()
+    );
+    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            tol.accepts(g as f64, w),
+            "{what}: element {i}: got {g}, oracle {w} (error {:e}, tolerance {tol:?})",
+            (g as f64 - w).abs()
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[should_panic(expected = "element 1")]
+    fn a_far_value_fails() {
+        assert_close(&[1.0, 2.1], &[1.0, 2.0], Tolerance::F32_VS_F64, "far");
+    }
+
+    #[test]
+    fn near_zero_uses_the_floor() {
+        assert!(Tolerance::F32_VS_F64.accepts(0.0, 1e-30));
+        assert!(!Tolerance::F32_VS_F64.accepts(0.0, 1e-5));
+    }
+}

@@ -24,14 +24,20 @@ use burn::tensor::TensorData;
 use burnax_som::io::{self, Matrix};
 use burnax_som::model::{fingerprint, ModelFile, Schedule, TrainingState};
 use burnax_som::render;
-use burnax_som::{example_order, BatchTrainingConfig, Init, OnlineTrainingConfig, Progress, Som, SomConfig, SomError};
+use burnax_som::{
+    example_order, BatchTrainingConfig, Init, OnlineTrainingConfig, Progress, Som, SomConfig, SomError,
+};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 type B = Flex;
 
 #[derive(Parser)]
-#[command(name = "som", version, about = "Self-organizing maps on Burn: train, evaluate, export, render")]
+#[command(
+    name = "som",
+    version,
+    about = "Self-organizing maps on Burn: train, evaluate, export, render"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -52,7 +58,7 @@ enum Demo {
 #[derive(Subcommand)]
 enum Command {
     /// Train a map and write it to --out.
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Print the quantization and topographic errors of a model on data.
     Eval {
         #[arg(long)]
@@ -139,17 +145,26 @@ fn parse_pair(s: &str) -> Result<[f64; 2], String> {
     let [a, b] = parts[..] else {
         return Err(format!("expected two numbers A,B, got {s:?}"));
     };
-    let num = |v: &str| v.trim().parse::<f64>().map_err(|_| format!("{v:?} is not a number"));
+    let num = |v: &str| {
+        v.trim()
+            .parse::<f64>()
+            .map_err(|_| format!("{v:?} is not a number"))
+    };
     Ok([num(a)?, num(b)?])
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Train(args) => train(args),
+        Command::Train(args) => train(*args),
         Command::Eval { model, input, json } => eval(&model, &input, json),
         Command::Export { model, weights } => export(&model, &weights),
-        Command::Render { model, png, umatrix, scale } => render_cmd(&model, &png, umatrix, scale),
+        Command::Render {
+            model,
+            png,
+            umatrix,
+            scale,
+        } => render_cmd(&model, &png, umatrix, scale),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -170,20 +185,31 @@ fn tensor(m: &Matrix) -> Tensor<B, 2> {
 
 fn demo_colors(seed: u64) -> Matrix {
     let som = SomConfig::new(1000, 1, 3).with_seed(seed).init::<B>(&device());
-    Matrix { rows: 1000, cols: 3, values: som.weights_host() }
+    Matrix {
+        rows: 1000,
+        cols: 3,
+        values: som.weights_host(),
+    }
 }
 
 fn load_model(path: &Path) -> Result<(ModelFile, Som<B>)> {
     let file = ModelFile::load(path)?;
     let c = &file.config;
-    let w = Tensor::from_data(TensorData::new(file.weights.clone(), [c.width * c.height, c.dim]), &device());
+    let w = Tensor::from_data(
+        TensorData::new(file.weights.clone(), [c.width * c.height, c.dim]),
+        &device(),
+    );
     let som = c.init_with_weights(w)?;
     Ok((file, som))
 }
 
 fn check_dim(data: &Matrix, data_name: &Path, dim: usize, what: &str) -> Result<()> {
     if data.cols != dim {
-        bail!("{}: data has dimension {}, {what} has dimension {dim}", data_name.display(), data.cols);
+        bail!(
+            "{}: data has dimension {}, {what} has dimension {dim}",
+            data_name.display(),
+            data.cols
+        );
     }
     Ok(())
 }
@@ -206,19 +232,38 @@ fn train(a: TrainArgs) -> Result<()> {
     let x = tensor(&data);
 
     let (config, mut som, schedule, done) = if let Some(resume) = &a.resume {
-        for (flag, given) in [("--width", a.width.is_some()), ("--height", a.height.is_some()), ("--mode", a.mode.is_some()),
-            ("--epochs", a.epochs.is_some()), ("--steps", a.steps.is_some()), ("--sigma", a.sigma.is_some()),
-            ("--min-sigma-frac", a.min_sigma_frac.is_some()), ("--clip", a.clip.is_some())] {
+        for (flag, given) in [
+            ("--width", a.width.is_some()),
+            ("--height", a.height.is_some()),
+            ("--mode", a.mode.is_some()),
+            ("--epochs", a.epochs.is_some()),
+            ("--steps", a.steps.is_some()),
+            ("--sigma", a.sigma.is_some()),
+            ("--min-sigma-frac", a.min_sigma_frac.is_some()),
+            ("--clip", a.clip.is_some()),
+        ] {
             not_with_resume(flag, &given.then_some(()))?;
         }
         let (file, som) = load_model(resume)?;
-        let state = file.training.clone().ok_or_else(|| anyhow!("{}: holds no training state to resume", resume.display()))?;
+        let state = file
+            .training
+            .clone()
+            .ok_or_else(|| anyhow!("{}: holds no training state to resume", resume.display()))?;
         if state.data_fingerprint != fp {
-            bail!("{}: was trained on other data ({}), this data is {fp}", resume.display(), state.data_fingerprint);
+            bail!(
+                "{}: was trained on other data ({}), this data is {fp}",
+                resume.display(),
+                state.data_fingerprint
+            );
         }
         check_dim(&data, &data_name, file.config.dim, "the model")?;
         if state.done >= state.schedule.total() {
-            bail!("{}: training is already complete ({} of {})", resume.display(), state.done, state.schedule.total());
+            bail!(
+                "{}: training is already complete ({} of {})",
+                resume.display(),
+                state.done,
+                state.schedule.total()
+            );
         }
         (file.config, som, state.schedule, state.done)
     } else {
@@ -230,14 +275,21 @@ fn train(a: TrainArgs) -> Result<()> {
             "pca" => (Init::Pca, None),
             path => (Init::Random, Some(PathBuf::from(path))),
         };
-        let config = SomConfig::new(width, height, data.cols).with_init(init).with_seed(a.seed);
+        let config = SomConfig::new(width, height, data.cols)
+            .with_init(init)
+            .with_seed(a.seed);
         config.validate()?;
         let som = match given {
             Some(p) => {
                 let w = io::read_matrix(&p)?;
                 check_dim(&data, &data_name, w.cols, &format!("init {}", p.display()))?;
                 if w.rows != width * height {
-                    bail!("{}: {} rows of initial weights, the {width} x {height} map needs {}", p.display(), w.rows, width * height);
+                    bail!(
+                        "{}: {} rows of initial weights, the {width} x {height} map needs {}",
+                        p.display(),
+                        w.rows,
+                        width * height
+                    );
                 }
                 config.init_with_weights(tensor(&w))?
             }
@@ -259,8 +311,13 @@ fn train(a: TrainArgs) -> Result<()> {
                 if a.epochs.is_some() || a.min_sigma_frac.is_some() {
                     bail!("--epochs and --min-sigma-frac are for --mode batch");
                 }
-                let clip = a.clip.or(a.demo.map(|_| [0.0, 1.0])).map(|[lo, hi]| [lo as f32, hi as f32]);
-                let c = OnlineTrainingConfig::new(a.steps.unwrap_or(50_000)).with_sigma(a.sigma).with_clip(clip);
+                let clip = a
+                    .clip
+                    .or(a.demo.map(|_| [0.0, 1.0]))
+                    .map(|[lo, hi]| [lo as f32, hi as f32]);
+                let c = OnlineTrainingConfig::new(a.steps.unwrap_or(50_000))
+                    .with_sigma(a.sigma)
+                    .with_clip(clip);
                 c.validate()?;
                 Schedule::Online(c)
             }
@@ -274,7 +331,11 @@ fn train(a: TrainArgs) -> Result<()> {
     let total = schedule.total();
     let every = a.checkpoint_every.unwrap_or(usize::MAX);
     let abort_after: Option<usize> = std::env::var("SOM_ABORT_AFTER").ok().and_then(|v| v.parse().ok());
-    let unit = if matches!(schedule, Schedule::Batch(_)) { "epochs" } else { "steps" };
+    let unit = if matches!(schedule, Schedule::Batch(_)) {
+        "epochs"
+    } else {
+        "steps"
+    };
     let bar = ProgressBar::new(total as u64).with_position(done as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed_precise}, ETA {eta}]")
@@ -286,7 +347,11 @@ fn train(a: TrainArgs) -> Result<()> {
         ModelFile {
             config: config.clone(),
             weights: som.weights_host(),
-            training: Some(TrainingState { schedule: schedule.clone(), done, data_fingerprint: fp.clone() }),
+            training: Some(TrainingState {
+                schedule: schedule.clone(),
+                done,
+                data_fingerprint: fp.clone(),
+            }),
         }
         .save(&a.out)
     };
@@ -330,17 +395,29 @@ fn train(a: TrainArgs) -> Result<()> {
 }
 
 fn gcd(a: usize, b: usize) -> usize {
-    if b == 0 { a } else { gcd(b, a % b) }
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
 }
 
 fn eval(model: &Path, input: &Path, json: bool) -> Result<()> {
     let (file, som) = load_model(model)?;
     let data = io::read_matrix(input)?;
-    check_dim(&data, input, file.config.dim, &format!("model {}", model.display()))?;
+    check_dim(
+        &data,
+        input,
+        file.config.dim,
+        &format!("model {}", model.display()),
+    )?;
     let x = tensor(&data);
     let (qe, te) = (som.quantization_error(&x), som.topographic_error(&x));
     if json {
-        println!("{}", serde_json::json!({ "quantization_error": qe, "topographic_error": te }));
+        println!(
+            "{}",
+            serde_json::json!({ "quantization_error": qe, "topographic_error": te })
+        );
     } else {
         println!("quantization error: {qe}\ntopographic error: {te}");
     }

@@ -34,10 +34,17 @@ pub fn qe_from_candidates(data: &[f32], d: usize, best: &[Candidate]) -> f64 {
 pub fn epoch(w: &[f32], data: &[f32], d: usize, grid: Grid, sigma: [f64; 2]) -> (Vec<f32>, EpochStats) {
     let (gx, gy) = (grid.width, grid.height);
     let m = grid.units();
-    assert_eq!(w.len(), m * d, "weights: {} values for a {gx} x {gy} map of dimension {d}", w.len());
+    assert_eq!(
+        w.len(),
+        m * d,
+        "weights: {} values for a {gx} x {gy} map of dimension {d}",
+        w.len()
+    );
     let units = PackedUnits::new(w, m, d);
     let best = bmus(&units, data);
-    let stats = EpochStats { quantization_error: qe_from_candidates(data, d, &best) };
+    let stats = EpochStats {
+        quantization_error: qe_from_candidates(data, d, &best),
+    };
 
     // Sums and counts, laid out (y, x, d + 1) so that the first smoothing is one GEMM.
     // Accumulated in example order: a fixed order, so the bits do not depend on threads.
@@ -61,10 +68,20 @@ fn gemm(r: usize, k: usize, cols: usize, a: &[f32], b: &[f32], out: &mut [f32]) 
     // strides given, as the assert checks.
     unsafe {
         matrixmultiply::sgemm(
-            r, k, cols, 1.0,
-            a.as_ptr(), k as isize, 1,
-            b.as_ptr(), cols as isize, 1,
-            0.0, out.as_mut_ptr(), cols as isize, 1,
+            r,
+            k,
+            cols,
+            1.0,
+            a.as_ptr(),
+            k as isize,
+            1,
+            b.as_ptr(),
+            cols as isize,
+            1,
+            0.0,
+            out.as_mut_ptr(),
+            cols as isize,
+            1,
         );
     }
 }
@@ -74,8 +91,14 @@ fn gemm(r: usize, k: usize, cols: usize, a: &[f32], b: &[f32], out: &mut [f32]) 
 fn smooth_and_divide(s: &[f32], d: usize, grid: Grid, sigma: [f64; 2]) -> Vec<f32> {
     let (gx, gy) = (grid.width, grid.height);
     let c = d + 1;
-    let hx: Vec<f32> = gaussian_matrix(gx, sigma[0]).into_iter().map(|v| v as f32).collect();
-    let hy: Vec<f32> = gaussian_matrix(gy, sigma[1]).into_iter().map(|v| v as f32).collect();
+    let hx: Vec<f32> = gaussian_matrix(gx, sigma[0])
+        .into_iter()
+        .map(|v| v as f32)
+        .collect();
+    let hy: Vec<f32> = gaussian_matrix(gy, sigma[1])
+        .into_iter()
+        .map(|v| v as f32)
+        .collect();
     // Along y: U[j, (a, :)] = sum_b Hy[j, b] S[b, (a, :)]: one (gy x gy) by (gy x gx*c) GEMM.
     let mut u = vec![0f32; s.len()];
     gemm(gy, gy, gx * c, &hy, s, &mut u);
@@ -83,7 +106,8 @@ fn smooth_and_divide(s: &[f32], d: usize, grid: Grid, sigma: [f64; 2]) -> Vec<f3
     let mut ut = vec![0f32; s.len()];
     for j in 0..gy {
         for a in 0..gx {
-            ut[(a * gy + j) * c..(a * gy + j + 1) * c].copy_from_slice(&u[(j * gx + a) * c..(j * gx + a + 1) * c]);
+            ut[(a * gy + j) * c..(a * gy + j + 1) * c]
+                .copy_from_slice(&u[(j * gx + a) * c..(j * gx + a + 1) * c]);
         }
     }
     let mut v = u;
@@ -114,14 +138,22 @@ mod tests {
             let w: Vec<f32> = (0..m * d).map(|_| rng.random()).collect();
             let sigma = [gx as f64 / 2.0 + 0.3, gy as f64 / 3.0 + 0.5];
             let (got, stats) = epoch(&w, &data, d, grid, sigma);
-            let to64 = |v: &[f32], r| Array2::from_shape_vec((r, d), v.iter().map(|&x| x as f64).collect()).unwrap();
+            let to64 =
+                |v: &[f32], r| Array2::from_shape_vec((r, d), v.iter().map(|&x| x as f64).collect()).unwrap();
             let (data64, w64) = (to64(&data, n), to64(&w, m));
             let want = reference::batch_epoch(data64.view(), w64.view(), grid, sigma);
             for (g, w) in got.iter().zip(want.iter()) {
-                assert!((*g as f64 - w).abs() <= 1e-4 * w.abs() + 1e-6, "{gx}x{gy} n={n} d={d}: {g} vs {w}");
+                assert!(
+                    (*g as f64 - w).abs() <= 1e-4 * w.abs() + 1e-6,
+                    "{gx}x{gy} n={n} d={d}: {g} vs {w}"
+                );
             }
             let qe = reference::quantization_error(data64.view(), w64.view());
-            assert!((stats.quantization_error - qe).abs() < 1e-4 * qe, "{} vs {qe}", stats.quantization_error);
+            assert!(
+                (stats.quantization_error - qe).abs() < 1e-4 * qe,
+                "{} vs {qe}",
+                stats.quantization_error
+            );
         }
     }
 }

@@ -30,7 +30,12 @@ impl PackedUnits {
     /// If `w.len() != m * d` or `m == 0`.
     pub fn new(w: &[f32], m: usize, d: usize) -> Self {
         assert!(m > 0, "PackedUnits::new: the map has no units");
-        assert_eq!(w.len(), m * d, "PackedUnits::new: weights have {} values, expected m * d = {m} * {d}", w.len());
+        assert_eq!(
+            w.len(),
+            m * d,
+            "PackedUnits::new: weights have {} values, expected m * d = {m} * {d}",
+            w.len()
+        );
         let n_tiles = m.div_ceil(LANES);
         let stride = (d + 1) * LANES;
         let mut tiles = vec![0f32; n_tiles * stride];
@@ -72,7 +77,10 @@ pub struct Candidate {
 }
 
 impl Candidate {
-    pub(super) const NONE: Self = Self { score: f32::INFINITY, index: u32::MAX };
+    pub(super) const NONE: Self = Self {
+        score: f32::INFINITY,
+        index: u32::MAX,
+    };
 
     /// Lexicographic (score, index) order: the lower index wins a tie.
     pub(super) fn better(self, other: Self) -> bool {
@@ -103,13 +111,32 @@ fn keep_min(score: &[f32; LANES], idx0: u32, bv: &mut [f32; LANES], bi: &mut [u3
 
 /// Keeps, lane by lane, the two lowest scores seen.
 #[inline(always)]
-fn keep_min2(s: &[f32; LANES], idx0: u32, v1: &mut [f32; LANES], i1: &mut [u32; LANES], v2: &mut [f32; LANES], i2: &mut [u32; LANES]) {
+fn keep_min2(
+    s: &[f32; LANES],
+    idx0: u32,
+    v1: &mut [f32; LANES],
+    i1: &mut [u32; LANES],
+    v2: &mut [f32; LANES],
+    i2: &mut [u32; LANES],
+) {
     for l in 0..LANES {
         let idx = idx0 + l as u32;
         let lt1 = s[l] < v1[l];
         let lt2 = s[l] < v2[l];
-        v2[l] = if lt1 { v1[l] } else if lt2 { s[l] } else { v2[l] };
-        i2[l] = if lt1 { i1[l] } else if lt2 { idx } else { i2[l] };
+        v2[l] = if lt1 {
+            v1[l]
+        } else if lt2 {
+            s[l]
+        } else {
+            v2[l]
+        };
+        i2[l] = if lt1 {
+            i1[l]
+        } else if lt2 {
+            idx
+        } else {
+            i2[l]
+        };
         v1[l] = if lt1 { s[l] } else { v1[l] };
         i1[l] = if lt1 { idx } else { i1[l] };
     }
@@ -150,7 +177,10 @@ fn scan_top1_portable(tiles: &[f32], d: usize, base: usize, xn: &[f32], best: &m
     }
     for e in 0..BLOCK {
         for l in 0..LANES {
-            let c = Candidate { score: bv[e][l], index: bi[e][l] };
+            let c = Candidate {
+                score: bv[e][l],
+                index: bi[e][l],
+            };
             if c.score.is_finite() && c.better(best[e]) {
                 best[e] = c;
             }
@@ -175,7 +205,16 @@ fn scan_top2_portable(tiles: &[f32], d: usize, base: usize, xn: &[f32], best: &m
     }
     for e in 0..BLOCK {
         for l in 0..LANES {
-            for c in [Candidate { score: v1[e][l], index: i1[e][l] }, Candidate { score: v2[e][l], index: i2[e][l] }] {
+            for c in [
+                Candidate {
+                    score: v1[e][l],
+                    index: i1[e][l],
+                },
+                Candidate {
+                    score: v2[e][l],
+                    index: i2[e][l],
+                },
+            ] {
                 if !c.score.is_finite() {
                     continue;
                 }
@@ -220,7 +259,13 @@ fn search<T: Copy + Send + Sync>(
     scan: impl Fn(&[f32], usize, usize, &[f32], &mut [T; BLOCK]) + Sync,
 ) {
     let d = units.d;
-    assert_eq!(data.len(), out.len() * d, "data has {} values for {} examples of dimension {d}", data.len(), out.len());
+    assert_eq!(
+        data.len(),
+        out.len() * d,
+        "data has {} values for {} examples of dimension {d}",
+        data.len(),
+        out.len()
+    );
     let stride = units.stride();
     let super_units = super_tile_units(d);
     let super_len = super_units / LANES * stride;
@@ -255,7 +300,7 @@ fn search<T: Copy + Send + Sync>(
 /// # Panics
 /// If `data.len()` is not a multiple of the dimension of `units`.
 pub fn bmus(units: &PackedUnits, data: &[f32]) -> Vec<Candidate> {
-    let n = if units.d == 0 { 0 } else { data.len() / units.d };
+    let n = data.len().checked_div(units.d).unwrap_or(0);
     let mut out = vec![Candidate::NONE; n];
     search(units, data, Candidate::NONE, &mut out, scan_top1);
     out
@@ -267,7 +312,7 @@ pub fn bmus(units: &PackedUnits, data: &[f32]) -> Vec<Candidate> {
 /// # Panics
 /// If `data.len()` is not a multiple of the dimension of `units`.
 pub fn bmus2(units: &PackedUnits, data: &[f32]) -> Vec<[Candidate; 2]> {
-    let n = if units.d == 0 { 0 } else { data.len() / units.d };
+    let n = data.len().checked_div(units.d).unwrap_or(0);
     let mut out = vec![[Candidate::NONE; 2]; n];
     search(units, data, [Candidate::NONE; 2], &mut out, scan_top2);
     for c in &mut out {
@@ -292,7 +337,9 @@ mod tests {
                     .chunks(d)
                     .map(|r| r.iter().zip(x).map(|(a, b)| ((a - b) as f64).powi(2)).sum())
                     .collect();
-                let b1 = (0..m).min_by(|&a, &b| dist[a].total_cmp(&dist[b]).then(a.cmp(&b))).unwrap();
+                let b1 = (0..m)
+                    .min_by(|&a, &b| dist[a].total_cmp(&dist[b]).then(a.cmp(&b)))
+                    .unwrap();
                 let b2 = (0..m)
                     .filter(|&j| j != b1)
                     .min_by(|&a, &b| dist[a].total_cmp(&dist[b]).then(a.cmp(&b)))
@@ -305,7 +352,15 @@ mod tests {
     #[test]
     fn matches_exhaustive_search_on_odd_shapes() {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
-        for &(n, m, d) in &[(1, 1, 1), (5, 1, 3), (1, 17, 1), (9, 15, 3), (37, 33, 64), (70, 4100, 3), (13, 300, 300)] {
+        for &(n, m, d) in &[
+            (1, 1, 1),
+            (5, 1, 3),
+            (1, 17, 1),
+            (9, 15, 3),
+            (37, 33, 64),
+            (70, 4100, 3),
+            (13, 300, 300),
+        ] {
             let data: Vec<f32> = (0..n * d).map(|_| rng.random()).collect();
             let w: Vec<f32> = (0..m * d).map(|_| rng.random()).collect();
             let units = PackedUnits::new(&w, m, d);
@@ -313,8 +368,14 @@ mod tests {
             let got2 = bmus2(&units, &data);
             for (i, (b1, b2)) in exact(&data, &w, d).into_iter().enumerate() {
                 assert_eq!(got1[i].index as usize, b1, "top-1 n={n} m={m} d={d} example {i}");
-                assert_eq!(got2[i][0].index as usize, b1, "top-2 best n={n} m={m} d={d} example {i}");
-                assert_eq!(got2[i][1].index as usize, b2, "top-2 second n={n} m={m} d={d} example {i}");
+                assert_eq!(
+                    got2[i][0].index as usize, b1,
+                    "top-2 best n={n} m={m} d={d} example {i}"
+                );
+                assert_eq!(
+                    got2[i][1].index as usize, b2,
+                    "top-2 second n={n} m={m} d={d} example {i}"
+                );
             }
         }
     }
@@ -362,7 +423,11 @@ mod portable_tests {
             scan_top2(&units.tiles, d, 0, &xn, &mut a);
             scan_top2_portable(&units.tiles, d, 0, &xn, &mut b);
             for e in 0..BLOCK {
-                assert_eq!([a[e][0].index, a[e][1].index], [b[e][0].index, b[e][1].index], "top-2 m={m} d={d} e={e}");
+                assert_eq!(
+                    [a[e][0].index, a[e][1].index],
+                    [b[e][0].index, b[e][1].index],
+                    "top-2 m={m} d={d} e={e}"
+                );
             }
         }
     }

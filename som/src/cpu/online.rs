@@ -70,7 +70,14 @@ pub(super) struct Pass<'a> {
 
 /// Runs the pass over grid rows `first_row..` held in `rows`; returns the best (distance, unit).
 /// Dispatches to the AVX2+FMA pass where the CPU has it, else to the portable one.
-fn pass_rows(rows: &mut [f32], first_row: usize, d: usize, height: usize, tiles_per_row: usize, p: &Pass) -> (f32, usize) {
+fn pass_rows(
+    rows: &mut [f32],
+    first_row: usize,
+    d: usize,
+    height: usize,
+    tiles_per_row: usize,
+    p: &Pass,
+) -> (f32, usize) {
     #[cfg(target_arch = "x86_64")]
     if super::x86::has_avx2_fma() {
         // SAFETY: the CPU supports AVX2 and FMA (checked just above); `train` lays out `rows`
@@ -80,7 +87,14 @@ fn pass_rows(rows: &mut [f32], first_row: usize, d: usize, height: usize, tiles_
     pass_rows_portable(rows, first_row, d, height, tiles_per_row, p)
 }
 
-fn pass_rows_portable(rows: &mut [f32], first_row: usize, d: usize, height: usize, tiles_per_row: usize, p: &Pass) -> (f32, usize) {
+fn pass_rows_portable(
+    rows: &mut [f32],
+    first_row: usize,
+    d: usize,
+    height: usize,
+    tiles_per_row: usize,
+    p: &Pass,
+) -> (f32, usize) {
     let row_len = tiles_per_row * d * LANES;
     let mut bv = [f32::INFINITY; LANES];
     let mut bi = [0u32; LANES];
@@ -89,8 +103,12 @@ fn pass_rows_portable(rows: &mut [f32], first_row: usize, d: usize, height: usiz
         let cx = p.hx[a];
         for (tt, tile) in row.chunks_exact_mut(d * LANES).enumerate() {
             let y0 = tt * LANES;
-            let cy: &[f32; LANES] = p.cy[y0..y0 + LANES].try_into().expect("cy is padded to whole tiles");
-            let mut dist: [f32; LANES] = p.pen[y0..y0 + LANES].try_into().expect("pen is padded to whole tiles");
+            let cy: &[f32; LANES] = p.cy[y0..y0 + LANES]
+                .try_into()
+                .expect("cy is padded to whole tiles");
+            let mut dist: [f32; LANES] = p.pen[y0..y0 + LANES]
+                .try_into()
+                .expect("pen is padded to whole tiles");
             let mut c = [0f32; LANES];
             for l in 0..LANES {
                 c[l] = cx * cy[l];
@@ -135,10 +153,28 @@ fn pass_rows_portable(rows: &mut [f32], first_row: usize, d: usize, height: usiz
 ///
 /// # Panics
 /// If shapes disagree, `order` is shorter than `steps.end`, or an index in it is out of range.
-pub fn train(w: &mut [f32], data: &[f32], d: usize, grid: Grid, cfg: &OnlineTrainingConfig, order: &[usize], steps: Range<usize>) {
+pub fn train(
+    w: &mut [f32],
+    data: &[f32],
+    d: usize,
+    grid: Grid,
+    cfg: &OnlineTrainingConfig,
+    order: &[usize],
+    steps: Range<usize>,
+) {
     let m = grid.units();
-    assert_eq!(w.len(), m * d, "weights: {} values for {m} units of dimension {d}", w.len());
-    assert!(order.len() >= steps.end, "order has {} entries, steps go to {}", order.len(), steps.end);
+    assert_eq!(
+        w.len(),
+        m * d,
+        "weights: {} values for {m} units of dimension {d}",
+        w.len()
+    );
+    assert!(
+        order.len() >= steps.end,
+        "order has {} entries, steps go to {}",
+        order.len(),
+        steps.end
+    );
     if steps.is_empty() {
         return;
     }
@@ -148,11 +184,19 @@ pub fn train(w: &mut [f32], data: &[f32], d: usize, grid: Grid, cfg: &OnlineTrai
         assert!(i < n, "order[{t}] = {i} is out of range for {n} examples");
         &data[i * d..(i + 1) * d]
     };
-    let layout = Layout { grid, d, tiles_per_row: grid.height.div_ceil(LANES) };
+    let layout = Layout {
+        grid,
+        d,
+        tiles_per_row: grid.height.div_ceil(LANES),
+    };
     let mut packed = layout.pack(w);
     let y_pad = layout.tiles_per_row * LANES;
-    let pen: Vec<f32> = (0..y_pad).map(|y| if y < grid.height { 0.0 } else { f32::INFINITY }).collect();
-    let (lo, hi) = cfg.clip.map_or((f32::NEG_INFINITY, f32::INFINITY), |[lo, hi]| (lo, hi));
+    let pen: Vec<f32> = (0..y_pad)
+        .map(|y| if y < grid.height { 0.0 } else { f32::INFINITY })
+        .collect();
+    let (lo, hi) = cfg
+        .clip
+        .map_or((f32::NEG_INFINITY, f32::INFINITY), |[lo, hi]| (lo, hi));
     let zeros_x = vec![0f32; grid.width];
     let zeros_y = vec![0f32; y_pad];
     let parallel = m * d >= PARALLEL_MIN_WEIGHTS && rayon::current_num_threads() > 1;
@@ -164,27 +208,65 @@ pub fn train(w: &mut [f32], data: &[f32], d: usize, grid: Grid, cfg: &OnlineTrai
                 .par_chunks_mut(rows_per_task * layout.row_len())
                 .enumerate()
                 .map(|(i, rows)| pass_rows(rows, i * rows_per_task, d, grid.height, layout.tiles_per_row, p))
-                .reduce(|| (f32::INFINITY, usize::MAX), |a, b| if b.0 < a.0 || (b.0 == a.0 && b.1 < a.1) { b } else { a })
+                .reduce(
+                    || (f32::INFINITY, usize::MAX),
+                    |a, b| {
+                        if b.0 < a.0 || (b.0 == a.0 && b.1 < a.1) {
+                            b
+                        } else {
+                            a
+                        }
+                    },
+                )
         } else {
             pass_rows(packed, 0, d, grid.height, layout.tiles_per_row, p)
         };
         // All distances infinite (overflow) cannot pick a unit: fall back to unit 0, as argmin would.
-        if best.1 == usize::MAX { 0 } else { best.1 }
+        if best.1 == usize::MAX {
+            0
+        } else {
+            best.1
+        }
     };
 
     let first = example(steps.start);
-    let mut bmu = run(&mut packed, &Pass { x: None, next: first, hx: &zeros_x, cy: &zeros_y, pen: &pen, lo, hi });
+    let mut bmu = run(
+        &mut packed,
+        &Pass {
+            x: None,
+            next: first,
+            hx: &zeros_x,
+            cy: &zeros_y,
+            pen: &pen,
+            lo,
+            hi,
+        },
+    );
     let mut cy = vec![0f32; y_pad];
     for t in steps.clone() {
         let step = cfg.step_at(grid, t);
         let (bx, by) = grid.coords(bmu);
-        let hx: Vec<f32> = gaussian_row(grid.width, bx, step.sigma[0]).into_iter().map(|v| v as f32).collect();
+        let hx: Vec<f32> = gaussian_row(grid.width, bx, step.sigma[0])
+            .into_iter()
+            .map(|v| v as f32)
+            .collect();
         for (c, h) in cy.iter_mut().zip(gaussian_row(grid.height, by, step.sigma[1])) {
             *c = (step.alpha * h) as f32;
         }
         let x = example(t);
         let next = if t + 1 < steps.end { example(t + 1) } else { x };
-        bmu = run(&mut packed, &Pass { x: Some(x), next, hx: &hx, cy: &cy, pen: &pen, lo, hi });
+        bmu = run(
+            &mut packed,
+            &Pass {
+                x: Some(x),
+                next,
+                hx: &hx,
+                cy: &cy,
+                pen: &pen,
+                lo,
+                hi,
+            },
+        );
     }
     layout.unpack(&packed, w);
 }
@@ -200,7 +282,12 @@ mod tests {
     #[test]
     fn matches_reference_and_checkpointing_is_invisible() {
         let mut rng = ChaCha8Rng::seed_from_u64(5);
-        for &(gx, gy, n, d, clip) in &[(1, 1, 4, 3, false), (3, 17, 30, 3, true), (7, 5, 20, 1, false), (40, 50, 25, 4, true)] {
+        for &(gx, gy, n, d, clip) in &[
+            (1, 1, 4, 3, false),
+            (3, 17, 30, 3, true),
+            (7, 5, 20, 1, false),
+            (40, 50, 25, 4, true),
+        ] {
             let grid = Grid::new(gx, gy);
             let m = grid.units();
             let data: Vec<f32> = (0..n * d).map(|_| rng.random()).collect();
@@ -210,10 +297,14 @@ mod tests {
             let cfg = OnlineTrainingConfig::new(steps).with_clip(clip.then_some([0.0, 1.0]));
             let mut w = w0.clone();
             train(&mut w, &data, d, grid, &cfg, &order, 0..steps);
-            let to64 = |v: &[f32], r| Array2::from_shape_vec((r, d), v.iter().map(|&x| x as f64).collect()).unwrap();
+            let to64 =
+                |v: &[f32], r| Array2::from_shape_vec((r, d), v.iter().map(|&x| x as f64).collect()).unwrap();
             let want = reference::train_online(to64(&data, n).view(), to64(&w0, m), grid, &cfg, &order);
             for (g, r) in w.iter().zip(want.iter()) {
-                assert!((*g as f64 - r).abs() <= 1e-4 * r.abs() + 1e-6, "{gx}x{gy}: {g} vs {r}");
+                assert!(
+                    (*g as f64 - r).abs() <= 1e-4 * r.abs() + 1e-6,
+                    "{gx}x{gy}: {g} vs {r}"
+                );
             }
             let mut w2 = w0.clone();
             train(&mut w2, &data, d, grid, &cfg, &order, 0..17);
@@ -236,14 +327,28 @@ mod portable_tests {
         let (gx, gy, d): (usize, usize, usize) = (5, 11, 3);
         let tiles_per_row = gy.div_ceil(LANES);
         let y_pad = tiles_per_row * LANES;
-        let mut rows: Vec<f32> = (0..gx * tiles_per_row * d * LANES).map(|_| rng.random()).collect();
+        let mut rows: Vec<f32> = (0..gx * tiles_per_row * d * LANES)
+            .map(|_| rng.random())
+            .collect();
         let mut rows2 = rows.clone();
         let x: Vec<f32> = (0..d).map(|_| rng.random()).collect();
         let next: Vec<f32> = (0..d).map(|_| rng.random()).collect();
         let hx: Vec<f32> = (0..gx).map(|_| rng.random()).collect();
-        let cy: Vec<f32> = (0..y_pad).map(|y| if y < gy { rng.random() } else { 0.0 }).collect();
-        let pen: Vec<f32> = (0..y_pad).map(|y| if y < gy { 0.0 } else { f32::INFINITY }).collect();
-        let p = Pass { x: Some(&x), next: &next, hx: &hx, cy: &cy, pen: &pen, lo: 0.1, hi: 0.9 };
+        let cy: Vec<f32> = (0..y_pad)
+            .map(|y| if y < gy { rng.random() } else { 0.0 })
+            .collect();
+        let pen: Vec<f32> = (0..y_pad)
+            .map(|y| if y < gy { 0.0 } else { f32::INFINITY })
+            .collect();
+        let p = Pass {
+            x: Some(&x),
+            next: &next,
+            hx: &hx,
+            cy: &cy,
+            pen: &pen,
+            lo: 0.1,
+            hi: 0.9,
+        };
         let a = pass_rows(&mut rows, 0, d, gy, tiles_per_row, &p);
         let b = pass_rows_portable(&mut rows2, 0, d, gy, tiles_per_row, &p);
         assert_eq!(a.1, b.1);

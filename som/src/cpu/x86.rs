@@ -22,7 +22,10 @@ unsafe fn lane_offsets() -> __m256i {
 /// Folds lane-wise best scores and indices into a candidate list sorted by (score, index).
 fn fold<const K: usize>(bv: &[f32; LANES], bi: &[u32; LANES], best: &mut [Candidate; K]) {
     for l in 0..LANES {
-        let c = Candidate { score: bv[l], index: bi[l] };
+        let c = Candidate {
+            score: bv[l],
+            index: bi[l],
+        };
         if !c.score.is_finite() {
             continue;
         }
@@ -55,7 +58,13 @@ unsafe fn score_tile(tile: *const f32, d: usize, xn: *const f32) -> [__m256; BLO
 /// The CPU must support AVX2 and FMA; `tiles` holds whole tiles of `(d + 1) * LANES` values and
 /// `xn` holds `d * BLOCK` values.
 #[target_feature(enable = "avx2,fma")]
-pub(super) unsafe fn scan_top1(tiles: &[f32], d: usize, base: usize, xn: &[f32], best: &mut [Candidate; BLOCK]) {
+pub(super) unsafe fn scan_top1(
+    tiles: &[f32],
+    d: usize,
+    base: usize,
+    xn: &[f32],
+    best: &mut [Candidate; BLOCK],
+) {
     let stride = (d + 1) * LANES;
     assert!(tiles.len() % stride == 0 && xn.len() == d * BLOCK);
     let inf = _mm256_set1_ps(f32::INFINITY);
@@ -69,7 +78,11 @@ pub(super) unsafe fn scan_top1(tiles: &[f32], d: usize, base: usize, xn: &[f32],
         for e in 0..BLOCK {
             let lt = _mm256_cmp_ps::<_CMP_LT_OQ>(acc[e], bv[e]);
             bv[e] = _mm256_blendv_ps(bv[e], acc[e], lt);
-            bi[e] = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(bi[e]), _mm256_castsi256_ps(idx), lt));
+            bi[e] = _mm256_castps_si256(_mm256_blendv_ps(
+                _mm256_castsi256_ps(bi[e]),
+                _mm256_castsi256_ps(idx),
+                lt,
+            ));
         }
         idx = _mm256_add_epi32(idx, step);
     }
@@ -88,7 +101,13 @@ pub(super) unsafe fn scan_top1(tiles: &[f32], d: usize, base: usize, xn: &[f32],
 /// # Safety
 /// As for [`scan_top1`].
 #[target_feature(enable = "avx2,fma")]
-pub(super) unsafe fn scan_top2(tiles: &[f32], d: usize, base: usize, xn: &[f32], best: &mut [[Candidate; 2]; BLOCK]) {
+pub(super) unsafe fn scan_top2(
+    tiles: &[f32],
+    d: usize,
+    base: usize,
+    xn: &[f32],
+    best: &mut [[Candidate; 2]; BLOCK],
+) {
     let stride = (d + 1) * LANES;
     assert!(tiles.len() % stride == 0 && xn.len() == d * BLOCK);
     let inf = _mm256_set1_ps(f32::INFINITY);
@@ -107,7 +126,11 @@ pub(super) unsafe fn scan_top2(tiles: &[f32], d: usize, base: usize, xn: &[f32],
             let lt2 = _mm256_cmp_ps::<_CMP_LT_OQ>(s, v2[e]);
             // second := lt1 ? first : (lt2 ? s : second)
             let v2n = _mm256_blendv_ps(_mm256_blendv_ps(v2[e], s, lt2), v1[e], lt1);
-            let i2n = _mm256_blendv_ps(_mm256_blendv_ps(_mm256_castsi256_ps(i2[e]), idxf, lt2), _mm256_castsi256_ps(i1[e]), lt1);
+            let i2n = _mm256_blendv_ps(
+                _mm256_blendv_ps(_mm256_castsi256_ps(i2[e]), idxf, lt2),
+                _mm256_castsi256_ps(i1[e]),
+                lt1,
+            );
             v1[e] = _mm256_blendv_ps(v1[e], s, lt1);
             i1[e] = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(i1[e]), idxf, lt1));
             v2[e] = v2n;
@@ -131,7 +154,14 @@ pub(super) unsafe fn scan_top2(tiles: &[f32], d: usize, base: usize, xn: &[f32],
 /// The CPU must support AVX2 and FMA; `rows` holds whole grid rows of the online layout and the
 /// slices of `p` have the lengths `online::train` gives them.
 #[target_feature(enable = "avx2,fma")]
-pub(super) unsafe fn pass_rows(rows: &mut [f32], first_row: usize, d: usize, height: usize, tiles_per_row: usize, p: &Pass) -> (f32, usize) {
+pub(super) unsafe fn pass_rows(
+    rows: &mut [f32],
+    first_row: usize,
+    d: usize,
+    height: usize,
+    tiles_per_row: usize,
+    p: &Pass,
+) -> (f32, usize) {
     let row_len = tiles_per_row * d * LANES;
     assert!(rows.len() % row_len == 0 && p.next.len() == d && p.cy.len() == tiles_per_row * LANES);
     let n_rows = rows.len() / row_len;
@@ -163,7 +193,11 @@ pub(super) unsafe fn pass_rows(rows: &mut [f32], first_row: usize, d: usize, hei
             let idx = _mm256_add_epi32(_mm256_set1_epi32((a * height + y0) as i32), lane_offsets());
             let lt = _mm256_cmp_ps::<_CMP_LT_OQ>(dist, bv);
             bv = _mm256_blendv_ps(bv, dist, lt);
-            bi = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(bi), _mm256_castsi256_ps(idx), lt));
+            bi = _mm256_castps_si256(_mm256_blendv_ps(
+                _mm256_castsi256_ps(bi),
+                _mm256_castsi256_ps(idx),
+                lt,
+            ));
         }
     }
     let (mut v, mut i) = ([0f32; LANES], [0u32; LANES]);
@@ -171,5 +205,12 @@ pub(super) unsafe fn pass_rows(rows: &mut [f32], first_row: usize, d: usize, hei
     _mm256_storeu_si256(i.as_mut_ptr().cast(), bi);
     let mut best = [Candidate::NONE];
     fold(&v, &i, &mut best);
-    (best[0].score, if best[0].index == u32::MAX { usize::MAX } else { best[0].index as usize })
+    (
+        best[0].score,
+        if best[0].index == u32::MAX {
+            usize::MAX
+        } else {
+            best[0].index as usize
+        },
+    )
 }

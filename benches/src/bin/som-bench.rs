@@ -1,0 +1,90 @@
+//! Runs one of the peers' workloads (as written by `shared/peers/export_workload.py`) with
+//! burnax-som and prints one JSON object: the run times and where the final map was written.
+//!
+//! ```text
+//! som-bench --dir EXPORT_DIR --workload rgb --mode batch|online --out final.npy
+//! ```
+//! Same data, initial map, online order and schedules as the peers; `ours.py` computes QE/TE
+//! with the peers' own `common.quality` and records the result beside theirs.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use burn::backend::Flex;
+use burn::prelude::*;
+use burn::tensor::TensorData;
+use burnax_som::io::{npy_bytes, read_matrix, write_atomic};
+use burnax_som::{BatchTrainingConfig, OnlineTrainingConfig, SomConfig};
+
+type B = Flex;
+
+fn arg(args: &[String], name: &str) -> Result<String> {
+    let i = args
+        .iter()
+        .position(|a| a == name)
+        .with_context(|| format!("missing {name}"))?;
+    args.get(i + 1)
+        .cloned()
+        .with_context(|| format!("{name} needs a value"))
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let dir = PathBuf::from(arg(&args, "--dir")?);
+    let wl = arg(&args, "--workload")?;
+    let mode = arg(&args, "--mode")?;
+    let out = PathBuf::from(arg(&args, "--out")?);
+    let repeats: usize = arg(&args, "--repeats").unwrap_or_else(|_| "3".into()).parse()?;
+    let meta: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join(format!("{wl}.json")))?)?;
+    let get = |k: &str| meta[k].as_f64().with_context(|| format!("{wl}.json: no {k}"));
+    let (gx, gy) = (get("xdim")? as usize, get("ydim")? as usize);
+    let sigma = [get("x_sigma")?, get("y_sigma")?];
+    let data = read_matrix(&dir.join(format!("{wl}_data.npy")))?;
+    let init = read_matrix(&dir.join(format!("{wl}_init.npy")))?;
+    let device = Default::default();
+    let x = Tensor::<B, 2>::from_data(
+        TensorData::new(data.values.clone(), [data.rows, data.cols]),
+        &device,
+    );
+    let w0 = Tensor::<B, 2>::from_data(
+        TensorData::new(init.values.clone(), [init.rows, init.cols]),
+        &device,
+    );
+    let config = SomConfig::new(gx, gy, data.cols);
+
+    let mut final_w = Vec::new();
+    let mut run = || -> Result<()> {
+        let mut som = config.init_with_weights(w0.clone())?;
+        match mode.as_str() {
+            "batch" => {
+                let cfg = BatchTrainingConfig::new(get("epochs")? as usize)
+                    .with_sigma(Some(sigma))
+                    .with_min_sigma_frac(get("min_sigma_frac")?);
+                som.train_batch(&x, &cfg)?;
+            }
+            "online" => {
+                let steps = get("max_iter")? as usize;
+                // The order file holds int64 indices; our reader takes floats, so ours.py
+                // converts it to float64 (exact below 2^53).
+                let order = read_matrix(&dir.join(format!("{wl}_order_f64.npy")))?;
+                let order: Vec<usize> = order.values.iter().map(|&v| v as usize).collect();
+                let cfg = OnlineTrainingConfig::new(steps)
+                    .with_sigma(Some(sigma))
+                    .with_clip(Some([0.0, 1.0]));
+                som.train_online(&x, &cfg, Some(&order), 0)?;
+            }
+            m => bail!("unknown mode {m}"),
+        }
+        final_w = som.weights_host();
+        Ok(())
+    };
+    let mut times = Vec::new();
+    for _ in 0..repeats.max(1) {
+        let t = std::time::Instant::now();
+        run()?;
+        times.push(t.elapsed().as_secs_f64());
+    }
+    write_atomic(&out, &npy_bytes(gx * gy, data.cols, &final_w))?;
+    println!("{}", serde_json::json!({ "runs": times, "out": out }));
+    Ok(())
+}
