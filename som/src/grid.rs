@@ -71,7 +71,9 @@ pub fn gaussian_row(n: usize, center: usize, sigma: f64) -> Vec<f64> {
 /// The `n` x `n` matrix `H[i][a] = exp(-(i - a)^2 / sigma^2)`, row-major, used to smooth per-unit
 /// sums along one grid axis.
 pub fn gaussian_matrix(n: usize, sigma: f64) -> Vec<f64> {
-    (0..n).flat_map(|i| gaussian_row(n, i, sigma)).collect()
+    // Toeplitz: H[i][a] depends on |i - a| only, so n exponentials fill all n^2 entries.
+    let by_distance = gaussian_row(n, 0, sigma);
+    (0..n).flat_map(|i| (0..n).map(move |a| i.abs_diff(a))).map(|k| by_distance[k]).collect()
 }
 
 #[cfg(test)]
@@ -99,6 +101,14 @@ mod tests {
     #[should_panic(expected = "width = 0")]
     fn zero_width_panics() {
         Grid::new(0, 3);
+    }
+
+    #[test]
+    fn gaussian_matrix_rows_are_gaussian_rows() {
+        let h = gaussian_matrix(5, 1.7);
+        for i in 0..5 {
+            assert_eq!(&h[i * 5..(i + 1) * 5], &gaussian_row(5, i, 1.7)[..]);
+        }
     }
 
     #[test]
