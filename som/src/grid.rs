@@ -73,7 +73,10 @@ pub fn gaussian_row(n: usize, center: usize, sigma: f64) -> Vec<f64> {
 pub fn gaussian_matrix(n: usize, sigma: f64) -> Vec<f64> {
     // Toeplitz: H[i][a] depends on |i - a| only, so n exponentials fill all n^2 entries.
     let by_distance = gaussian_row(n, 0, sigma);
-    (0..n).flat_map(|i| (0..n).map(move |a| i.abs_diff(a))).map(|k| by_distance[k]).collect()
+    (0..n)
+        .flat_map(|i| (0..n).map(move |a| i.abs_diff(a)))
+        .map(|k| by_distance[k])
+        .collect()
 }
 
 #[cfg(test)]
