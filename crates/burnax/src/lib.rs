@@ -1,9 +1,26 @@
-//! JAX's function transformations for [Burn](https://burn.dev): `grad`, `value_and_grad`,
-//! `jacrev`, `jacfwd`, `hessian`, `vmap`, `jit`, `pmap`, splittable PRNG keys and trees of
-//! tensors, over any Burn backend.
+//! JAX's programming model for [Burn](https://burn.dev): function transformations and
+//! splittable random keys over any Burn backend.
 //!
-//! **Status: not implemented yet.** This crate currently exports nothing; the transformations
-//! are planned as backend decorators (`Autodiff<B>` for the grad family, a `Batched<B>` for
-//! `vmap`), see the project's `DESIGN.md`. Until they land, the self-organizing maps of the
-//! companion crate `burnax-som` are the part of the project that works.
+//! ```
+//! use burn::backend::Flex;
+//! use burnax::random;
+//!
+//! let key = random::key(0);
+//! let keys = random::split(key, 2);
+//! let x = random::normal::<Flex, 1>(keys[0], [10_000], &Default::default());
+//! let mean = x.clone().mean().into_scalar();
+//! assert!(mean.abs() < 0.05);
+//! ```
+//!
+//! | module | what | status |
+//! |---|---|---|
+//! | [`random`] | `threefry2x32` keys: `key`, `split`, `fold_in`, `bits`, `uniform`, `normal`, `permutation`, equal to `jax.random` | done |
+//! | `grad`, `value_and_grad`, `jacrev`, `hessian` | the grad family on `Autodiff<B>`, any order by nesting | not yet |
+//! | `vmap` | a `Batched<B>` backend decorator | not yet |
+//! | `jit`, `pmap` | tracing and replay; data parallelism | not yet |
+//!
+//! The transformations are planned as backend decorators, the way `Autodiff<B>` is one (see the
+//! project's `DESIGN.md`).
 #![warn(missing_docs)]
+
+pub mod random;
