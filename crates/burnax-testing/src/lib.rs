@@ -3,11 +3,18 @@
 //! Every fast path in the workspace is tested against a slow oracle; the comparisons use the
 //! tolerances here, each with the reason for its size, never a bare epsilon.
 //!
+//! - [`check_grads`]: reverse-mode derivatives (`burnax::grad`) against central differences
+//!   along random directions, in `f64`, up to third order.
+//! - [`assert_close`] with a named [`Tolerance`].
+//!
 //! ```
 //! use burnax_testing::{assert_close, Tolerance};
 //! assert_close(&[1.0f32, 2.0], &[1.0, 2.00001], Tolerance::F32_VS_F64, "example");
 //! ```
 #![warn(missing_docs)]
+
+pub mod grads;
+pub use grads::check_grads;
 
 /// `|got - want| <= rtol * |want| + atol`, element by element.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -25,6 +32,16 @@ impl Tolerance {
     pub const F32_VS_F64: Tolerance = Tolerance {
         rtol: 1e-4,
         atol: 1e-6,
+    };
+
+    /// Reverse-mode derivatives in `f64` against central differences with step `1e-5`: the
+    /// truncation error is about `1e-10` times the third derivative and the rounding error
+    /// `1e-16 / 1e-5 = 1e-11` per order of differencing, so `1e-6` relative (with a `1e-7`
+    /// floor) is loose enough for third derivatives of well-scaled functions and tight enough
+    /// to catch any wrong rule.
+    pub const CENTRAL_DIFF_F64: Tolerance = Tolerance {
+        rtol: 1e-6,
+        atol: 1e-7,
     };
 
     /// Whether `got` is within the tolerance of `want`.

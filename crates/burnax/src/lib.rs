@@ -15,7 +15,7 @@
 //! | module | what | status |
 //! |---|---|---|
 //! | [`random`] | `threefry2x32` keys: `key`, `split`, `fold_in`, `bits`, `uniform`, `normal`, `permutation`, equal to `jax.random` | done |
-//! | `grad`, `value_and_grad`, `jacrev`, `hessian` | the grad family on `Autodiff<B>`, any order by nesting | not yet |
+//! | [`grad`] | `grad`, `value_and_grad`, `jacrev`, `hessian` on [`grad::Func`]s, any order by nesting `Autodiff` | single-tensor inputs; `argnums`, `has_aux`, trees and module parameters not yet |
 //! | `vmap` | a `Batched<B>` backend decorator | not yet |
 //! | `jit`, `pmap` | tracing and replay; data parallelism | not yet |
 //!
@@ -23,4 +23,5 @@
 //! project's `DESIGN.md`).
 #![warn(missing_docs)]
 
+pub mod grad;
 pub mod random;

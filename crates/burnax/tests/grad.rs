@@ -1,0 +1,180 @@
+//! The grad family against closed forms and central differences (`burnax_testing::check_grads`),
+//! first to third order, through nested `Autodiff`.
+
+use burn::backend::Flex;
+use burn::prelude::*;
+use burn::tensor::{DType, TensorData};
+use burnax::grad::{grad, hessian, jacrev, value_and_grad, Func};
+use burnax_testing::{check_grads, Tolerance};
+
+type B = Flex;
+
+fn t64(v: &[f64]) -> Tensor<B, 1> {
+    Tensor::from_data(
+        TensorData::new(v.to_vec(), [v.len()]),
+        (&Default::default(), DType::F64),
+    )
+}
+
+fn host<const D: usize>(t: Tensor<B, D>) -> Vec<f64> {
+    t.into_data().convert::<f64>().into_vec().unwrap()
+}
+
+/// x^3 on shape [1].
+struct Cube;
+impl Func<1, 1> for Cube {
+    fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
+        x.clone() * x.clone() * x
+    }
+}
+
+/// sum(sin(x) exp(x)) + sum(x_i x_{i+1}) + (sum x)^2 / 3: elementwise, products, reductions.
+struct Mixed;
+impl Func<1, 1> for Mixed {
+    fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
+        let [n] = x.dims();
+        let a = (x.clone().sin() * x.clone().exp()).sum();
+        let b = (x.clone().narrow(0, 0, n - 1) * x.clone().narrow(0, 1, n - 1)).sum();
+        let s = x.sum();
+        a + b + s.clone() * s / 3.0
+    }
+}
+
+/// x^T A x with A = M M^T + I through matmul, a quadratic form: Hessian 2A exactly.
+struct Quadratic(Vec<f64>);
+impl Quadratic {
+    fn a<Bk: Backend>(&self, device: &Bk::Device, dtype: DType) -> Tensor<Bk, 2> {
+        let n = (self.0.len() as f64).sqrt() as usize;
+        Tensor::from_data(TensorData::new(self.0.clone(), [n, n]), (device, dtype))
+    }
+}
+impl Func<1, 1> for Quadratic {
+    fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
+        let [n] = x.dims();
+        let a = self.a::<Bk>(&x.device(), x.dtype());
+        let col = x.clone().reshape([n, 1]);
+        (x.reshape([1, n]).matmul(a).matmul(col)).reshape([1])
+    }
+}
+
+/// A vector function [n] -> [2]: (sum x^2, prod-like exp(x_0) sin(x_1)).
+struct Vector;
+impl Func<1, 1> for Vector {
+    fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
+        let first = x.clone().square().sum();
+        let second = x.clone().narrow(0, 0, 1).exp() * x.narrow(0, 1, 1).sin();
+        Tensor::cat(vec![first, second], 0)
+    }
+}
+
+#[test]
+fn derivatives_of_a_cube_are_exact_to_third_order() {
+    for x in [-1.5, 0.0, 2.0] {
+        let v = t64(&[x]);
+        let (val, g) = value_and_grad(&Cube, v.clone());
+        assert_eq!(host(val), vec![x * x * x]);
+        assert_eq!(host(g), vec![3.0 * x * x]);
+        assert_eq!(host(grad(grad(Cube)).call(v.clone())), vec![6.0 * x]);
+        assert_eq!(host(grad(grad(grad(Cube))).call(v)), vec![6.0]);
+    }
+}
+
+#[test]
+fn check_grads_up_to_third_order() {
+    let x = [0.3, -0.7, 1.1, 0.05];
+    check_grads(&Mixed, &x, 3);
+    let q = Quadratic(vec![2.0, 0.5, 0.1, 0.5, 3.0, -0.2, 0.1, -0.2, 1.5]);
+    check_grads(&q, &[0.2, -0.4, 0.9], 3);
+}
+
+#[test]
+fn hessian_is_symmetric_and_matches_differences_of_the_gradient() {
+    let x = [0.3, -0.7, 1.1, 0.05];
+    let h = host(hessian(Mixed).call(t64(&x)));
+    let n = x.len();
+    let eps = 1e-5;
+    for i in 0..n {
+        for j in 0..n {
+            assert!(
+                Tolerance::CENTRAL_DIFF_F64.accepts(h[i * n + j], h[j * n + i]),
+                "H[{i},{j}] != H[{j},{i}]"
+            );
+        }
+        let mut xp = x;
+        let mut xm = x;
+        xp[i] += eps;
+        xm[i] -= eps;
+        let (gp, gm) = (host(grad(Mixed).call(t64(&xp))), host(grad(Mixed).call(t64(&xm))));
+        for j in 0..n {
+            let fd = (gp[j] - gm[j]) / (2.0 * eps);
+            assert!(
+                Tolerance::CENTRAL_DIFF_F64.accepts(h[j * n + i], fd),
+                "H[{j},{i}] = {} vs {fd}",
+                h[j * n + i]
+            );
+        }
+    }
+    // The quadratic form's Hessian is 2A, to rounding.
+    let a = vec![2.0, 0.5, 0.1, 0.5, 3.0, -0.2, 0.1, -0.2, 1.5];
+    let hq = host(hessian(Quadratic(a.clone())).call(t64(&[0.2, -0.4, 0.9])));
+    for (h, a) in hq.iter().zip(&a) {
+        assert!((h - 2.0 * a).abs() < 1e-12, "{h} vs {}", 2.0 * a);
+    }
+}
+
+#[test]
+fn jacrev_matches_the_closed_form() {
+    let x = [0.4, -1.2, 0.7];
+    let j = host(jacrev(Vector).call(t64(&x)));
+    let want = [
+        2.0 * x[0],
+        2.0 * x[1],
+        2.0 * x[2],
+        x[0].exp() * x[1].sin(),
+        x[0].exp() * x[1].cos(),
+        0.0,
+    ];
+    for (g, w) in j.iter().zip(want) {
+        assert!((g - w).abs() < 1e-12, "{j:?} vs {want:?}");
+    }
+}
+
+#[test]
+fn works_in_f32_too() {
+    let x = Tensor::<B, 1>::from_floats([1.5], &Default::default());
+    let g: f32 = grad(grad(Cube)).call(x).into_scalar();
+    assert_eq!(g, 9.0);
+}
+
+/// A function that ignores its input: its gradient is zero, not a missing value.
+struct Constant;
+impl Func<1, 1> for Constant {
+    fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
+        x.zeros_like().narrow(0, 0, 1).add_scalar(4.0)
+    }
+}
+
+#[test]
+fn constant_functions_have_zero_gradient() {
+    assert_eq!(host(grad(Constant).call(t64(&[1.0, 2.0]))), vec![0.0, 0.0]);
+}
+
+#[test]
+#[should_panic(expected = "must return a scalar (shape [1]), got shape [2] for input shape [3]")]
+fn grad_of_a_vector_function_panics_naming_the_shape() {
+    grad(Vector).call(t64(&[0.1, 0.2, 0.3]));
+}
+
+/// x.detach() * x: autodiff sees d/dx = x, the true derivative is 2x. check_grads must notice.
+struct Detached;
+impl Func<1, 1> for Detached {
+    fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
+        (x.clone().detach() * x).sum()
+    }
+}
+
+#[test]
+#[should_panic(expected = "check_grads order 1")]
+fn check_grads_catches_a_wrong_gradient() {
+    check_grads(&Detached, &[0.5, -1.0], 1);
+}
