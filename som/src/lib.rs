@@ -38,7 +38,7 @@
 //! [`Som`] works on any backend implementing [`SomBackend`]. On `Flex` (Burn's pure-Rust CPU
 //! backend, the default) training and search run the fused kernels of [`cpu`]: tiled,
 //! SIMD (AVX2+FMA on x86-64, portable elsewhere), multi-threaded, deterministic. Other backends
-//! use [`tensor_ops`]. [`reference`] is the slow `f64` oracle both are tested against.
+//! use [`tensor_ops`]. [`reference`](mod@reference) is the slow `f64` oracle both are tested against.
 //!
 //! | feature | what it enables |
 //! |---|---|

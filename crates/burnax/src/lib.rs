@@ -19,9 +19,12 @@
 //! | `vmap` | a `Batched<B>` backend decorator | not yet |
 //! | `jit`, `pmap` | tracing and replay; data parallelism | not yet |
 //!
+//! Coming from JAX? The [`guide`] maps each JAX call of the playbook to its equivalent.
+//!
 //! The transformations are planned as backend decorators, the way `Autodiff<B>` is one (see the
 //! project's `DESIGN.md`).
 #![warn(missing_docs)]
 
 pub mod grad;
+pub mod guide;
 pub mod random;

@@ -151,7 +151,7 @@ fn pass_rows_portable(
 /// `exp(-(c - j)^2 / sigma^2)` for `j in 0..n`, in `f32`, from two exponentials and a
 /// recurrence (`g(c + k) = g(c + k - 1) r q^(k - 1)`), instead of `n` exponentials: at a few
 /// hundred units per axis, the exponentials were a quarter of a step. Agrees with
-/// [`gaussian_row`] to about 1e-13 relative (tested).
+/// [`gaussian_row`](crate::grid::gaussian_row) to about 1e-13 relative (tested).
 pub fn gaussian_row_f32(n: usize, center: usize, sigma: f64, scale: f64, out: &mut [f32]) {
     let s2 = sigma * sigma;
     let r = (-1.0 / s2).exp(); // g(c + 1) / g(c)

@@ -1,0 +1,43 @@
+//! # JAX for Burn users
+//!
+//! Each JAX call of the "JAX on DGX Spark" playbook and its equivalent here. Burn's tensors are
+//! typed by backend `B` and rank `D`; scalars are tensors of shape `[1]`.
+//!
+//! | JAX | burnax / Burn | notes |
+//! |---|---|---|
+//! | `import jax.numpy as jnp` | `use burn::prelude::*;` | tensor ops are methods: `x.matmul(y)`, `x.exp()`, `x.sum_dim(1)` |
+//! | `jnp.array([1., 2.])` | `Tensor::<B, 1>::from_floats([1., 2.], &device)` | |
+//! | `x.at[0].set(10.)` | `x.slice_assign(s![0..1], Tensor::from_floats([10.], &device))` | returns a new tensor, like JAX |
+//! | `jax.devices()`, `jax.device_put` | `B::Device`, `Tensor::to_device` | the backend type chooses the hardware |
+//! | `x.block_until_ready()` | `B::sync(&device)` | needed to time GPU work |
+//! | `jax.random.key(0)` | [`random::key(0)`](crate::random::key) | same words as JAX |
+//! | `jax.random.split(key, n)` | [`random::split(key, n)`](crate::random::split) | bit for bit |
+//! | `jax.random.fold_in(key, i)` | [`random::fold_in(key, i)`](crate::random::fold_in) | bit for bit |
+//! | `jax.random.uniform(key, shape)` | [`random::uniform::<B, D>(key, shape, &device)`](crate::random::uniform) | bit for bit |
+//! | `jax.random.normal(key, shape)` | [`random::normal::<B, D>(key, shape, &device)`](crate::random::normal) | within 2 ulp |
+//! | `jax.random.permutation(key, n)` | [`random::permutation::<B>(key, n, &device)`](crate::random::permutation) | bit for bit |
+//! | `def f(x): ...` | a type implementing [`Func`](crate::grad::Func) with a generic `call<B: Backend>` | written once, runs on any backend, including `Autodiff<B>` |
+//! | `jax.grad(f)(x)` | [`grad(f).call(x)`](crate::grad::grad) | `f` returns shape `[1]` |
+//! | `jax.value_and_grad(f)(x)` | [`value_and_grad(&f, x)`](crate::grad::value_and_grad) | |
+//! | `jax.grad(jax.grad(f))` | `grad(grad(f))` | any order, by nested `Autodiff` |
+//! | `jax.jacrev(f)`, `jax.hessian(f)` | [`jacrev(f)`](crate::grad::jacrev), [`hessian(f)`](crate::grad::hessian) | one reverse pass per output |
+//! | `argnums=`, `has_aux=`, pytrees | not yet | single-tensor inputs for now |
+//! | `jax.vmap`, `jax.jit`, `jax.pmap` | not yet | planned as backend decorators |
+//!
+//! A function written once and differentiated twice:
+//!
+//! ```
+//! use burn::backend::Flex;
+//! use burn::prelude::*;
+//! use burnax::grad::{grad, Func};
+//!
+//! struct Square;
+//! impl Func<1, 1> for Square {
+//!     fn call<B: Backend>(&self, x: Tensor<B, 1>) -> Tensor<B, 1> {
+//!         x.clone() * x
+//!     }
+//! }
+//! let x = Tensor::<Flex, 1>::from_floats([3.0], &Default::default());
+//! assert_eq!(grad(&Square).call(x.clone()).into_scalar(), 6.0);
+//! assert_eq!(grad(grad(Square)).call(x).into_scalar(), 2.0);
+//! ```

@@ -1,0 +1,136 @@
+//! The playbook's JAX intro notebook in Rust: arrays and immutable updates, timing on a device,
+//! PRNG keys, and `grad` (square, Newton's square root, a data-dependent loop).
+//!
+//! `cargo run --release -p tutorials --bin 01-intro [-- --quick]`
+
+use std::time::Instant;
+
+use burn::backend::Flex;
+use burn::prelude::*;
+use burnax::grad::{grad, value_and_grad, Func};
+use burnax::random;
+
+type B = Flex;
+
+/// square(x) = x * x
+struct Square;
+impl Func<1, 1> for Square {
+    fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
+        x.clone() * x
+    }
+}
+
+/// Newton's method for sqrt(a) needs the derivative of f(x) = x^2 - a.
+struct Residual(f32);
+impl Func<1, 1> for Residual {
+    fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
+        x.clone() * x - self.0
+    }
+}
+
+/// The notebook's bogus_square: adds x to itself floor(x) times. The loop count depends on the
+/// value of x, which is fine under grad (it traces with concrete values): d/dx = floor(x).
+struct BogusSquare;
+impl Func<1, 1> for BogusSquare {
+    fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
+        let n = x
+            .clone()
+            .into_data()
+            .convert::<f32>()
+            .into_vec::<f32>()
+            .expect("f32")[0] as usize;
+        let mut y = x.zeros_like();
+        for _ in 0..n {
+            y = y + x.clone();
+        }
+        y
+    }
+}
+
+fn scalar(t: Tensor<B, 1>) -> f32 {
+    t.into_scalar()
+}
+
+fn main() {
+    let quick = tutorials::quick();
+    let device = Default::default();
+    println!("# 1. Arrays live on a device; updates make new arrays\n");
+    let x = Tensor::<B, 1>::from_floats([1.0, 2.0, 3.0, 4.0], &device);
+    // JAX: y = x.at[0].set(10.0). Burn tensors are values too: slice_assign returns a new one.
+    let y = x
+        .clone()
+        .slice_assign(s![0..1], Tensor::from_floats([10.0], &device));
+    println!("x = {:?}", x.to_data().to_vec::<f32>().unwrap());
+    println!(
+        "y = x.at[0].set(10) = {:?}  (x is unchanged)",
+        y.to_data().to_vec::<f32>().unwrap()
+    );
+
+    println!("\n# 2. Timing: work is queued; wait for it before stopping the clock\n");
+    let n = if quick { 64 } else { 2000 };
+    let a = random::normal::<B, 2>(random::key(0), [n, n], &device);
+    let t = Instant::now();
+    let c = a.clone().matmul(a.clone());
+    // JAX's block_until_ready: B::sync waits for the device. On the CPU backend it returns at
+    // once; on a GPU backend (wgpu, cuda) the matmul may still be running without it.
+    B::sync(&device).expect("device sync");
+    let dt = t.elapsed().as_secs_f64();
+    let flops = 2.0 * (n as f64).powi(3);
+    println!(
+        "{n} x {n} matmul on {:?}: {:.4} s, {:.1} GFLOP/s",
+        device,
+        dt,
+        flops / dt / 1e9
+    );
+    let _ = c;
+
+    println!("\n# 3. Random numbers need explicit keys\n");
+    let key = random::key(0);
+    let keys = random::split(key, 2);
+    println!(
+        "key(0) = {:?}; split -> {:?}, {:?}",
+        key.data(),
+        keys[0].data(),
+        keys[1].data()
+    );
+    let samples = if quick { 10_000 } else { 1_000_000 };
+    let s = random::normal::<B, 1>(keys[0], [samples], &device);
+    let mean: f32 = s.clone().mean().into_scalar();
+    let var: f32 = (s - mean).square().mean().into_scalar();
+    println!("{samples} normal samples: mean {mean:.4}, variance {var:.4} (expected 0 and 1)");
+    let again = random::normal::<B, 1>(keys[0], [3], &device);
+    println!(
+        "same key, same numbers: {:?}",
+        again.to_data().to_vec::<f32>().unwrap()
+    );
+
+    println!("\n# 4. grad\n");
+    let x3 = Tensor::<B, 1>::from_floats([3.0], &device);
+    let (v, g) = value_and_grad(&Square, x3.clone());
+    println!("square(3) = {}, grad(square)(3) = {}", scalar(v), scalar(g));
+    println!(
+        "grad(grad(square))(3) = {}",
+        scalar(grad(grad(Square)).call(x3.clone()))
+    );
+
+    println!("\nNewton's method for sqrt(2): x <- x - f(x) / f'(x), f(x) = x^2 - 2");
+    let f = Residual(2.0);
+    let mut x = Tensor::<B, 1>::from_floats([1.0], &device);
+    for i in 0..5 {
+        let (fx, dfx) = value_and_grad(&f, x.clone());
+        x = x - fx / dfx;
+        println!("  step {}: x = {:.7}", i + 1, scalar(x.clone()));
+    }
+    println!("sqrt(2) = {:.7}", 2f32.sqrt());
+
+    println!("\nbogus_square adds x to itself floor(x) times:");
+    for v in [3.0f32, 4.5] {
+        let x = Tensor::<B, 1>::from_floats([v], &device);
+        let (y, g) = value_and_grad(&BogusSquare, x);
+        println!(
+            "  bogus_square({v}) = {}, grad = {} (= floor(x))",
+            scalar(y),
+            scalar(g)
+        );
+    }
+}
