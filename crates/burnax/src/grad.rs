@@ -32,6 +32,9 @@
 
 use burn::backend::Autodiff;
 use burn::prelude::*;
+use burn::tensor::backend::AutodiffBackend;
+
+use crate::tree::{MapLeaves, TreeDef};
 
 /// A pure function from a rank-`I` tensor to a rank-`O` tensor, callable on any backend.
 pub trait Func<const I: usize, const O: usize> {
@@ -122,4 +125,163 @@ impl<F: Func<1, 1>> Func<1, 2> for Jacrev<F> {
 /// `jacrev(grad(f))`, reverse over reverse (nested `Autodiff`).
 pub fn hessian<F>(f: F) -> Jacrev<Grad<F>> {
     jacrev(grad(f))
+}
+
+/// A scalar function of a tree of tensors, with auxiliary outputs: JAX's
+/// `f(*args) -> (loss, aux)` with `has_aux=True`. Use `type Aux = ();` and return `(loss, ())`
+/// when there is nothing to carry out.
+///
+/// ```
+/// use burn::backend::Flex;
+/// use burn::prelude::*;
+/// use burnax::grad::{value_and_grad_tree, Argnums, TreeFunc};
+/// use burnax::tree::{Leaf, TreeDef};
+///
+/// /// sum((x w + b)^2) over fixed x, differentiated in (w, b); aux: the predictions.
+/// struct Loss(Vec<f32>);
+/// impl TreeFunc for Loss {
+///     type In = (Leaf<2>, Leaf<1>);
+///     type Aux = Leaf<2>;
+///     fn call<B: Backend>(&self, (w, b): (Tensor<B, 2>, Tensor<B, 1>)) -> (Tensor<B, 1>, Tensor<B, 2>) {
+///         let x = Tensor::<B, 1>::from_floats(self.0.as_slice(), &w.device()).reshape([1, 2]);
+///         let pred = x.matmul(w) + b.unsqueeze();
+///         (pred.clone().square().sum(), pred)
+///     }
+/// }
+/// let d = Default::default();
+/// let w = Tensor::<Flex, 2>::from_floats([[1.0], [2.0]], &d);
+/// let b = Tensor::<Flex, 1>::from_floats([0.5], &d);
+/// let (loss, pred, (dw, db)) = value_and_grad_tree(&Loss(vec![1.0, 1.0]), (w, b), Argnums::All);
+/// assert_eq!(loss.into_scalar(), 12.25); // (1 + 2 + 0.5)^2
+/// assert_eq!(db.into_scalar(), 7.0); // 2 * 3.5
+/// assert_eq!(dw.into_data().to_vec::<f32>().unwrap(), vec![7.0, 7.0]);
+/// ```
+pub trait TreeFunc {
+    /// Structure of the input.
+    type In: TreeDef;
+    /// Structure of the auxiliary output.
+    type Aux: TreeDef;
+    /// Evaluates the function on backend `B`: the scalar (shape `[1]`) and the auxiliary data.
+    fn call<B: Backend>(
+        &self,
+        x: <Self::In as TreeDef>::On<B>,
+    ) -> (Tensor<B, 1>, <Self::Aux as TreeDef>::On<B>);
+}
+
+/// Which top-level elements of the input to differentiate (JAX's `argnums`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Argnums<'a> {
+    /// Every element.
+    All,
+    /// The listed positions.
+    Only(&'a [usize]),
+}
+
+/// Moves leaves to `Autodiff<B>`, marking the selected ones as variables.
+struct Lift<'a> {
+    selected: &'a [bool],
+    i: usize,
+}
+
+impl<B: Backend> MapLeaves<B, Autodiff<B>> for Lift<'_> {
+    fn leaf<const D: usize>(&mut self, t: Tensor<B, D>) -> Tensor<Autodiff<B>, D> {
+        let t = Tensor::from_inner(t);
+        let t = if self.selected[self.i] {
+            t.require_grad()
+        } else {
+            t
+        };
+        self.i += 1;
+        t
+    }
+}
+
+/// Reads the gradient of each leaf (zeros for leaves not selected or not used).
+struct ReadGrads<'a, B: Backend> {
+    grads: &'a <Autodiff<B> as AutodiffBackend>::Gradients,
+    selected: &'a [bool],
+    i: usize,
+}
+
+impl<B: Backend> MapLeaves<Autodiff<B>, B> for ReadGrads<'_, B> {
+    fn leaf<const D: usize>(&mut self, t: Tensor<Autodiff<B>, D>) -> Tensor<B, D> {
+        let g = if self.selected[self.i] {
+            t.grad(self.grads)
+        } else {
+            None
+        };
+        self.i += 1;
+        g.unwrap_or_else(|| t.inner().zeros_like())
+    }
+}
+
+/// Brings leaves back from `Autodiff<B>` without their graph.
+struct Inner;
+
+impl<B: Backend> MapLeaves<Autodiff<B>, B> for Inner {
+    fn leaf<const D: usize>(&mut self, t: Tensor<Autodiff<B>, D>) -> Tensor<B, D> {
+        t.inner()
+    }
+}
+
+/// The value, the auxiliary output and the gradient of `f` at `x` with respect to the
+/// top-level elements `argnums` of the input tree. The gradient has the input's structure;
+/// elements not in `argnums` hold zeros.
+///
+/// # Panics
+/// If a position in `argnums` is out of range for the input, or `f` does not return shape
+/// `[1]`; the message names the argument and the shape.
+#[allow(clippy::type_complexity)]
+#[track_caller]
+pub fn value_and_grad_tree<F: TreeFunc, B: Backend>(
+    f: &F,
+    x: <F::In as TreeDef>::On<B>,
+    argnums: Argnums,
+) -> (
+    Tensor<B, 1>,
+    <F::Aux as TreeDef>::On<B>,
+    <F::In as TreeDef>::On<B>,
+) {
+    let per_top = F::In::top_level_leaves::<B>(&x);
+    let selected: Vec<bool> = match argnums {
+        Argnums::All => vec![true; F::In::leaf_count::<B>(&x)],
+        Argnums::Only(positions) => {
+            for &p in positions {
+                assert!(
+                    p < per_top.len(),
+                    "argnums: position {p} is out of range for an input with {} top-level elements",
+                    per_top.len()
+                );
+            }
+            per_top
+                .iter()
+                .enumerate()
+                .flat_map(|(p, &n)| std::iter::repeat_n(positions.contains(&p), n))
+                .collect()
+        }
+    };
+    let xa = F::In::map(
+        x,
+        &mut Lift {
+            selected: &selected,
+            i: 0,
+        },
+    );
+    let (y, aux) = f.call::<Autodiff<B>>(xa.clone());
+    assert_eq!(
+        y.dims(),
+        [1],
+        "value_and_grad_tree: the function must return a scalar (shape [1]), got shape {:?}",
+        y.dims()
+    );
+    let grads = y.backward();
+    let g = F::In::map(
+        xa,
+        &mut ReadGrads::<B> {
+            grads: &grads,
+            selected: &selected,
+            i: 0,
+        },
+    );
+    (y.inner(), F::Aux::map(aux, &mut Inner), g)
 }

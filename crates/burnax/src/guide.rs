@@ -21,7 +21,8 @@
 //! | `jax.value_and_grad(f)(x)` | [`value_and_grad(&f, x)`](crate::grad::value_and_grad) | |
 //! | `jax.grad(jax.grad(f))` | `grad(grad(f))` | any order, by nested `Autodiff` |
 //! | `jax.jacrev(f)`, `jax.hessian(f)` | [`jacrev(f)`](crate::grad::jacrev), [`hessian(f)`](crate::grad::hessian) | one reverse pass per output |
-//! | `argnums=`, `has_aux=`, pytrees | not yet | single-tensor inputs for now |
+//! | `jax.value_and_grad(f, argnums=(0, 1), has_aux=True)(w, b)` | [`value_and_grad_tree(&f, (w, b), Argnums::Only(&[0, 1]))`](crate::grad::value_and_grad_tree) | `f` implements [`TreeFunc`](crate::grad::TreeFunc); the gradient has the input's structure, zeros where not selected |
+//! | pytrees | [`tree`](crate::tree): tuples, arrays, `Vec`, `Option` of tensors | Burn modules not yet |
 //! | `jax.vmap`, `jax.jit`, `jax.pmap` | not yet | planned as backend decorators |
 //!
 //! A function written once and differentiated twice:
