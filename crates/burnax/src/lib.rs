@@ -15,7 +15,8 @@
 //! | module | what | status |
 //! |---|---|---|
 //! | [`random`] | `threefry2x32` keys: `key`, `split`, `fold_in`, `bits`, `uniform`, `normal`, `permutation`, equal to `jax.random` | done |
-//! | [`grad`] | `grad`, `value_and_grad`, `jacrev`, `hessian` on [`grad::Func`]s, any order by nesting `Autodiff`; [`grad::value_and_grad_tree`] with `argnums` and `has_aux` over [`tree`]s | Burn `Module` parameters, `fori_loop`/`scan`, `jacfwd` not yet |
+//! | [`grad`] | `grad`, `value_and_grad`, `jacrev`, `hessian` on [`grad::Func`]s, any order by nesting `Autodiff`; [`grad::value_and_grad_tree`] with `argnums` and `has_aux` over [`tree`]s ; [`grad::value_and_grad_module`] for Burn modules | `jacfwd` (forward mode) not yet |
+//! | [`control`] | `fori_loop`, `scan`, usable under `grad` | done |
 //! | [`tree`] | trees of tensors (tuples, arrays, `Vec`, `Option`), JAX's pytrees | done |
 //! | `vmap` | a `Batched<B>` backend decorator | not yet |
 //! | `jit`, `pmap` | tracing and replay; data parallelism | not yet |
@@ -26,6 +27,7 @@
 //! project's `DESIGN.md`).
 #![warn(missing_docs)]
 
+pub mod control;
 pub mod grad;
 pub mod guide;
 pub mod random;
