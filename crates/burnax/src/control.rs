@@ -17,7 +17,7 @@
 //! assert_eq!(y.into_scalar(), 256.0);
 //! // Running sums: carry the total, emit it at every step.
 //! let xs = Tensor::<Flex, 2>::from_floats([[1.0], [2.0], [3.0]], &d);
-//! let (total, sums) = scan(|c: Tensor<Flex, 1>, x: Tensor<Flex, 1>| { let c = c + x; (c.clone(), c) }, Tensor::zeros([1], &d), xs);
+//! let (total, sums): (_, Tensor<Flex, 2>) = scan(|c: Tensor<Flex, 1>, x: Tensor<Flex, 1>| { let c = c + x; (c.clone(), c) }, Tensor::zeros([1], &d), xs);
 //! assert_eq!(total.into_scalar(), 6.0);
 //! assert_eq!(sums.into_data().to_vec::<f32>().unwrap(), vec![1.0, 3.0, 6.0]);
 //! ```
@@ -32,7 +32,8 @@ pub fn fori_loop<C>(lower: usize, upper: usize, mut body: impl FnMut(usize, C) -
 
 /// `lax.scan(f, init, xs)` over the leading axis of `xs` (`[T, ...]`): for each slice `x_t`
 /// (rank `D - 1`), `(carry, y_t) = f(carry, x_t)`; returns the final carry and the `y_t`
-/// stacked along a new leading axis.
+/// stacked along a new leading axis. (Rust cannot compute `D - 1` in a type, so the ranks of
+/// the slices and of the stacked output are inferred from `f` and from the binding.)
 ///
 /// # Panics
 /// If `xs` has a leading axis of length 0 (there would be no `y` to stack), naming the shape.
