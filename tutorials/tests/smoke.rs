@@ -30,3 +30,20 @@ fn intro_runs_and_computes() {
         assert!(out.contains(line), "missing {line:?} in:\n{out}");
     }
 }
+
+#[test]
+fn asking_for_a_backend_this_build_lacks_is_a_clear_error() {
+    if cfg!(feature = "wgpu") {
+        return;
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_01-intro"))
+        .args(["--quick", "--device", "wgpu"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.trim(),
+        "error: --device wgpu: this build has no wgpu backend; rebuild with `--features wgpu`"
+    );
+}

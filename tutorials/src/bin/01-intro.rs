@@ -1,7 +1,8 @@
 //! The playbook's JAX intro notebook in Rust: arrays and immutable updates, timing on a device,
 //! PRNG keys, and `grad` (square, Newton's square root, a data-dependent loop).
 //!
-//! `cargo run --release -p tutorials --bin 01-intro [-- --quick]`
+//! `cargo run --release -p tutorials --bin 01-intro [-- --quick] [--device cpu|wgpu|cuda]`
+//! (`--device wgpu` needs `--features wgpu`, `--device cuda` needs `--features cuda`)
 
 use std::time::Instant;
 
@@ -51,8 +52,40 @@ fn scalar(t: Tensor<B, 1>) -> f32 {
     t.into_scalar()
 }
 
+/// Times an `n x n` matmul on backend `Bk`, waiting for the device before stopping the clock.
+fn time_matmul<Bk: Backend>(device: &Bk::Device, n: usize) {
+    // Sampled on the CPU and copied over: `random` needs 64-bit int tensors, which not every
+    // GPU backend has.
+    let a = random::normal::<B, 2>(random::key(0), [n, n], &Default::default());
+    let a = Tensor::<Bk, 2>::from_data(a.into_data(), device);
+    // Once to warm up (GPU kernels compile on first use), then timed.
+    let _ = a.clone().matmul(a.clone());
+    Bk::sync(device).expect("device sync");
+    let t = Instant::now();
+    let c = a.clone().matmul(a);
+    // JAX's block_until_ready: Bk::sync waits for the device. On the CPU backend the work is
+    // already done; on a GPU backend (wgpu, cuda) the clock would stop before the matmul does.
+    Bk::sync(device).expect("device sync");
+    let dt = t.elapsed().as_secs_f64();
+    let flops = 2.0 * (n as f64).powi(3);
+    println!(
+        "{n} x {n} matmul on {}: {:.4} s, {:.1} GFLOP/s",
+        Bk::name(device),
+        dt,
+        flops / dt / 1e9
+    );
+    drop(c);
+}
+
 fn main() {
     let quick = tutorials::quick();
+    let choice = match tutorials::device_choice() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    };
     let device = Default::default();
     println!("# 1. Arrays live on a device; updates make new arrays\n");
     let x = Tensor::<B, 1>::from_floats([1.0, 2.0, 3.0, 4.0], &device);
@@ -68,21 +101,18 @@ fn main() {
 
     println!("\n# 2. Timing: work is queued; wait for it before stopping the clock\n");
     let n = if quick { 64 } else { 2000 };
-    let a = random::normal::<B, 2>(random::key(0), [n, n], &device);
-    let t = Instant::now();
-    let c = a.clone().matmul(a.clone());
-    // JAX's block_until_ready: B::sync waits for the device. On the CPU backend it returns at
-    // once; on a GPU backend (wgpu, cuda) the matmul may still be running without it.
-    B::sync(&device).expect("device sync");
-    let dt = t.elapsed().as_secs_f64();
-    let flops = 2.0 * (n as f64).powi(3);
-    println!(
-        "{n} x {n} matmul on {:?}: {:.4} s, {:.1} GFLOP/s",
-        device,
-        dt,
-        flops / dt / 1e9
-    );
-    let _ = c;
+    time_matmul::<B>(&device, n);
+    match choice {
+        tutorials::DeviceChoice::Cpu => {
+            println!("(pass --device wgpu or --device cuda to compare with a GPU)")
+        }
+        #[cfg(feature = "wgpu")]
+        tutorials::DeviceChoice::Wgpu => time_matmul::<burn::backend::Wgpu>(&Default::default(), n),
+        #[cfg(feature = "cuda")]
+        tutorials::DeviceChoice::Cuda => time_matmul::<burn::backend::Cuda>(&Default::default(), n),
+        #[allow(unreachable_patterns)]
+        _ => unreachable!("device_choice only returns backends this build has"),
+    }
 
     println!("\n# 3. Random numbers need explicit keys\n");
     let key = random::key(0);
