@@ -149,7 +149,15 @@ pub fn bits<B: Backend, const D: usize>(
 /// float), then `max(minval, u * (maxval - minval) + minval)`. XLA fuses that multiply-add
 /// into one FMA (one rounding); we get the same rounding by computing it in `f64`, where the
 /// product is exact, and rounding once to `f32`.
+///
+/// # Panics
+/// If `minval >= maxval` or either is not finite.
+#[track_caller]
 fn to_uniform<B: Backend, const D: usize>(bits: Tensor<B, D, Int>, minval: f32, maxval: f32) -> Tensor<B, D> {
+    assert!(
+        minval.is_finite() && maxval.is_finite() && minval < maxval,
+        "uniform_range: need finite minval < maxval, got minval = {minval}, maxval = {maxval}"
+    );
     let n: usize = bits.dims().iter().product();
     let shape = bits.dims();
     let device = bits.device();
@@ -185,10 +193,6 @@ pub fn uniform_range<B: Backend, const D: usize>(
     maxval: f32,
     device: &B::Device,
 ) -> Tensor<B, D> {
-    assert!(
-        minval.is_finite() && maxval.is_finite() && minval < maxval,
-        "uniform_range: need finite minval < maxval, got minval = {minval}, maxval = {maxval}"
-    );
     to_uniform(bits(key, shape, device), minval, maxval)
 }
 
@@ -338,10 +342,6 @@ pub mod legacy {
         maxval: f32,
         device: &B::Device,
     ) -> Tensor<B, D> {
-        assert!(
-            minval.is_finite() && maxval.is_finite() && minval < maxval,
-            "uniform_range: need finite minval < maxval, got minval = {minval}, maxval = {maxval}"
-        );
         to_uniform(bits(key, shape, device), minval, maxval)
     }
 }

@@ -208,3 +208,9 @@ fn samples_have_the_right_moments() {
         "uniform mean {um}"
     );
 }
+
+#[test]
+#[should_panic(expected = "uniform_range: need finite minval < maxval, got minval = 2, maxval = 1")]
+fn an_empty_range_panics_naming_it() {
+    random::uniform_range::<B, 1>(random::key(0), [3], 2.0, 1.0, &Default::default());
+}

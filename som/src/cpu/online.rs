@@ -72,6 +72,7 @@ pub(super) struct Pass<'a> {
 
 /// Runs the pass over grid rows `first_row..` held in `rows`; returns the best (distance, unit).
 /// Dispatches to the AVX2+FMA pass where the CPU has it, else to the portable one.
+#[inline]
 fn pass_rows(
     rows: &mut [f32],
     first_row: usize,
@@ -89,6 +90,7 @@ fn pass_rows(
     pass_rows_portable(rows, first_row, d, height, tiles_per_row, p)
 }
 
+/// [`pass_rows`] in portable Rust over lane arrays.
 fn pass_rows_portable(
     rows: &mut [f32],
     first_row: usize,
