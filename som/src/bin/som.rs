@@ -214,14 +214,6 @@ fn check_dim(data: &Matrix, data_name: &Path, dim: usize, what: &str) -> Result<
     Ok(())
 }
 
-/// Rejects a flag given together with --resume: the checkpoint's value is used.
-fn not_with_resume<T>(flag: &str, v: &Option<T>) -> Result<()> {
-    if v.is_some() {
-        bail!("{flag} cannot be given with --resume: the checkpoint's schedule and map are used");
-    }
-    Ok(())
-}
-
 fn train(a: TrainArgs) -> Result<()> {
     let (data, data_name) = match (&a.input, a.demo) {
         (Some(p), _) => (io::read_matrix(p)?, p.clone()),
@@ -232,7 +224,9 @@ fn train(a: TrainArgs) -> Result<()> {
     let x = tensor(&data);
 
     let (config, mut som, schedule, done) = if let Some(resume) = &a.resume {
-        for (flag, given) in [
+        // The checkpoint fixes the map and the schedule: a flag that would change them is an
+        // error rather than silently ignored.
+        let given = [
             ("--width", a.width.is_some()),
             ("--height", a.height.is_some()),
             ("--mode", a.mode.is_some()),
@@ -241,8 +235,9 @@ fn train(a: TrainArgs) -> Result<()> {
             ("--sigma", a.sigma.is_some()),
             ("--min-sigma-frac", a.min_sigma_frac.is_some()),
             ("--clip", a.clip.is_some()),
-        ] {
-            not_with_resume(flag, &given.then_some(()))?;
+        ];
+        if let Some((flag, _)) = given.iter().find(|(_, g)| *g) {
+            bail!("{flag} cannot be given with --resume: the checkpoint's schedule and map are used");
         }
         let (file, som) = load_model(resume)?;
         let state = file
