@@ -394,3 +394,27 @@ fn the_same_seed_gives_the_same_weights() {
         assert_ne!(a, run("6", "c.som"), "{mode}");
     }
 }
+
+#[test]
+fn an_unwritable_output_names_it_once() {
+    let (_t, dir) = tmp();
+    let out = som(
+        &dir,
+        &[
+            "train",
+            "--demo",
+            "colors",
+            "--width",
+            "3",
+            "--height",
+            "3",
+            "--epochs",
+            "1",
+            "--out",
+            "no/such/dir/m.som",
+        ],
+    );
+    fails(&out, &["no/such/dir/m.som", "No such file or directory"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("No such file").count(), 1, "cause repeated: {err}");
+}

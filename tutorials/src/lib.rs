@@ -4,8 +4,10 @@
 //! | binary | the notebook | command |
 //! |---|---|---|
 //! | `01-intro` | JAX intro: arrays, devices, PRNG keys, `grad` | `cargo run --release -p tutorials --bin 01-intro` |
-//! | `02-som-reference` | the NumPy SOM | not written yet |
-//! | `03-som-burnax` | the refined JAX SOMs | not written yet |
+//! | `02-som-reference` | the NumPy SOM: random map, neighbourhood, online and batch training | `cargo run --release -p tutorials --bin 02-som-reference` |
+//! | `03-som-burnax` | the refined JAX SOMs: a direct port, one batched step, the fused kernels, a film | `cargo run --release -p tutorials --bin 03-som-burnax` |
+//!
+//! Pictures go to `--out DIR` (default `tutorial-output/`).
 #![warn(missing_docs)]
 
 /// Whether `--quick` was passed: tiny sizes, for the smoke tests.
@@ -52,4 +54,31 @@ pub fn device_choice() -> Result<DeviceChoice, String> {
         ));
     }
     Ok(choice)
+}
+
+/// The folder named by `--out DIR` (default `tutorial-output`), created if missing.
+///
+/// Exits with an error naming the folder if it cannot be created.
+pub fn out_dir() -> std::path::PathBuf {
+    let args: Vec<String> = std::env::args().collect();
+    let dir = args
+        .iter()
+        .position(|a| a == "--out")
+        .and_then(|i| args.get(i + 1))
+        .map_or_else(
+            || std::path::PathBuf::from("tutorial-output"),
+            std::path::PathBuf::from,
+        );
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        eprintln!("error: {}: {e}", dir.display());
+        std::process::exit(2);
+    }
+    dir
+}
+
+/// Times `f`, returning its result and the seconds it took.
+pub fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
+    let t = std::time::Instant::now();
+    let out = f();
+    (out, t.elapsed().as_secs_f64())
 }

@@ -47,3 +47,62 @@ fn asking_for_a_backend_this_build_lacks_is_a_clear_error() {
         "error: --device wgpu: this build has no wgpu backend; rebuild with `--features wgpu`"
     );
 }
+
+fn run_in(bin: &str, dir: &std::path::Path) -> String {
+    let out = Command::new(bin)
+        .args(["--quick", "--out"])
+        .arg(dir)
+        .output()
+        .expect("runs the tutorial");
+    assert!(
+        out.status.success(),
+        "{bin} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn magic(path: std::path::PathBuf, want: &[u8]) {
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(
+        bytes.starts_with(want),
+        "{} is not the expected format",
+        path.display()
+    );
+}
+
+#[test]
+fn som_reference_runs_and_draws() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_in(env!("CARGO_BIN_EXE_02-som-reference"), dir.path());
+    assert!(
+        out.contains("# Online training") && out.contains("# Batch training"),
+        "{out}"
+    );
+    for f in [
+        "02-random-map.png",
+        "02-neighbourhood.png",
+        "02-online.png",
+        "02-batch.png",
+    ] {
+        magic(dir.path().join(f), b"\x89PNG");
+    }
+}
+
+#[test]
+fn som_burnax_runs_agrees_and_films() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_in(env!("CARGO_BIN_EXE_03-som-burnax"), dir.path());
+    // The batched step must reproduce the direct port.
+    let line = out
+        .lines()
+        .find(|l| l.contains("agrees with the direct port to"))
+        .expect("agreement line");
+    let err: f32 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(err < 1e-4, "{line}");
+    assert!(out.contains("| fused kernels |"), "{out}");
+    for f in ["03-batched.png", "03-fused.png"] {
+        magic(dir.path().join(f), b"\x89PNG");
+    }
+    magic(dir.path().join("03-training.gif"), b"GIF89a");
+}
