@@ -101,7 +101,21 @@ fn som_burnax_runs_agrees_and_films() {
     let err: f32 = line.rsplit(' ').next().unwrap().parse().unwrap();
     assert!(err < 1e-4, "{line}");
     assert!(out.contains("| fused kernels |"), "{out}");
-    for f in ["03-batched.png", "03-fused.png"] {
+    let lines: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("agrees with the direct port to"))
+        .collect();
+    assert_eq!(
+        lines.len(),
+        2,
+        "both faster versions are checked against the direct port: {out}"
+    );
+    for f in [
+        "03-batched.png",
+        "03-fused.png",
+        "03-umatrix.png",
+        "03-epoch-01.png",
+    ] {
         magic(dir.path().join(f), b"\x89PNG");
     }
     magic(dir.path().join("03-training.gif"), b"GIF89a");

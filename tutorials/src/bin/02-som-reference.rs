@@ -17,6 +17,11 @@ fn png(path: std::path::PathBuf, grid: Grid, w: &Array2<f64>) {
 }
 
 fn main() {
+    // NumPy-style on the host by design: there is no other device to choose.
+    if tutorials::device_choice() != Ok(tutorials::DeviceChoice::Cpu) {
+        eprintln!("error: --device: 02-som-reference is the NumPy-style CPU reference; 01-intro and 03-som-burnax take --device");
+        std::process::exit(2);
+    }
     let quick = quick();
     let out = out_dir();
     let (gx, gy, n) = if quick { (24, 13, 100) } else { (240, 135, 1000) };
