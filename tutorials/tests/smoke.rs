@@ -2,17 +2,19 @@
 
 use std::process::Command;
 
-fn run(bin: &str) -> String {
-    let out = Command::new(bin)
-        .arg("--quick")
-        .output()
-        .expect("runs the tutorial");
+/// Runs a tutorial binary with `args`, asserting success; returns its standard output.
+fn run_with(bin: &str, args: &[&std::ffi::OsStr]) -> String {
+    let out = Command::new(bin).args(args).output().expect("runs the tutorial");
     assert!(
         out.status.success(),
         "{bin} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
+}
+
+fn run(bin: &str) -> String {
+    run_with(bin, &["--quick".as_ref()])
 }
 
 #[test]
@@ -49,17 +51,7 @@ fn asking_for_a_backend_this_build_lacks_is_a_clear_error() {
 }
 
 fn run_in(bin: &str, dir: &std::path::Path) -> String {
-    let out = Command::new(bin)
-        .args(["--quick", "--out"])
-        .arg(dir)
-        .output()
-        .expect("runs the tutorial");
-    assert!(
-        out.status.success(),
-        "{bin} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    run_with(bin, &["--quick".as_ref(), "--out".as_ref(), dir.as_os_str()])
 }
 
 fn magic(path: std::path::PathBuf, want: &[u8]) {
