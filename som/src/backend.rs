@@ -55,16 +55,9 @@ pub trait SomBackend: Backend {
 mod flex {
     use super::*;
     use crate::cpu;
+    use crate::som::host;
     use burn::backend::Flex;
     use burn::tensor::TensorData;
-
-    /// A tensor's values as `f32`, row-major.
-    fn host(t: Tensor<Flex, 2>) -> Vec<f32> {
-        t.into_data()
-            .convert::<f32>()
-            .into_vec::<f32>()
-            .expect("converted to f32 just above")
-    }
 
     fn tensor(v: Vec<f32>, shape: [usize; 2], device: &burn::backend::flex::FlexDevice) -> Tensor<Flex, 2> {
         Tensor::from_data(TensorData::new(v, shape), device)

@@ -90,6 +90,24 @@ impl Candidate {
 
 /// Scores `BLOCK` examples (`xn = -2 x`, laid out `d x BLOCK`) against the tiles `tiles` (whose first
 /// unit has index `base`) and folds the winners into `best`.
+/// Folds lane-wise scores and indices into a candidate list sorted by (score, index), keeping
+/// the best `K`; lanes that saw no unit (infinite score) are skipped.
+pub(super) fn fold_lanes<const K: usize>(bv: &[f32; LANES], bi: &[u32; LANES], best: &mut [Candidate; K]) {
+    for l in 0..LANES {
+        let c = Candidate {
+            score: bv[l],
+            index: bi[l],
+        };
+        if !c.score.is_finite() {
+            continue;
+        }
+        if let Some(pos) = best.iter().position(|b| c.better(*b)) {
+            best.copy_within(pos..K - 1, pos + 1);
+            best[pos] = c;
+        }
+    }
+}
+
 /// `acc += x * w`, lane by lane (inlined into each SIMD version).
 #[inline(always)]
 fn fma_lanes(acc: &mut [f32; LANES], x: f32, w: &[f32; LANES]) {
@@ -176,15 +194,9 @@ fn scan_top1_portable(tiles: &[f32], d: usize, base: usize, xn: &[f32], best: &m
         keep_min(&acc[3], idx0, b3, j3);
     }
     for e in 0..BLOCK {
-        for l in 0..LANES {
-            let c = Candidate {
-                score: bv[e][l],
-                index: bi[e][l],
-            };
-            if c.score.is_finite() && c.better(best[e]) {
-                best[e] = c;
-            }
-        }
+        let mut one = [best[e]];
+        fold_lanes(&bv[e], &bi[e], &mut one);
+        best[e] = one[0];
     }
 }
 
@@ -204,28 +216,8 @@ fn scan_top2_portable(tiles: &[f32], d: usize, base: usize, xn: &[f32], best: &m
         }
     }
     for e in 0..BLOCK {
-        for l in 0..LANES {
-            for c in [
-                Candidate {
-                    score: v1[e][l],
-                    index: i1[e][l],
-                },
-                Candidate {
-                    score: v2[e][l],
-                    index: i2[e][l],
-                },
-            ] {
-                if !c.score.is_finite() {
-                    continue;
-                }
-                if c.better(best[e][0]) {
-                    best[e][1] = best[e][0];
-                    best[e][0] = c;
-                } else if c.better(best[e][1]) {
-                    best[e][1] = c;
-                }
-            }
-        }
+        fold_lanes(&v1[e], &i1[e], &mut best[e]);
+        fold_lanes(&v2[e], &i2[e], &mut best[e]);
     }
 }
 

@@ -31,11 +31,16 @@ impl Layout {
         self.tiles_per_row * self.d * LANES
     }
 
+    /// Where coordinate 0 of unit `j` lives; coordinate `k` is `LANES * k` further.
+    fn offset(&self, j: usize) -> usize {
+        let (x, y) = self.grid.coords(j);
+        x * self.row_len() + (y / LANES) * self.d * LANES + y % LANES
+    }
+
     fn pack(&self, w: &[f32]) -> Vec<f32> {
         let mut out = vec![0f32; self.grid.width * self.row_len()];
         for (j, row) in w.chunks_exact(self.d).enumerate() {
-            let (x, y) = self.grid.coords(j);
-            let base = x * self.row_len() + (y / LANES) * self.d * LANES + y % LANES;
+            let base = self.offset(j);
             for (k, &v) in row.iter().enumerate() {
                 out[base + k * LANES] = v;
             }
@@ -45,8 +50,7 @@ impl Layout {
 
     fn unpack(&self, packed: &[f32], w: &mut [f32]) {
         for (j, row) in w.chunks_exact_mut(self.d).enumerate() {
-            let (x, y) = self.grid.coords(j);
-            let base = x * self.row_len() + (y / LANES) * self.d * LANES + y % LANES;
+            let base = self.offset(j);
             for (k, v) in row.iter_mut().enumerate() {
                 *v = packed[base + k * LANES];
             }
@@ -210,6 +214,7 @@ fn pack(best: (f32, usize)) -> u64 {
     ((best.0.to_bits() as u64) << 32) | unit as u64
 }
 
+/// The unit of a packed candidate.
 fn unpack(v: u64) -> usize {
     let unit = (v & 0xffff_ffff) as u32;
     // All distances infinite (overflow) cannot pick a unit: unit 0, as argmin would.
@@ -217,6 +222,15 @@ fn unpack(v: u64) -> usize {
         0
     } else {
         unit as usize
+    }
+}
+
+/// The unit of a pass's best candidate (unit 0 when no distance was finite, as argmin would).
+fn chosen(best: (f32, usize)) -> usize {
+    if best.1 == usize::MAX {
+        0
+    } else {
+        best.1
     }
 }
 
@@ -290,7 +304,7 @@ pub fn train(
         hi,
     };
     let first = pass_rows(&mut packed, 0, d, grid.height, layout.tiles_per_row, &first);
-    let first_bmu = unpack(pack(first));
+    let first_bmu = chosen(first);
 
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
     let threads = if m * d >= PARALLEL_MIN_WEIGHTS {
@@ -337,7 +351,7 @@ pub fn train(
             };
             let best = pass_rows(rows, first_row, d, grid.height, layout.tiles_per_row, &p);
             if threads == 1 {
-                bmu = unpack(pack(best));
+                bmu = chosen(best);
                 continue;
             }
             slots[index][t % 2].store(pack(best), Ordering::Relaxed);

@@ -3,7 +3,7 @@
 
 use std::arch::x86_64::*;
 
-use super::bmu::{Candidate, BLOCK};
+use super::bmu::{fold_lanes as fold, Candidate, BLOCK};
 use super::online::Pass;
 use super::LANES;
 
@@ -17,23 +17,6 @@ pub(super) fn has_avx2_fma() -> bool {
 #[inline(always)]
 unsafe fn lane_offsets() -> __m256i {
     _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)
-}
-
-/// Folds lane-wise best scores and indices into a candidate list sorted by (score, index).
-fn fold<const K: usize>(bv: &[f32; LANES], bi: &[u32; LANES], best: &mut [Candidate; K]) {
-    for l in 0..LANES {
-        let c = Candidate {
-            score: bv[l],
-            index: bi[l],
-        };
-        if !c.score.is_finite() {
-            continue;
-        }
-        if let Some(pos) = best.iter().position(|b| c.better(*b)) {
-            best.copy_within(pos..K - 1, pos + 1);
-            best[pos] = c;
-        }
-    }
 }
 
 /// Scores of the `BLOCK` examples against one tile.

@@ -90,6 +90,15 @@ fn host<B: Backend>(t: Tensor<B, 2>) -> Vec<f32> {
     t.into_data().convert::<f32>().into_vec().expect("f32")
 }
 
+/// Times `f` until the device has finished its work.
+fn timed_on<B: Backend, T>(device: &B::Device, f: impl FnOnce() -> T) -> (T, f64) {
+    timed(|| {
+        let out = f();
+        B::sync(device).expect("device sync");
+        out
+    })
+}
+
 fn max_diff(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
 }
@@ -119,11 +128,10 @@ fn run<B: SomBackend>(device: &B::Device) {
     println!("# 1. Direct port: one example at a time");
     println!("Each example: distances to all units, argmin read back, neighbourhood, accumulate.");
     println!("Thousands of tiny operations per epoch, each a separate kernel and a host round trip.");
-    let (w1, one) = timed(|| {
-        let w = direct_epoch(w0.clone(), &data, grid, cfg.sigma_at(grid, 0));
-        B::sync(device).expect("sync");
-        w
+    let (w1, one) = timed_on::<B, _>(device, || {
+        direct_epoch(w0.clone(), &data, grid, cfg.sigma_at(grid, 0))
     });
+    let direct_w = host(w1);
     let direct = one * epochs as f64;
     println!(
         "  1 epoch: {one:.2} s, so {epochs} epochs take about {direct:.1} s (measured 1, times {epochs})\n"
@@ -134,13 +142,11 @@ fn run<B: SomBackend>(device: &B::Device) {
     println!("In JAX, jit's gain. On Burn's CPU backend it is slower: a sync costs nothing there, and");
     println!("the neighbourhood now takes a dozen tensor ops where the host computed it directly. On a");
     println!("GPU backend every round trip stalls the device, which is what this removes.");
-    let (w_dev, one_dev) = timed(|| {
-        let w = device_epoch(w0.clone(), &data, grid, cfg.sigma_at(grid, 0));
-        B::sync(device).expect("sync");
-        w
+    let (w_dev, one_dev) = timed_on::<B, _>(device, || {
+        device_epoch(w0.clone(), &data, grid, cfg.sigma_at(grid, 0))
     });
     let on_device = one_dev * epochs as f64;
-    let worst = max_diff(&host(w_dev), &host(w1.clone()));
+    let worst = max_diff(&host(w_dev), &direct_w);
     println!("  1 epoch: {one_dev:.2} s, so about {on_device:.1} s for {epochs}; agrees with the direct port to {worst:.1e}\n");
 
     println!("# 3. One batched step: all examples at once");
@@ -153,15 +159,12 @@ fn run<B: SomBackend>(device: &B::Device) {
         grid,
         cfg.sigma_at(grid, 0),
     ));
-    let worst = max_diff(&check, &host(w1));
+    let worst = max_diff(&check, &direct_w);
     println!("  after one epoch it agrees with the direct port to {worst:.1e}");
-    let (w2, batched) = timed(|| {
-        let mut w = w0.clone();
-        for e in 0..epochs {
-            w = tensor_ops::batch_epoch(w, data.clone(), grid, cfg.sigma_at(grid, e));
-        }
-        B::sync(device).expect("sync");
-        w
+    let (w2, batched) = timed_on::<B, _>(device, || {
+        (0..epochs).fold(w0.clone(), |w, e| {
+            tensor_ops::batch_epoch(w, data.clone(), grid, cfg.sigma_at(grid, e))
+        })
     });
     println!("  {epochs} epochs: {batched:.2} s");
     picture(&out.join("03-batched.png"), grid, &host(w2));
@@ -171,10 +174,7 @@ fn run<B: SomBackend>(device: &B::Device) {
     let mut som = SomConfig::new(gx, gy, 3)
         .init_with_weights(w0.clone())
         .expect("valid map");
-    let ((), fused) = timed(|| {
-        som.train_batch(&data, &cfg).expect("training");
-        B::sync(device).expect("sync");
-    });
+    let ((), fused) = timed_on::<B, _>(device, || som.train_batch(&data, &cfg).expect("training"));
     println!(
         "  {epochs} epochs: {fused:.3} s; QE {:.4}, TE {:.4}",
         som.quantization_error(&data),
