@@ -2,8 +2,8 @@
 //!
 //! Every method has a default written with Burn tensor ops ([`crate::tensor_ops`]), so any
 //! backend can implement the trait with an empty `impl`. `Flex` overrides all of them with the
-//! fused CPU kernels of [`crate::cpu`]; the CubeCL backends (`wgpu`, `cuda`) use the defaults
-//! until the kernels of `som/src/kernel/` land.
+//! fused CPU kernels of [`crate::cpu`]; the CubeCL backends (`wgpu`, `cuda`) override them with
+//! the GPU kernels of `crate::kernel` (see `crate::gpu`).
 
 use std::ops::Range;
 
@@ -125,9 +125,3 @@ mod flex {
         }
     }
 }
-
-#[cfg(feature = "wgpu")]
-impl SomBackend for burn::backend::Wgpu {}
-
-#[cfg(feature = "cuda")]
-impl SomBackend for burn::backend::Cuda {}

@@ -43,8 +43,8 @@
 //! | feature | what it enables |
 //! |---|---|
 //! | `flex` (default) | the `Flex` CPU backend and its fused kernels |
-//! | `wgpu` | `SomBackend` for `Wgpu` (tensor-op path) |
-//! | `cuda` | `SomBackend` for `Cuda` (tensor-op path; builds without a CUDA toolkit) |
+//! | `wgpu` | `Wgpu` with the CubeCL kernels of `kernel` (Vulkan, Metal, DX12; Mesa's software Vulkan in CI) |
+//! | `cuda` | `Cuda` with the same kernels (builds without a CUDA toolkit; runs on NVIDIA GPUs) |
 //! | `autotune` | Burn's autotuning on the CubeCL backends |
 //!
 //! # Files
@@ -57,9 +57,15 @@
 pub mod backend;
 pub mod cpu;
 pub mod error;
+#[cfg(any(feature = "wgpu", feature = "cuda"))]
+pub mod gpu;
 pub mod grid;
 pub mod init;
 pub mod io;
+// `#[cube]` generates launch modules and expand structs without docs.
+#[cfg(any(feature = "wgpu", feature = "cuda"))]
+#[allow(missing_docs)]
+pub mod kernel;
 pub mod model;
 pub mod reference;
 pub mod render;

@@ -1,0 +1,507 @@
+//! [`SomBackend`] for Burn's CubeCL backends (`Wgpu`, `Cuda`): launches the kernels of
+//! [`crate::kernel`].
+//!
+//! Launch geometry is chosen here, per device and shape:
+//! - search tiles of 64 x 64 or 128 x 128 (examples x units) on 16 x 16 threads
+//!   ([`SearchTile`]), the dimension staged 4, 8 or 16 at a time (the smallest that covers short rows, so `D = 3`
+//!   does not multiply zeros); the map is split into unit chunks until there are at least four
+//!   cubes per streaming multiprocessor, so 1,000 examples still fill a GPU;
+//! - the stable counting sort walks segments of at least 4,096 examples, one cube each;
+//! - online training runs one cube of up to 1,024 threads (see [`crate::kernel::online`]).
+//!
+//! Only `f32` tensors take the kernels; any other float dtype falls back to
+//! [`crate::tensor_ops`]. Nothing here copies data to or from the host in batch training (on a
+//! unified-memory machine such as DGX Spark there would be nothing to gain from it); online
+//! training uploads the order of the examples and the per-step schedule, `16` bytes a step.
+
+use std::ops::Range;
+
+use burn::prelude::*;
+use burn::tensor::{DType, Shape, TensorPrimitive};
+use burn_cubecl::kernel::into_contiguous;
+use burn_cubecl::ops::numeric::{empty_device_contiguous_dtype, empty_device_dtype, zeros_client};
+use burn_cubecl::tensor::CubeTensor;
+use burn_cubecl::{BoolElement, CubeBackend, CubeRuntime};
+use cubecl::calculate_cube_count_elemwise;
+use cubecl::prelude::{ArrayArg, ComputeClient, CubeCount, CubeDim, CubeElement};
+use cubecl::server::Handle;
+
+use crate::backend::SomBackend;
+use crate::cpu::batch::DEN_EPS;
+use crate::grid::Grid;
+use crate::kernel::{accumulate, bmu, online, smooth};
+use crate::schedule::OnlineTrainingConfig;
+use crate::tensor_ops;
+
+/// Burn's CubeCL backend with `f32` floats and `i32` ints: what `Wgpu` and `Cuda` are by default.
+type Cube<R, BT> = CubeBackend<R, f32, i32, BT>;
+
+/// Threads along each side of a search cube.
+const SIDE: usize = 16;
+
+/// The register tile of the best-matching-unit search: examples x units per thread, on
+/// `16 x 16` threads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SearchTile {
+    /// 4 x 4 per thread, 64 x 64 per cube: short rows, small maps, few examples.
+    Small,
+    /// 8 x 8 per thread, 128 x 128 per cube: twice the arithmetic per shared-memory load, for
+    /// long rows (`D >= 16`) on large problems.
+    Large,
+}
+
+impl SearchTile {
+    /// The tile [`SomBackend`] uses for `n` examples, `m` units of dimension `d`, unless the
+    /// environment variable `BURNAX_SOM_TILE` (`small` or `large`) says otherwise (a knob for
+    /// benchmarks; read once).
+    pub fn choose(n: usize, m: usize, d: usize) -> Self {
+        static FORCED: std::sync::OnceLock<Option<SearchTile>> = std::sync::OnceLock::new();
+        let forced = FORCED.get_or_init(|| match std::env::var("BURNAX_SOM_TILE").as_deref() {
+            Ok("small") => Some(SearchTile::Small),
+            Ok("large") => Some(SearchTile::Large),
+            _ => None,
+        });
+        forced.unwrap_or(if d >= 16 && n >= 4096 && m >= 1024 {
+            SearchTile::Large
+        } else {
+            SearchTile::Small
+        })
+    }
+
+    fn per_thread(self) -> usize {
+        match self {
+            SearchTile::Small => 4,
+            SearchTile::Large => 8,
+        }
+    }
+}
+/// Threads of the counting-sort, scan and elementwise kernels (WebGPU's guaranteed maximum).
+const BLOCK: usize = 256;
+/// Fewest examples per counting-sort segment: below this, segment bookkeeping costs more than
+/// the walk.
+const MIN_SEGMENT: usize = 4096;
+/// Cap on the `segments x M` counters of the counting sort (64 MiB of `u32`).
+const MAX_COUNTERS: usize = 1 << 24;
+/// Largest cube count along one axis that every runtime accepts.
+const MAX_CUBES_X: usize = 65_535;
+
+/// A matrix as the kernels read it: row-major, and its row stride. CUDA pads the rows of the
+/// tensors it allocates (a `[1000, 3]` tensor has rows 4 floats apart), so the kernels take the
+/// stride rather than assume `d`; only a layout that is not row-major is copied.
+fn rows<R: CubeRuntime>(t: CubeTensor<R>) -> (CubeTensor<R>, usize) {
+    // Strides of axes of length 1 say nothing (Burn leaves them as they come).
+    let row_major = |t: &CubeTensor<R>| {
+        let [rows, cols] = t.meta.shape().dims::<2>();
+        let strides = t.meta.strides();
+        (cols == 1 || strides[1] == 1) && (rows == 1 || strides[0] >= cols)
+    };
+    let t = if row_major(&t) { t } else { into_contiguous(t) };
+    assert!(
+        row_major(&t),
+        "burnax-som: into_contiguous gave a layout that is not row-major"
+    );
+    let [rows, cols] = t.meta.shape().dims::<2>();
+    let stride = if rows == 1 { cols } else { t.meta.strides()[0] };
+    (t, stride)
+}
+
+fn primitive<R: CubeRuntime, BT: BoolElement>(t: Tensor<Cube<R, BT>, 2>) -> (CubeTensor<R>, usize) {
+    rows(t.into_primitive().tensor())
+}
+
+fn all_f32<R: CubeRuntime, BT: BoolElement>(ts: &[&Tensor<Cube<R, BT>, 2>]) -> bool {
+    ts.iter().all(|t| t.dtype() == DType::F32)
+}
+
+fn arg<R: CubeRuntime>(t: &CubeTensor<R>) -> ArrayArg<R> {
+    t.clone().into_array_arg()
+}
+
+/// A scratch buffer of `len` elements of 4 bytes.
+fn scratch<R: CubeRuntime>(client: &ComputeClient<R>, len: usize) -> Handle {
+    client.empty(len.max(1) * 4)
+}
+
+/// # Safety
+/// `handle` must hold at least `len` elements of the kernel argument's type.
+unsafe fn raw<R: CubeRuntime>(handle: &Handle, len: usize) -> ArrayArg<R> {
+    unsafe { ArrayArg::from_raw_parts(handle.clone(), len) }
+}
+
+fn elementwise<R: CubeRuntime>(client: &ComputeClient<R>, len: usize) -> (CubeCount, CubeDim) {
+    let dim = CubeDim::new_1d(BLOCK as u32);
+    (calculate_cube_count_elemwise(client, len.max(1), dim), dim)
+}
+
+fn streaming_multiprocessors<R: CubeRuntime>(client: &ComputeClient<R>) -> usize {
+    client
+        .properties()
+        .hardware
+        .num_streaming_multiprocessors
+        .map_or(8, |s| s as usize)
+}
+
+/// Dimension slice staged per step of the search: covers short rows without padding to 16.
+fn depth_slice(d: usize) -> usize {
+    match d {
+        0..=4 => 4,
+        5..=8 => 8,
+        _ => 16,
+    }
+}
+
+/// Best unit of every row of `data`, as an `[n]` `i32` tensor.
+fn search<R: CubeRuntime>(
+    (w, w_stride): &(CubeTensor<R>, usize),
+    (data, data_stride): &(CubeTensor<R>, usize),
+    tile: Option<SearchTile>,
+) -> CubeTensor<R> {
+    let (w_stride, data_stride) = (*w_stride, *data_stride);
+    let [m, d] = w.meta.shape().dims::<2>();
+    let [n, _] = data.meta.shape().dims::<2>();
+    let tile = tile.unwrap_or_else(|| SearchTile::choose(n, m, d));
+    let (rm, ru) = (tile.per_thread(), tile.per_thread());
+    let (rows_per_cube, units_per_tile) = (SIDE * rm, SIDE * ru);
+    let client = &data.client;
+    let best = empty_device_dtype(client.clone(), data.device.clone(), Shape::new([n]), DType::I32);
+    if n == 0 {
+        return best;
+    }
+    let blocks = n.div_ceil(rows_per_cube);
+    let tiles = m.div_ceil(units_per_tile);
+    let want = 4 * streaming_multiprocessors(client);
+    let chunks = want.div_ceil(blocks.min(MAX_CUBES_X)).clamp(1, tiles);
+    let per_chunk = tiles.div_ceil(chunks) * units_per_tile;
+    let chunks = m.div_ceil(per_chunk);
+    let part_score = scratch(client, chunks * n);
+    let part_unit = scratch(client, chunks * n);
+    let kc = depth_slice(d);
+    // At most MAX_CUBES_X blocks of examples per launch; later launches see later rows.
+    let rows_per_launch = MAX_CUBES_X * rows_per_cube;
+    for start in (0..n).step_by(rows_per_launch) {
+        let rows = (n - start).min(rows_per_launch);
+        let sub = data_rows(data, start, rows, data_stride);
+        // SAFETY: the partial buffers hold chunks * n elements; the kernel writes
+        // [chunk * n_sub + row] for row < n_sub, of the sub-launch's own region below.
+        unsafe {
+            let offset = chunks * start;
+            bmu::bmu_partial::launch::<R>(
+                client,
+                CubeCount::Static(rows.div_ceil(rows_per_cube) as u32, chunks as u32, 1),
+                CubeDim::new_2d(SIDE as u32, SIDE as u32),
+                sub,
+                arg(w),
+                raw(
+                    &part_score.clone().offset_start((offset * 4) as u64),
+                    chunks * rows,
+                ),
+                raw(
+                    &part_unit.clone().offset_start((offset * 4) as u64),
+                    chunks * rows,
+                ),
+                rows as u32,
+                m as u32,
+                d as u32,
+                per_chunk as u32,
+                data_stride as u32,
+                w_stride as u32,
+                SIDE,
+                rm,
+                ru,
+                kc,
+            );
+            let (count, dim) = elementwise(client, rows);
+            bmu::bmu_finish::launch::<R>(
+                client,
+                count,
+                dim,
+                raw(
+                    &part_score.clone().offset_start((offset * 4) as u64),
+                    chunks * rows,
+                ),
+                raw(
+                    &part_unit.clone().offset_start((offset * 4) as u64),
+                    chunks * rows,
+                ),
+                raw(&best.handle.clone().offset_start((start * 4) as u64), rows),
+                rows as u32,
+                chunks as u32,
+            );
+        }
+    }
+    best
+}
+
+/// Rows `start..start + rows` of a row-major matrix with rows `stride` apart, as a kernel argument.
+fn data_rows<R: CubeRuntime>(data: &CubeTensor<R>, start: usize, rows: usize, stride: usize) -> ArrayArg<R> {
+    if start == 0 {
+        return arg(data);
+    }
+    // SAFETY: the rows lie inside the buffer.
+    unsafe {
+        raw(
+            &data.handle.clone().offset_start((start * stride * 4) as u64),
+            rows * stride,
+        )
+    }
+}
+
+/// `[m, d + 1]`: each unit's sum of its examples (in example order), then their count.
+fn unit_sums<R: CubeRuntime>(
+    (data, data_stride): &(CubeTensor<R>, usize),
+    best: &CubeTensor<R>,
+    m: usize,
+) -> CubeTensor<R> {
+    let [n, d] = data.meta.shape().dims::<2>();
+    let client = &data.client;
+    let sms = streaming_multiprocessors(client);
+    let segments = (n / MIN_SEGMENT)
+        .clamp(1, 4 * sms)
+        .min((MAX_COUNTERS / m.max(1)).max(1));
+    let seg_len = n.div_ceil(segments);
+    let segments = n.div_ceil(seg_len).max(1);
+    let counts = zeros_client(
+        client.clone(),
+        data.device.clone(),
+        Shape::new([segments * m]),
+        DType::U32,
+    );
+    let totals = scratch(client, m);
+    let starts = scratch(client, m);
+    let order = scratch(client, n);
+    let sums = empty_device_contiguous_dtype(
+        client.clone(),
+        data.device.clone(),
+        Shape::new([m, d + 1]),
+        DType::F32,
+    );
+    let walk = (
+        CubeCount::Static(segments as u32, 1, 1),
+        CubeDim::new_1d(BLOCK as u32),
+    );
+    // SAFETY: every buffer is sized for the indices its kernel writes (see each kernel's docs).
+    unsafe {
+        accumulate::count_segments::launch::<R>(
+            client,
+            walk.0.clone(),
+            walk.1,
+            arg(best),
+            arg(&counts),
+            n as u32,
+            m as u32,
+            seg_len as u32,
+            BLOCK,
+        );
+        let (count, dim) = elementwise(client, m);
+        accumulate::segment_offsets::launch::<R>(
+            client,
+            count,
+            dim,
+            arg(&counts),
+            raw(&totals, m),
+            m as u32,
+            segments as u32,
+        );
+        accumulate::scan_units::launch::<R>(
+            client,
+            CubeCount::Static(1, 1, 1),
+            CubeDim::new_1d(BLOCK as u32),
+            raw(&totals, m),
+            raw(&starts, m),
+            m as u32,
+            BLOCK,
+        );
+        accumulate::place::launch::<R>(
+            client,
+            walk.0,
+            walk.1,
+            arg(best),
+            arg(&counts),
+            raw(&starts, m),
+            raw(&order, n),
+            n as u32,
+            m as u32,
+            seg_len as u32,
+            BLOCK,
+        );
+        let (count, dim) = elementwise(client, m * (d + 1));
+        accumulate::unit_sums::launch::<R>(
+            client,
+            count,
+            dim,
+            arg(data),
+            raw(&order, n),
+            raw(&starts, m),
+            raw(&totals, m),
+            arg(&sums),
+            m as u32,
+            d as u32,
+            *data_stride as u32,
+        );
+    }
+    sums
+}
+
+/// The new weights from per-unit sums: smooth along x, then along y and divide.
+fn smooth_divide<R: CubeRuntime>(sums: &CubeTensor<R>, grid: Grid, sigma: [f64; 2]) -> CubeTensor<R> {
+    let [m, width] = sums.meta.shape().dims::<2>();
+    let d = width - 1;
+    let client = &sums.client;
+    let u = scratch(client, m * width);
+    // Dense rows: the kernel writes entry `e` of `[m, d]` at `e`.
+    let w = empty_device_contiguous_dtype(
+        client.clone(),
+        sums.device.clone(),
+        Shape::new([m, d]),
+        DType::F32,
+    );
+    let inv = |s: f64| (1.0 / (s * s)) as f32;
+    // SAFETY: `u` holds m * width elements, `w` m * d.
+    unsafe {
+        let (count, dim) = elementwise(client, m * width);
+        smooth::smooth_x::launch::<R>(
+            client,
+            count,
+            dim,
+            arg(sums),
+            raw(&u, m * width),
+            grid.width as u32,
+            grid.height as u32,
+            width as u32,
+            inv(sigma[0]),
+        );
+        let (count, dim) = elementwise(client, m * d);
+        smooth::smooth_y_divide::launch::<R>(
+            client,
+            count,
+            dim,
+            raw(&u, m * width),
+            arg(&w),
+            grid.width as u32,
+            grid.height as u32,
+            d as u32,
+            inv(sigma[1]),
+            DEN_EPS,
+        );
+    }
+    w
+}
+
+/// Threads of the online cube: a power of two, at most 1,024 and the device's limit, and no
+/// more than the map needs.
+fn online_block<R: CubeRuntime>(client: &ComputeClient<R>, m: usize) -> usize {
+    let limit = client.properties().hardware.max_units_per_cube as usize;
+    let cap = limit.clamp(32, 1024);
+    let cap = 1usize << (usize::BITS - 1 - cap.leading_zeros());
+    m.next_power_of_two().clamp(32, cap)
+}
+
+fn float<R: CubeRuntime, BT: BoolElement>(t: CubeTensor<R>) -> Tensor<Cube<R, BT>, 2> {
+    Tensor::from_primitive(TensorPrimitive::Float(t))
+}
+
+/// Best unit of every row of `data` with a given search tile (see [`SearchTile::choose`] for the
+/// one [`SomBackend::som_bmus`] uses): for tuning and for testing every tile.
+///
+/// # Panics
+/// If `w` and `data` differ in their number of columns.
+pub fn bmus_with_tile<R: CubeRuntime, BT: BoolElement>(
+    w: Tensor<Cube<R, BT>, 2>,
+    data: Tensor<Cube<R, BT>, 2>,
+    tile: SearchTile,
+) -> Tensor<Cube<R, BT>, 1, Int> {
+    assert_eq!(
+        w.dims()[1],
+        data.dims()[1],
+        "bmus_with_tile: weights {:?} and data {:?} differ in dimension",
+        w.dims(),
+        data.dims()
+    );
+    Tensor::from_primitive(search(&primitive(w), &primitive(data), Some(tile)))
+}
+
+/// The fused kernels on `Wgpu` and `Cuda` (any CubeCL runtime with `f32` floats and `i32` ints).
+/// `som_bmus2` (for the topographic error) keeps the tensor-op default: it is a metric, not the
+/// training loop.
+impl<R: CubeRuntime, BT: BoolElement> SomBackend for Cube<R, BT> {
+    fn som_bmus(w: Tensor<Self, 2>, data: Tensor<Self, 2>) -> Tensor<Self, 1, Int> {
+        if !all_f32(&[&w, &data]) {
+            return tensor_ops::bmus(w, data);
+        }
+        let best = search(&primitive(w), &primitive(data), None);
+        Tensor::from_primitive(best)
+    }
+
+    fn som_batch_epoch(
+        w: Tensor<Self, 2>,
+        data: Tensor<Self, 2>,
+        grid: Grid,
+        sigma: [f64; 2],
+    ) -> (Tensor<Self, 2>, Option<f64>) {
+        if !all_f32(&[&w, &data]) {
+            return (tensor_ops::batch_epoch(w, data, grid, sigma), None);
+        }
+        let [m, _] = w.dims();
+        let (w, data) = (primitive(w), primitive(data));
+        let best = search(&w, &data, None);
+        let sums = unit_sums(&data, &best, m);
+        (float(smooth_divide(&sums, grid, sigma)), None)
+    }
+
+    fn som_train_online(
+        w: Tensor<Self, 2>,
+        data: Tensor<Self, 2>,
+        grid: Grid,
+        cfg: &OnlineTrainingConfig,
+        order: &[usize],
+        steps: Range<usize>,
+    ) -> Tensor<Self, 2> {
+        if !all_f32(&[&w, &data]) || steps.is_empty() {
+            return tensor_ops::train_online(w, data, grid, cfg, order, steps);
+        }
+        let [m, d] = w.dims();
+        // The kernel updates in place: work on a copy, the caller's tensor stays as it was.
+        // The kernel reads and writes the weights unit-minor (`[d, m]`), so that neighbouring
+        // threads touch neighbouring addresses; the copy also leaves the caller's tensor as it was.
+        let (wt, w_stride) = rows(into_contiguous(w.transpose().into_primitive().tensor()));
+        let (data, data_stride) = primitive(data);
+        let client = &wt.client;
+        let count = steps.len();
+        let rows: Vec<u32> = order[steps.clone()].iter().map(|&i| i as u32).collect();
+        let sched: Vec<f32> = steps
+            .clone()
+            .flat_map(|t| {
+                let s = cfg.step_at(grid, t);
+                let inv = |s: f64| (1.0 / (s * s)) as f32;
+                [s.alpha as f32, inv(s.sigma[0]), inv(s.sigma[1])]
+            })
+            .collect();
+        let rows_h = client.create_from_slice(u32::as_bytes(&rows));
+        let sched_h = client.create_from_slice(f32::as_bytes(&sched));
+        let [lo, hi] = cfg.clip.unwrap_or([0.0, 0.0]);
+        let block = online_block(client, m);
+        // SAFETY: `rows` has `count` entries and `sched` 3 * count; the kernel reads no more.
+        unsafe {
+            online::online_steps::launch::<R>(
+                client,
+                CubeCount::Static(1, 1, 1),
+                CubeDim::new_1d(block as u32),
+                arg(&wt),
+                arg(&data),
+                raw(&rows_h, count),
+                raw(&sched_h, 3 * count),
+                m as u32,
+                d as u32,
+                grid.height as u32,
+                count as u32,
+                w_stride as u32,
+                data_stride as u32,
+                u32::from(cfg.clip.is_some()),
+                lo,
+                hi,
+                block,
+            );
+        }
+        float::<R, BT>(wt).transpose()
+    }
+}

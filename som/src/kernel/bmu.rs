@@ -1,0 +1,216 @@
+//! Best-matching-unit search: `argmin_j |w_j|^2 - 2 x.w_j`, fused, tiled, no `N x M` matrix.
+//!
+//! A cube of `side x side` threads owns `side * rm` examples and one chunk of units. It walks
+//! the chunk in tiles of `side * ru` units; each tile's dot products accumulate in registers
+//! (`rm x ru` per thread) over the dimension in slices of `kc`, staged through shared memory,
+//! and the scores fold into a running `(score, index)` minimum per example. Unit chunks split the
+//! map across cubes when there are few examples (the playbook's 1000 colours against 32,400
+//! units), so the GPU fills up; [`bmu_finish`] reduces the chunks' candidates.
+
+use cubecl::prelude::*;
+
+use super::{no_score, no_unit};
+
+/// `(v, i)` beats `(bv, bi)`: a lower score, or the same score and a lower index.
+#[cube]
+pub fn beats(v: f32, i: u32, bv: f32, bi: u32) -> bool {
+    v < bv || (v == bv && i < bi)
+}
+
+/// Per example and unit chunk: the best `(score, unit)` of the chunk, at `[chunk * n + row]`.
+///
+/// `data` is `[n, d]` and `weights` `[m, d]`, both row-major with rows `data_stride` and
+/// `w_stride` apart (CUDA pads rows of freshly allocated tensors). Launch with cube
+/// dimensions `(side, side)` and cube count `(ceil(n / (side * rm)), chunks)`.
+#[allow(clippy::too_many_arguments)]
+#[cube(launch)]
+pub fn bmu_partial(
+    data: &Array<f32>,
+    weights: &Array<f32>,
+    part_score: &mut Array<f32>,
+    part_unit: &mut Array<u32>,
+    n: u32,
+    m: u32,
+    d: u32,
+    units_per_chunk: u32,
+    data_stride: u32,
+    w_stride: u32,
+    #[comptime] side: usize,
+    #[comptime] rm: usize,
+    #[comptime] ru: usize,
+    #[comptime] kc: usize,
+) {
+    let n = n as usize;
+    let m = m as usize;
+    let d = d as usize;
+    let data_stride = data_stride as usize;
+    let w_stride = w_stride as usize;
+    let tx = UNIT_POS_X as usize;
+    let ty = UNIT_POS_Y as usize;
+    let tid = ty * side + tx;
+    let threads = comptime!(side * side);
+    let rows = comptime!(side * rm);
+    let tile = comptime!(side * ru);
+    let row0 = CUBE_POS_X as usize * rows;
+    let chunk = CUBE_POS_Y as usize;
+    let u_begin = chunk * units_per_chunk as usize;
+    let mut u_end = u_begin + units_per_chunk as usize;
+    if u_end > m {
+        u_end = m;
+    }
+
+    // Stored k-major so that a thread's reads along its rows or units are one apart in `side`.
+    let mut xs = SharedMemory::<f32>::new(comptime!(kc * side * rm));
+    let mut ws = SharedMemory::<f32>::new(comptime!(kc * side * ru));
+
+    let mut best_score = Array::<f32>::new(rm);
+    let mut best_unit = Array::<u32>::new(rm);
+    #[unroll]
+    for i in 0..rm {
+        best_score[i] = no_score();
+        best_unit[i] = no_unit();
+    }
+    let mut acc = Array::<f32>::new(comptime!(rm * ru));
+    let mut norm = Array::<f32>::new(ru);
+    let mut a = Array::<f32>::new(rm);
+    let mut b = Array::<f32>::new(ru);
+
+    let mut t0 = u_begin;
+    while t0 < u_end {
+        #[unroll]
+        for q in 0..comptime!(rm * ru) {
+            acc[q] = 0.0;
+        }
+        #[unroll]
+        for j in 0..ru {
+            norm[j] = 0.0;
+        }
+        let mut k0 = 0usize;
+        while k0 < d {
+            // Stage the slice [k0, k0 + kc) of the block's examples and the tile's units;
+            // zeros outside the matrices leave the sums unchanged.
+            let mut e = tid;
+            while e < comptime!(rows * kc) {
+                let r = e / kc;
+                let k = e % kc;
+                let row = row0 + r;
+                let col = k0 + k;
+                let mut v = 0.0f32;
+                if row < n && col < d {
+                    v = data[row * data_stride + col];
+                }
+                xs[k * rows + r] = v;
+                e += threads;
+            }
+            let mut e = tid;
+            while e < comptime!(tile * kc) {
+                let r = e / kc;
+                let k = e % kc;
+                let unit = t0 + r;
+                let col = k0 + k;
+                let mut v = 0.0f32;
+                if unit < u_end && col < d {
+                    v = weights[unit * w_stride + col];
+                }
+                ws[k * tile + r] = v;
+                e += threads;
+            }
+            sync_cube();
+            #[unroll]
+            for k in 0..kc {
+                #[unroll]
+                for i in 0..rm {
+                    a[i] = xs[k * rows + i * side + ty];
+                }
+                #[unroll]
+                for j in 0..ru {
+                    let v = ws[k * tile + j * side + tx];
+                    b[j] = v;
+                    norm[j] += v * v;
+                }
+                #[unroll]
+                for i in 0..rm {
+                    #[unroll]
+                    for j in 0..ru {
+                        acc[i * ru + j] += a[i] * b[j];
+                    }
+                }
+            }
+            sync_cube();
+            k0 += kc;
+        }
+        // A thread sees its units in increasing order, so `<` keeps the lowest on ties.
+        #[unroll]
+        for j in 0..ru {
+            let unit = t0 + j * side + tx;
+            if unit < u_end {
+                #[unroll]
+                for i in 0..rm {
+                    let s = norm[j] - 2.0 * acc[i * ru + j];
+                    if s < best_score[i] {
+                        best_score[i] = s;
+                        best_unit[i] = unit as u32;
+                    }
+                }
+            }
+        }
+        t0 += tile;
+    }
+
+    // Fold the `side` threads that share each example, by (score, index).
+    let mut red_score = SharedMemory::<f32>::new(comptime!(rows * side));
+    let mut red_unit = SharedMemory::<u32>::new(comptime!(rows * side));
+    #[unroll]
+    for i in 0..rm {
+        let r = i * side + ty;
+        red_score[r * side + tx] = best_score[i];
+        red_unit[r * side + tx] = best_unit[i];
+    }
+    sync_cube();
+    let mut r = tid;
+    while r < rows {
+        let mut bv = red_score[r * side];
+        let mut bi = red_unit[r * side];
+        for t in 1..side {
+            let v = red_score[r * side + t];
+            let i = red_unit[r * side + t];
+            if beats(v, i, bv, bi) {
+                bv = v;
+                bi = i;
+            }
+        }
+        let row = row0 + r;
+        if row < n {
+            part_score[chunk * n + row] = bv;
+            part_unit[chunk * n + row] = bi;
+        }
+        r += threads;
+    }
+}
+
+/// The best unit of each example over all chunks, by (score, index). One thread per example.
+#[cube(launch)]
+pub fn bmu_finish(
+    part_score: &Array<f32>,
+    part_unit: &Array<u32>,
+    best: &mut Array<i32>,
+    n: u32,
+    chunks: u32,
+) {
+    let row = ABSOLUTE_POS;
+    let n = n as usize;
+    if row >= n {
+        terminate!();
+    }
+    let mut bv = part_score[row];
+    let mut bi = part_unit[row];
+    for c in 1..chunks as usize {
+        let v = part_score[c * n + row];
+        let i = part_unit[c * n + row];
+        if beats(v, i, bv, bi) {
+            bv = v;
+            bi = i;
+        }
+    }
+    best[row] = bi as i32;
+}

@@ -1,0 +1,268 @@
+//! The CubeCL kernels (`som/src/kernel/`) against the `f64` reference: on `Wgpu` (Mesa's
+//! software Vulkan in CI) with `--features wgpu`, on `Cuda` with `--features cuda`.
+//!
+//! Shapes stay small (shader compilation on Mesa is slow) but cover what the launch geometry
+//! cares about: one example, maps smaller and larger than a 64-unit search tile and than one
+//! unit chunk, `D = 1, 3, 64, 300` (every staging depth, and depths that are not multiples of
+//! it), example counts that are not multiples of the 64-example block, several counting-sort
+//! segments, ties, and run-to-run determinism.
+#![cfg(any(feature = "wgpu", feature = "cuda"))]
+
+use burn::prelude::*;
+use burn::tensor::{TensorData, TensorPrimitive};
+use burnax_som::gpu::{bmus_with_tile, SearchTile};
+use burnax_som::{reference, BatchTrainingConfig, Grid, OnlineTrainingConfig, SomBackend, SomConfig};
+use burnax_testing::Tolerance;
+use ndarray::Array2;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+#[cfg(feature = "cuda")]
+type G = burn::backend::Cuda;
+#[cfg(not(feature = "cuda"))]
+type G = burn::backend::Wgpu;
+
+/// Two units whose `f64` squared distances to an example differ by less than this (relative)
+/// are a near-tie: the `f32` score `|w|^2 - 2 x.w` may order them either way. Its rounding
+/// error is a few ulp of `|x|^2 + |w|^2`, so `1e-5` leaves a wide margin and still catches any
+/// wrong index (a real mistake is off by far more).
+const NEAR_TIE: f64 = 1e-5;
+
+fn device() -> Device<G> {
+    Default::default()
+}
+
+fn random(rows: usize, cols: usize, rng: &mut ChaCha8Rng) -> Vec<f32> {
+    (0..rows * cols).map(|_| rng.random()).collect()
+}
+
+fn tensor(v: &[f32], rows: usize, cols: usize) -> Tensor<G, 2> {
+    Tensor::from_data(TensorData::new(v.to_vec(), [rows, cols]), &device())
+}
+
+fn array(v: &[f32], rows: usize, cols: usize) -> Array2<f64> {
+    Array2::from_shape_vec((rows, cols), v.iter().map(|&x| x as f64).collect()).unwrap()
+}
+
+fn host(t: Tensor<G, 2>) -> Vec<f32> {
+    t.into_data().convert::<f32>().into_vec().unwrap()
+}
+
+fn indices(t: Tensor<G, 1, Int>) -> Vec<i64> {
+    t.into_data().convert::<i64>().into_vec().unwrap()
+}
+
+fn dist2(x: &[f32], w: &[f32]) -> f64 {
+    x.iter()
+        .zip(w)
+        .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
+        .sum()
+}
+
+/// Every found unit is the reference's, or a near-tie of it.
+#[track_caller]
+fn assert_bmus(got: &[i64], data: &[f32], w: &[f32], d: usize, what: &str) {
+    let want = reference::bmus(
+        array(data, data.len() / d, d).view(),
+        array(w, w.len() / d, d).view(),
+    );
+    assert_eq!(got.len(), want.len(), "{what}: number of best units");
+    for (i, (&g, &r)) in got.iter().zip(&want).enumerate() {
+        if g as usize == r {
+            continue;
+        }
+        let x = &data[i * d..(i + 1) * d];
+        let (dg, dr) = (dist2(x, &w[g as usize * d..][..d]), dist2(x, &w[r * d..][..d]));
+        assert!(
+            (dg - dr).abs() <= NEAR_TIE * dr.max(1e-12),
+            "{what}: example {i} got unit {g} (d2 = {dg}), reference {r} (d2 = {dr})"
+        );
+    }
+}
+
+#[test]
+fn bmu_search_matches_reference_on_odd_shapes() {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    // (examples, units, dim): N = 1; M below, at and above a 64-unit tile; D at every staging
+    // depth and between; N not a multiple of the 64-example block.
+    for &(n, m, d) in &[
+        (1, 5, 3),
+        (1, 300, 64),
+        (65, 1, 3),
+        (70, 63, 1),
+        (130, 64, 3),
+        (200, 131, 5),
+        (97, 700, 64),
+        (33, 90, 300),
+    ] {
+        let (data, w) = (random(n, d, &mut rng), random(m, d, &mut rng));
+        let got = indices(G::som_bmus(tensor(&w, m, d), tensor(&data, n, d)));
+        assert_bmus(&got, &data, &w, d, &format!("n={n} m={m} d={d}"));
+        for tile in [SearchTile::Small, SearchTile::Large] {
+            let got = indices(bmus_with_tile(tensor(&w, m, d), tensor(&data, n, d), tile));
+            assert_bmus(&got, &data, &w, d, &format!("{tile:?} tile, n={n} m={m} d={d}"));
+        }
+    }
+}
+
+#[test]
+fn ties_go_to_the_lowest_unit() {
+    let mut rng = ChaCha8Rng::seed_from_u64(12);
+    let (n, d) = (50, 3);
+    let data = random(n, d, &mut rng);
+    // Every unit the same: the first wins everywhere.
+    let m = 150;
+    let row = random(1, d, &mut rng);
+    let w: Vec<f32> = row.iter().copied().cycle().take(m * d).collect();
+    assert!(indices(G::som_bmus(tensor(&w, m, d), tensor(&data, n, d)))
+        .iter()
+        .all(|&b| b == 0));
+    // Ten distinct units repeated 30 times: the tie is across threads, tiles and chunks, and
+    // the winner must be the first copy, an index below 10.
+    let distinct = random(10, d, &mut rng);
+    let m = 300;
+    let w: Vec<f32> = distinct.iter().copied().cycle().take(m * d).collect();
+    let got = indices(G::som_bmus(tensor(&w, m, d), tensor(&data, n, d)));
+    assert_bmus(&got, &data, &w[..10 * d], d, "repeated units");
+    assert!(
+        got.iter().all(|&b| b < 10),
+        "a later copy of a tied unit won: {got:?}"
+    );
+}
+
+/// (width, height, examples, dim).
+const TRAINING_SHAPES: &[(usize, usize, usize, usize)] = &[
+    (1, 1, 7, 3),
+    (1, 9, 30, 3),
+    (8, 1, 30, 1),
+    (5, 7, 61, 3),
+    (6, 5, 40, 64),
+    (13, 11, 100, 3),
+    (4, 3, 20, 300),
+    // Several counting-sort segments (4,096 examples each) on a small map.
+    (3, 2, 9000, 1),
+];
+
+#[test]
+fn batch_training_matches_reference() {
+    let mut rng = ChaCha8Rng::seed_from_u64(13);
+    for &(gx, gy, n, d) in TRAINING_SHAPES {
+        let grid = Grid::new(gx, gy);
+        let m = grid.units();
+        let (data, w0) = (random(n, d, &mut rng), random(m, d, &mut rng));
+        let cfg =
+            BatchTrainingConfig::new(4).with_sigma(Some([gx as f64 / 2.0 + 0.5, gy as f64 / 2.0 + 0.5]));
+        let want = reference::train_batch(array(&data, n, d).view(), array(&w0, m, d), grid, &cfg);
+        let mut som = SomConfig::new(gx, gy, d)
+            .init_with_weights(tensor(&w0, m, d))
+            .unwrap();
+        som.train_batch(&tensor(&data, n, d), &cfg).unwrap();
+        burnax_testing::assert_close(
+            &som.weights_host(),
+            want.as_slice().unwrap(),
+            Tolerance::F32_VS_F64,
+            &format!("batch {gx}x{gy} n={n} d={d}"),
+        );
+    }
+}
+
+#[test]
+fn online_training_matches_reference() {
+    let mut rng = ChaCha8Rng::seed_from_u64(14);
+    for (s, &(gx, gy, n, d)) in TRAINING_SHAPES.iter().enumerate() {
+        let grid = Grid::new(gx, gy);
+        let m = grid.units();
+        let (data, w0) = (random(n, d, &mut rng), random(m, d, &mut rng));
+        let steps = 50;
+        let order = burnax_som::example_order(n, steps, s as u64);
+        let cfg = OnlineTrainingConfig::new(steps).with_clip((s % 2 == 0).then_some([0.0, 1.0]));
+        let want = reference::train_online(array(&data, n, d).view(), array(&w0, m, d), grid, &cfg, &order);
+        let mut som = SomConfig::new(gx, gy, d)
+            .init_with_weights(tensor(&w0, m, d))
+            .unwrap();
+        som.train_online(&tensor(&data, n, d), &cfg, Some(&order), 0)
+            .unwrap();
+        burnax_testing::assert_close(
+            &som.weights_host(),
+            want.as_slice().unwrap(),
+            Tolerance::F32_VS_F64,
+            &format!("online {gx}x{gy} n={n} d={d}"),
+        );
+    }
+}
+
+#[test]
+fn online_training_leaves_the_input_weights_untouched() {
+    let mut rng = ChaCha8Rng::seed_from_u64(15);
+    let (grid, n, d) = (Grid::new(4, 4), 20, 3);
+    let (data, w0) = (random(n, d, &mut rng), random(grid.units(), d, &mut rng));
+    let w = tensor(&w0, grid.units(), d);
+    let cfg = OnlineTrainingConfig::new(10);
+    let order = burnax_som::example_order(n, 10, 0);
+    let trained = G::som_train_online(w.clone(), tensor(&data, n, d), grid, &cfg, &order, 0..10);
+    assert_eq!(host(w), w0, "the kernel wrote into its input");
+    assert_ne!(host(trained), w0, "ten steps changed nothing");
+}
+
+#[test]
+fn same_inputs_give_bit_identical_weights() {
+    let mut rng = ChaCha8Rng::seed_from_u64(16);
+    let (gx, gy, n, d) = (12, 9, 5000, 3);
+    let data = random(n, d, &mut rng);
+    let run = |online: bool| {
+        let mut som = SomConfig::new(gx, gy, d).with_seed(7).init::<G>(&device());
+        let x = tensor(&data, n, d);
+        if online {
+            som.train_online(&x, &OnlineTrainingConfig::new(200), None, 3)
+                .unwrap();
+        } else {
+            som.train_batch(&x, &BatchTrainingConfig::new(5)).unwrap();
+        }
+        som.weights_host()
+    };
+    assert_eq!(run(false), run(false), "batch training is not deterministic");
+    assert_eq!(run(true), run(true), "online training is not deterministic");
+}
+
+#[test]
+fn padded_rows_are_read_with_their_stride() {
+    // CUDA pads the rows of tensors it allocates (a `[n, 3]` tensor has rows 4 floats apart).
+    // The same layout on any backend: a wider tensor whose shape is told to be narrower.
+    let mut rng = ChaCha8Rng::seed_from_u64(17);
+    let (grid, n, d, pad) = (Grid::new(5, 4), 40, 3, 2);
+    let m = grid.units();
+    let (data_wide, w_wide) = (random(n, d + pad, &mut rng), random(m, d + pad, &mut rng));
+    let view = |v: &[f32], rows: usize| {
+        let mut p = tensor(v, rows, d + pad).into_primitive().tensor();
+        p.meta.shape_mut()[1] = d;
+        assert_eq!(p.meta.strides()[0], d + pad, "the test needs a padded layout");
+        Tensor::<G, 2>::from_primitive(TensorPrimitive::Float(p))
+    };
+    let dense = |v: &[f32]| -> Vec<f32> { v.chunks(d + pad).flat_map(|r| r[..d].to_vec()).collect() };
+    let (data, w0) = (dense(&data_wide), dense(&w_wide));
+    let (xa, wa) = (array(&data, n, d), array(&w0, m, d));
+
+    let got = indices(G::som_bmus(view(&w_wide, m), view(&data_wide, n)));
+    assert_bmus(&got, &data, &w0, d, "strided rows");
+
+    let sigma = [2.5, 2.0];
+    let (w, _) = G::som_batch_epoch(view(&w_wide, m), view(&data_wide, n), grid, sigma);
+    let want = reference::batch_epoch(xa.view(), wa.view(), grid, sigma);
+    burnax_testing::assert_close(
+        &host(w),
+        want.as_slice().unwrap(),
+        Tolerance::F32_VS_F64,
+        "strided batch epoch",
+    );
+
+    let cfg = OnlineTrainingConfig::new(20);
+    let order = burnax_som::example_order(n, 20, 1);
+    let w = G::som_train_online(view(&w_wide, m), view(&data_wide, n), grid, &cfg, &order, 0..20);
+    let want = reference::train_online(xa.view(), wa, grid, &cfg, &order);
+    burnax_testing::assert_close(
+        &host(w),
+        want.as_slice().unwrap(),
+        Tolerance::F32_VS_F64,
+        "strided online",
+    );
+}
