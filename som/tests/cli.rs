@@ -418,3 +418,25 @@ fn an_unwritable_output_names_it_once() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.matches("No such file").count(), 1, "cause repeated: {err}");
 }
+
+#[test]
+fn a_device_not_built_in_is_a_one_line_error() {
+    let (_t, dir) = tmp();
+    // Each GPU backend this `som` was built without is named in the error, with the feature that
+    // adds it. (With the feature built in, a machine without the device gets the probe's error.)
+    let missing = [("wgpu", cfg!(feature = "wgpu")), ("cuda", cfg!(feature = "cuda"))];
+    for (name, _) in missing.into_iter().filter(|(_, built)| !built) {
+        let out = som(
+            &dir,
+            &[
+                "train", "--demo", "colors", "--width", "4", "--height", "3", "--out", "m.som", "--device",
+                name,
+            ],
+        );
+        fails(
+            &out,
+            &[&format!("--device {name}"), &format!("--features {name}")],
+        );
+        assert!(!dir.join("m.som").exists(), "a failed run wrote its output");
+    }
+}

@@ -1,4 +1,4 @@
-//! `som`: train, evaluate, export and draw self-organizing maps on the CPU.
+//! `som`: train, evaluate, export and draw self-organizing maps, on the CPU or a GPU.
 //!
 //! ```text
 //! som train --demo colors --width 240 --height 135 --epochs 50 --out colors.som --png colors.png
@@ -6,7 +6,14 @@
 //! som eval --model m.som --input data.csv --json
 //! som export --model m.som --weights w.npy
 //! som render --model m.som --png m.png --umatrix
+//! som train --demo colors --width 240 --height 135 --out colors.som --device cuda
 //! ```
+//!
+//! `--device cpu` (the default) runs Burn's `Flex` backend with the fused CPU kernels;
+//! `--device wgpu` (Vulkan, Metal, DX12) and `--device cuda` run the CubeCL kernels and need a
+//! `som` built with the features of those names. Asking for a device that is not built in, or
+//! not present, is a one-line error. Models are device-independent files: train on one, render
+//! on another.
 //!
 //! Errors are one line on stderr and a non-zero exit code. Outputs are written atomically.
 //! `--checkpoint-every K` saves the model to `--out` every K epochs (or steps); a killed run
@@ -25,12 +32,11 @@ use burnax_som::io::{self, Matrix};
 use burnax_som::model::{fingerprint, ModelFile, Schedule, TrainingState};
 use burnax_som::render;
 use burnax_som::{
-    example_order, BatchTrainingConfig, Init, OnlineTrainingConfig, Progress, Som, SomConfig, SomError,
+    example_order, BatchTrainingConfig, Init, OnlineTrainingConfig, Progress, Som, SomBackend, SomConfig,
+    SomError,
 };
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-
-type B = Flex;
 
 #[derive(Parser)]
 #[command(
@@ -41,6 +47,16 @@ type B = Flex;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Where to compute: cpu, wgpu (a `som` built with --features wgpu) or cuda (--features cuda).
+    #[arg(long, global = true, value_enum, default_value = "cpu")]
+    device: DeviceKind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DeviceKind {
+    Cpu,
+    Wgpu,
+    Cuda,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -155,16 +171,25 @@ fn parse_pair(s: &str) -> Result<[f64; 2], String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Train(args) => train(*args),
-        Command::Eval { model, input, json } => eval(&model, &input, json),
-        Command::Export { model, weights } => export(&model, &weights),
-        Command::Render {
-            model,
-            png,
-            umatrix,
-            scale,
-        } => render_cmd(&model, &png, umatrix, scale),
+    let result = match cli.device {
+        DeviceKind::Cpu => run::<Flex>(cli.command),
+        #[cfg(feature = "wgpu")]
+        DeviceKind::Wgpu => {
+            probe::<burn::backend::Wgpu>("wgpu").and_then(|()| run::<burn::backend::Wgpu>(cli.command))
+        }
+        #[cfg(feature = "cuda")]
+        DeviceKind::Cuda => {
+            probe::<burn::backend::Cuda>("cuda").and_then(|()| run::<burn::backend::Cuda>(cli.command))
+        }
+        #[allow(unreachable_patterns)]
+        other => Err(anyhow!(
+            "--device {}: this som was built without it; rebuild with `--features {0}` \
+             (e.g. cargo run --release -p burnax-som --features {0} --bin som -- ...)",
+            match other {
+                DeviceKind::Wgpu => "wgpu",
+                _ => "cuda",
+            }
+        )),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -183,16 +208,60 @@ fn main() -> ExitCode {
     }
 }
 
-fn device() -> <B as burn::tensor::backend::BackendTypes>::Device {
+fn run<B: SomBackend>(command: Command) -> Result<()> {
+    match command {
+        Command::Train(args) => train::<B>(*args),
+        Command::Eval { model, input, json } => eval::<B>(&model, &input, json),
+        Command::Export { model, weights } => export(&model, &weights),
+        Command::Render {
+            model,
+            png,
+            umatrix,
+            scale,
+        } => render_cmd::<B>(&model, &png, umatrix, scale),
+    }
+}
+
+/// Whether backend `B`'s default device answers: a missing GPU or driver panics deep inside
+/// the runtime, so the first use is tried here and a panic becomes a one-line error.
+#[allow(dead_code)] // Unused when neither GPU feature is built.
+fn probe<B: Backend>(name: &str) -> Result<()> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let answer = std::panic::catch_unwind(|| {
+        Tensor::<B, 1>::zeros([1], &device::<B>()).into_data();
+    });
+    std::panic::set_hook(hook);
+    answer.map_err(|e| {
+        let why = e
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| e.downcast_ref::<&str>().copied())
+            .unwrap_or("no reason given");
+        anyhow!(
+            "--device {name}: no usable {name} device ({})",
+            why.lines().next().unwrap_or(why)
+        )
+    })
+}
+
+fn device<B: Backend>() -> Device<B> {
     Default::default()
 }
 
-fn tensor(m: &Matrix) -> Tensor<B, 2> {
-    Tensor::from_data(TensorData::new(m.values.clone(), [m.rows, m.cols]), &device())
+fn tensor<B: Backend>(m: &Matrix) -> Tensor<B, 2> {
+    Tensor::from_data(
+        TensorData::new(m.values.clone(), [m.rows, m.cols]),
+        &device::<B>(),
+    )
 }
 
+/// The demo's colours come from the CPU backend whatever `--device` is, so a seed gives the
+/// same data on every device.
 fn demo_colors(seed: u64) -> Matrix {
-    let som = SomConfig::new(1000, 1, 3).with_seed(seed).init::<B>(&device());
+    let som = SomConfig::new(1000, 1, 3)
+        .with_seed(seed)
+        .init::<Flex>(&Default::default());
     Matrix {
         rows: 1000,
         cols: 3,
@@ -200,12 +269,12 @@ fn demo_colors(seed: u64) -> Matrix {
     }
 }
 
-fn load_model(path: &Path) -> Result<(ModelFile, Som<B>)> {
+fn load_model<B: SomBackend>(path: &Path) -> Result<(ModelFile, Som<B>)> {
     let file = ModelFile::load(path)?;
     let c = &file.config;
     let w = Tensor::from_data(
         TensorData::new(file.weights.clone(), [c.width * c.height, c.dim]),
-        &device(),
+        &device::<B>(),
     );
     let som = c.init_with_weights(w)?;
     Ok((file, som))
@@ -222,14 +291,14 @@ fn check_dim(data: &Matrix, data_name: &Path, dim: usize, what: &str) -> Result<
     Ok(())
 }
 
-fn train(a: TrainArgs) -> Result<()> {
+fn train<B: SomBackend>(a: TrainArgs) -> Result<()> {
     let (data, data_name) = match (&a.input, a.demo) {
         (Some(p), _) => (io::read_matrix(p)?, p.clone()),
         (None, Some(Demo::Colors)) => (demo_colors(a.seed), PathBuf::from("--demo colors")),
         (None, None) => bail!("give --input FILE or --demo colors"),
     };
     let fp = fingerprint(data.rows, data.cols, &data.values);
-    let x = tensor(&data);
+    let x = tensor::<B>(&data);
 
     let (config, mut som, schedule, done) = if let Some(resume) = &a.resume {
         // The checkpoint fixes the map and the schedule: a flag that would change them is an
@@ -405,8 +474,8 @@ fn gcd(a: usize, b: usize) -> usize {
     }
 }
 
-fn eval(model: &Path, input: &Path, json: bool) -> Result<()> {
-    let (file, som) = load_model(model)?;
+fn eval<B: SomBackend>(model: &Path, input: &Path, json: bool) -> Result<()> {
+    let (file, som) = load_model::<B>(model)?;
     let data = io::read_matrix(input)?;
     check_dim(
         &data,
@@ -434,7 +503,7 @@ fn export(model: &Path, out: &Path) -> Result<()> {
     Ok(())
 }
 
-fn draw(som: &Som<B>, png: &Path, umatrix: bool, scale: usize) -> Result<()> {
+fn draw<B: SomBackend>(som: &Som<B>, png: &Path, umatrix: bool, scale: usize) -> Result<()> {
     if scale == 0 {
         bail!("--scale must be at least 1, got 0");
     }
@@ -449,7 +518,7 @@ fn draw(som: &Som<B>, png: &Path, umatrix: bool, scale: usize) -> Result<()> {
     Ok(())
 }
 
-fn render_cmd(model: &Path, png: &Path, umatrix: bool, scale: usize) -> Result<()> {
-    let (_, som) = load_model(model)?;
+fn render_cmd<B: SomBackend>(model: &Path, png: &Path, umatrix: bool, scale: usize) -> Result<()> {
+    let (_, som) = load_model::<B>(model)?;
     draw(&som, png, umatrix, scale)
 }
