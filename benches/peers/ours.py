@@ -17,11 +17,16 @@ p.add_argument("--bin", required=True)
 p.add_argument("--export", required=True)
 p.add_argument("--workload", required=True)
 p.add_argument("--mode", required=True)
+p.add_argument("--device", default="cpu", help="cpu (Flex), wgpu or cuda")
 a = p.parse_args()
 sys.path.insert(0, os.path.abspath(a.peers))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 
 import common  # noqa: E402
+import extra  # noqa: E402
+
+extra.patch(common)
 
 wl = common.WORKLOADS[a.workload]
 order = os.path.join(a.export, f"{a.workload}_order_f64.npy")
@@ -30,10 +35,13 @@ if not os.path.exists(order):
 out = os.path.join(a.export, f"{a.workload}_{a.mode}_ours.npy")
 before = common.loadavg()
 res = json.loads(subprocess.run([a.bin, "--dir", a.export, "--workload", a.workload, "--mode", a.mode,
-                                 "--out", out], check=True, capture_output=True, text=True).stdout)
+                                 "--out", out, "--device", a.device], check=True, capture_output=True, text=True).stdout)
 after = common.loadavg()
 x = common.load_data(a.workload)
 qe, te = common.quality(x, np.load(out), wl.xdim, wl.ydim)
 runs = res["runs"]
-common.record("burnax-som (Flex)", a.workload, a.mode, statistics.median(runs), runs,
+label = {"cpu": "Flex"}.get(a.device, a.device)
+if os.environ.get("BURNAX_SOM_TILE"):
+    label += f", {os.environ['BURNAX_SOM_TILE']} tile"
+common.record(f"burnax-som ({label})", a.workload, a.mode, statistics.median(runs), runs,
               [{"start": before, "end": after}], qe, te, extra={"dtype": "float32"})

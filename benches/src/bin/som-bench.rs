@@ -2,8 +2,13 @@
 //! burnax-som and prints one JSON object: the run times and where the final map was written.
 //!
 //! ```text
-//! som-bench --dir EXPORT_DIR --workload rgb --mode batch|online --out final.npy
+//! som-bench --dir EXPORT_DIR --workload rgb --mode batch|online --out final.npy \
+//!     [--repeats 3] [--device cpu|wgpu|cuda]
 //! ```
+//! `--device wgpu` and `--device cuda` need the crate's features of those names. Each run
+//! starts from the same initial map already on the device and ends by reading the final map
+//! back, so a run's time includes every kernel and the device sync; the first run also
+//! compiles the GPU kernels, so take the median of at least 3.
 //! Same data, initial map, online order and schedules as the peers; `ours.py` computes QE/TE
 //! with the peers' own `common.quality` and records the result beside theirs.
 
@@ -14,9 +19,7 @@ use burn::backend::Flex;
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use burnax_som::io::{npy_bytes, read_matrix, write_atomic};
-use burnax_som::{BatchTrainingConfig, OnlineTrainingConfig, SomConfig};
-
-type B = Flex;
+use burnax_som::{BatchTrainingConfig, OnlineTrainingConfig, SomBackend, SomConfig};
 
 fn arg(args: &[String], name: &str) -> Result<String> {
     let i = args
@@ -30,11 +33,24 @@ fn arg(args: &[String], name: &str) -> Result<String> {
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let dir = PathBuf::from(arg(&args, "--dir")?);
-    let wl = arg(&args, "--workload")?;
-    let mode = arg(&args, "--mode")?;
-    let out = PathBuf::from(arg(&args, "--out")?);
-    let repeats: usize = arg(&args, "--repeats").unwrap_or_else(|_| "3".into()).parse()?;
+    match arg(&args, "--device").unwrap_or_else(|_| "cpu".into()).as_str() {
+        "cpu" => bench::<Flex>(&args, "Flex"),
+        #[cfg(feature = "wgpu")]
+        "wgpu" => bench::<burn::backend::Wgpu>(&args, "wgpu"),
+        #[cfg(feature = "cuda")]
+        "cuda" => bench::<burn::backend::Cuda>(&args, "cuda"),
+        other => bail!(
+            "--device {other}: not built in (cpu always; wgpu and cuda with the features of those names)"
+        ),
+    }
+}
+
+fn bench<B: SomBackend>(args: &[String], backend: &str) -> Result<()> {
+    let dir = PathBuf::from(arg(args, "--dir")?);
+    let wl = arg(args, "--workload")?;
+    let mode = arg(args, "--mode")?;
+    let out = PathBuf::from(arg(args, "--out")?);
+    let repeats: usize = arg(args, "--repeats").unwrap_or_else(|_| "3".into()).parse()?;
     let meta: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join(format!("{wl}.json")))?)?;
     let get = |k: &str| meta[k].as_f64().with_context(|| format!("{wl}.json: no {k}"));
     let (gx, gy) = (get("xdim")? as usize, get("ydim")? as usize);
@@ -85,6 +101,9 @@ fn main() -> Result<()> {
         times.push(t.elapsed().as_secs_f64());
     }
     write_atomic(&out, &npy_bytes(gx * gy, data.cols, &final_w))?;
-    println!("{}", serde_json::json!({ "runs": times, "out": out }));
+    println!(
+        "{}",
+        serde_json::json!({ "runs": times, "out": out, "backend": backend })
+    );
     Ok(())
 }
