@@ -37,8 +37,10 @@
 //!
 //! [`Som`] works on any backend implementing [`SomBackend`]. On `Flex` (Burn's pure-Rust CPU
 //! backend, the default) training and search run the fused kernels of [`cpu`]: tiled,
-//! SIMD (AVX2+FMA on x86-64, portable elsewhere), multi-threaded, deterministic. Other backends
-//! use [`tensor_ops`]. [`reference`](mod@reference) is the slow `f64` oracle both are tested against.
+//! SIMD (AVX2+FMA on x86-64, portable elsewhere), multi-threaded, deterministic. On Burn's
+//! CubeCL backends (`Wgpu`, `Cuda`, features `wgpu` and `cuda`) they run the GPU kernels of
+//! `kernel` (fused search, stable per-unit sums, separable smoothing, a persistent online
+//! kernel; see `gpu` for the launch geometry). Other backends use [`tensor_ops`]. [`reference`](mod@reference) is the slow `f64` oracle both are tested against.
 //!
 //! | feature | what it enables |
 //! |---|---|

@@ -21,6 +21,9 @@
 //! | `jax.value_and_grad(f)(x)` | [`value_and_grad(&f, x)`](crate::grad::value_and_grad) | |
 //! | `jax.grad(jax.grad(f))` | `grad(grad(f))` | any order, by nested `Autodiff` |
 //! | `jax.jacrev(f)`, `jax.hessian(f)` | [`jacrev(f)`](crate::grad::jacrev), [`hessian(f)`](crate::grad::hessian) | one reverse pass per output |
+//! | `jax.vjp(f, x)[1](v)` | [`vjp(&f, x, v)`](crate::grad::vjp) | returns `(f(x), v^T J)` |
+//! | `jax.jvp(f, (x,), (t,))` | [`jvp(&f, x, t)`](crate::grad::jvp) | returns `(f(x), J t)`; by reverse over reverse (Burn has no forward mode) |
+//! | `jax.jacfwd(f)` | [`jacfwd(f)`](crate::grad::jacfwd) | one `jvp` per input; equals `jacrev` |
 //! | `jax.value_and_grad(f, argnums=(0, 1), has_aux=True)(w, b)` | [`value_and_grad_tree(&f, (w, b), Argnums::Only(&[0, 1]))`](crate::grad::value_and_grad_tree) | `f` implements [`TreeFunc`](crate::grad::TreeFunc); the gradient has the input's structure, zeros where not selected |
 //! | `jax.value_and_grad(loss)(params)` for a model | [`value_and_grad_module(&model, \|m\| loss(m))`](crate::grad::value_and_grad_module) | Burn's `GradientsParams`, ready for an optimizer |
 //! | `lax.fori_loop`, `lax.scan` | [`fori_loop`](crate::control::fori_loop), [`scan`](crate::control::scan) | plain loops here (no tracing needed); work under `grad` |

@@ -178,3 +178,78 @@ impl Func<1, 1> for Detached {
 fn check_grads_catches_a_wrong_gradient() {
     check_grads(&Detached, &[0.5, -1.0], 1);
 }
+
+/// f: [3] -> [2], f(x) = (x0 x1 + sin x2, exp(x0) x2^2): a Jacobian with no zero entries.
+struct TwoOut;
+impl Func<1, 1> for TwoOut {
+    fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
+        let c = |i: usize| x.clone().narrow(0, i, 1);
+        Tensor::cat(vec![c(0) * c(1) + c(2).sin(), c(0).exp() * c(2) * c(2)], 0)
+    }
+}
+
+/// The Jacobian of `TwoOut` at `x`, written out.
+fn two_out_jacobian(x: &[f64]) -> Vec<f64> {
+    let (a, b, c) = (x[0], x[1], x[2]);
+    vec![b, a, c.cos(), a.exp() * c * c, 0.0, 2.0 * a.exp() * c]
+}
+
+#[test]
+fn jvp_vjp_and_jacfwd_match_the_closed_form_jacobian() {
+    use burnax::grad::{jacfwd, jvp, vjp};
+    let x = [0.3, -1.2, 0.7];
+    let j = two_out_jacobian(&x);
+    let tol = Tolerance::CENTRAL_DIFF_F64; // looser than needed: these are exact up to rounding
+    let (t, v) = ([0.5, -2.0, 1.5], [1.5, -0.25]);
+    let (y, jt) = jvp(&TwoOut, t64(&x), t64(&t));
+    let (y2, vj) = vjp(&TwoOut, t64(&x), t64(&v));
+    assert_eq!(host(y.clone()), host(y2));
+    assert_eq!(host(y), host(TwoOut.call(t64(&x))));
+    for i in 0..2 {
+        let want: f64 = (0..3).map(|k| j[i * 3 + k] * t[k]).sum();
+        assert!(
+            tol.accepts(host(jt.clone())[i], want),
+            "(J t)[{i}] = {} want {want}",
+            host(jt.clone())[i]
+        );
+    }
+    for k in 0..3 {
+        let want: f64 = (0..2).map(|i| v[i] * j[i * 3 + k]).sum();
+        assert!(
+            tol.accepts(host(vj.clone())[k], want),
+            "(v J)[{k}] = {} want {want}",
+            host(vj.clone())[k]
+        );
+    }
+    let fwd = host(jacfwd(TwoOut).call(t64(&x)));
+    let rev = host(jacrev(TwoOut).call(t64(&x)));
+    for (e, ((f, r), w)) in fwd.iter().zip(&rev).zip(&j).enumerate() {
+        assert!(
+            tol.accepts(*f, *w) && tol.accepts(*r, *w),
+            "J[{e}]: jacfwd {f}, jacrev {r}, closed form {w}"
+        );
+    }
+}
+
+#[test]
+fn jvp_of_a_constant_is_zero_and_shapes_are_checked() {
+    use burnax::grad::jvp;
+    struct Const;
+    impl Func<1, 1> for Const {
+        fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
+            x.zeros_like().add_scalar(2.0)
+        }
+    }
+    let (y, jt) = jvp(&Const, t64(&[1.0, 2.0]), t64(&[3.0, 4.0]));
+    assert_eq!(host(y), vec![2.0, 2.0]);
+    assert_eq!(host(jt), vec![0.0, 0.0]);
+    let bad = std::panic::catch_unwind(|| jvp(&Const, t64(&[1.0, 2.0]), t64(&[3.0])));
+    let msg = *bad
+        .expect_err("a tangent of the wrong shape")
+        .downcast::<String>()
+        .unwrap();
+    assert!(
+        msg.contains("tangent t has shape [1]") && msg.contains("input x has shape [2]"),
+        "{msg}"
+    );
+}

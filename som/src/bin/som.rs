@@ -223,26 +223,39 @@ fn run<B: SomBackend>(command: Command) -> Result<()> {
 }
 
 /// Whether backend `B`'s default device answers: a missing GPU or driver panics deep inside
-/// the runtime, so the first use is tried here and a panic becomes a one-line error.
+/// the runtime (often on the runtime's own thread, with the caller seeing only a closed
+/// channel), so the first use is tried here and the first panic message, from any thread,
+/// becomes a one-line error.
 #[allow(dead_code)] // Unused when neither GPU feature is built.
 fn probe<B: Backend>(name: &str) -> Result<()> {
+    use std::sync::{Arc, Mutex};
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
     let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    let record = seen.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("no reason given");
+        record
+            .lock()
+            .unwrap()
+            .push(msg.lines().next().unwrap_or(msg).to_string());
+    }));
     let answer = std::panic::catch_unwind(|| {
         Tensor::<B, 1>::zeros([1], &device::<B>()).into_data();
     });
     std::panic::set_hook(hook);
-    answer.map_err(|e| {
-        let why = e
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| e.downcast_ref::<&str>().copied())
-            .unwrap_or("no reason given");
-        anyhow!(
+    let seen = seen.lock().unwrap();
+    match answer {
+        Ok(()) => Ok(()),
+        Err(_) => Err(anyhow!(
             "--device {name}: no usable {name} device ({})",
-            why.lines().next().unwrap_or(why)
-        )
-    })
+            seen.first().map_or("no reason given", String::as_str)
+        )),
+    }
 }
 
 fn device<B: Backend>() -> Device<B> {

@@ -5,21 +5,21 @@
 //! Within a block an example's rank among the earlier examples with the same unit comes from
 //! shared memory, and the last example of each unit in the block advances that unit's cursor,
 //! so no two threads ever write the same counter. Then every unit sums its examples in example
-//! order ([`unit_sums`]): the result does not depend on scheduling.
+//! order ([`unit_sums()`]): the result does not depend on scheduling.
 //!
-//! 1. [`count_segments`]: `counts[g][u]`, examples of segment `g` with unit `u`.
-//! 2. [`segment_offsets`]: turns `counts` into each segment's start inside its unit's run and
+//! 1. [`count_segments()`]: `counts[g][u]`, examples of segment `g` with unit `u`.
+//! 2. [`segment_offsets()`]: turns `counts` into each segment's start inside its unit's run and
 //!    writes the unit totals.
-//! 3. [`scan_units`]: one cube, the exclusive prefix sum of the totals: each unit's start.
-//! 4. [`place`]: the walk again, writing every example's index at its sorted position.
-//! 5. [`unit_sums`]: `[M, D + 1]`, each unit's sum of examples then its count.
+//! 3. [`scan_units()`]: one cube, the exclusive prefix sum of the totals: each unit's start.
+//! 4. [`place()`]: the walk again, writing every example's index at its sorted position.
+//! 5. [`unit_sums()`]: `[M, D + 1]`, each unit's sum of examples then its count.
 
 use cubecl::prelude::*;
 
 use super::no_unit;
 
 /// Stage one block of units in shared memory; returns this thread's example's unit (or
-/// [`no_unit`] past the segment), its rank among the block's earlier examples of that unit, and
+/// [`no_unit()`] past the segment), its rank among the block's earlier examples of that unit, and
 /// whether it is the block's last example of that unit.
 #[cube]
 fn block_rank(

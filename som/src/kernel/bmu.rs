@@ -5,7 +5,7 @@
 //! (`rm x ru` per thread) over the dimension in slices of `kc`, staged through shared memory,
 //! and the scores fold into a running `(score, index)` minimum per example. Unit chunks split the
 //! map across cubes when there are few examples (the playbook's 1000 colours against 32,400
-//! units), so the GPU fills up; [`bmu_finish`] reduces the chunks' candidates.
+//! units), so the GPU fills up; [`bmu_finish()`] reduces the chunks' candidates.
 
 use cubecl::prelude::*;
 

@@ -4,11 +4,11 @@
 //!
 //! | kernel | what it does | memory it writes |
 //! |---|---|---|
-//! | [`bmu::bmu_partial`] | distances and argmin fused, in register tiles | `chunks x N` candidates |
-//! | [`bmu::bmu_finish`] | argmin over the unit chunks | `N` indices |
+//! | [`bmu::bmu_partial()`] | distances and argmin fused, in register tiles | `chunks x N` candidates |
+//! | [`bmu::bmu_finish()`] | argmin over the unit chunks | `N` indices |
 //! | [`accumulate`] | stable counting sort of the examples by best unit, then per-unit sums | `N + M·(D+1)` |
 //! | [`smooth`] | the separable neighbourhood along x, then along y with the division | `2·M·(D+1)` |
-//! | [`online::online_steps`] | many online steps in one launch (one cube, persistent) | the weights |
+//! | [`online::online_steps()`] | many online steps in one launch (one cube, persistent) | the weights |
 //!
 //! **Determinism.** No float atomics anywhere: every float sum has a fixed order (the search
 //! reduces candidates by `(score, index)`, per-unit sums run over the unit's examples in
@@ -30,7 +30,7 @@ pub fn no_score() -> f32 {
     f32::new(3.402_823_5e38)
 }
 
-/// The index paired with [`no_score`], and the key of "no example" in the counting sort: above
+/// The index paired with [`no_score()`], and the key of "no example" in the counting sort: above
 /// any unit index (a map has fewer than 2^31 units).
 #[cube]
 pub fn no_unit() -> u32 {

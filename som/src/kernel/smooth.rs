@@ -1,7 +1,7 @@
 //! The separable neighbourhood applied to per-unit sums, then the division: the new weights.
 //!
-//! With `S` the `[X, Y, D + 1]` per-unit sums and counts, `U = Hx S` along x ([`smooth_x`]),
-//! then `W[x, y, c] = (Hy U)[x, y, c] / ((Hy U)[x, y, D] + 1e-8)` along y ([`smooth_y_divide`]).
+//! With `S` the `[X, Y, D + 1]` per-unit sums and counts, `U = Hx S` along x ([`smooth_x()`]),
+//! then `W[x, y, c] = (Hy U)[x, y, c] / ((Hy U)[x, y, D] + 1e-8)` along y ([`smooth_y_divide()`]).
 //! `h(a, b) = exp(-(a - b)^2 / s^2)` is computed in the kernel: `O((X + Y)·M·D)` work, no
 //! neighbourhood matrix to upload each epoch. Each output sums over grid rows in order.
 
