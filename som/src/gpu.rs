@@ -181,24 +181,23 @@ fn search<R: CubeRuntime>(
     for start in (0..n).step_by(rows_per_launch) {
         let rows = (n - start).min(rows_per_launch);
         let sub = data_rows(data, start, rows, data_stride);
+        // This launch's region of the partial buffers: chunks x rows from chunks * start.
+        let offset = (chunks * start * 4) as u64;
+        let (score, unit) = (
+            part_score.clone().offset_start(offset),
+            part_unit.clone().offset_start(offset),
+        );
         // SAFETY: the partial buffers hold chunks * n elements; the kernel writes
-        // [chunk * n_sub + row] for row < n_sub, of the sub-launch's own region below.
+        // [chunk * rows + row] for row < rows, inside this launch's region.
         unsafe {
-            let offset = chunks * start;
             bmu::bmu_partial::launch::<R>(
                 client,
                 CubeCount::Static(rows.div_ceil(rows_per_cube) as u32, chunks as u32, 1),
                 CubeDim::new_2d(SIDE as u32, SIDE as u32),
                 sub,
                 arg(w),
-                raw(
-                    &part_score.clone().offset_start((offset * 4) as u64),
-                    chunks * rows,
-                ),
-                raw(
-                    &part_unit.clone().offset_start((offset * 4) as u64),
-                    chunks * rows,
-                ),
+                raw(&score, chunks * rows),
+                raw(&unit, chunks * rows),
                 rows as u32,
                 m as u32,
                 d as u32,
@@ -215,14 +214,8 @@ fn search<R: CubeRuntime>(
                 client,
                 count,
                 dim,
-                raw(
-                    &part_score.clone().offset_start((offset * 4) as u64),
-                    chunks * rows,
-                ),
-                raw(
-                    &part_unit.clone().offset_start((offset * 4) as u64),
-                    chunks * rows,
-                ),
+                raw(&score, chunks * rows),
+                raw(&unit, chunks * rows),
                 raw(&best.handle.clone().offset_start((start * 4) as u64), rows),
                 rows as u32,
                 chunks as u32,

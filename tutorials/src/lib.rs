@@ -29,8 +29,9 @@ pub enum DeviceChoice {
 /// Reads `--device cpu|wgpu|cuda` from the command line.
 ///
 /// # Errors
-/// A message naming the value when it is unknown, or when this build lacks the backend
-/// (with the feature to build it with).
+/// A message naming the value when it is unknown, when this build lacks the backend (with the
+/// feature to build it with), or when the device does not answer (with the runtime's reason,
+/// see `burnax_som::backend::probe_device`).
 pub fn device_choice() -> Result<DeviceChoice, String> {
     let args: Vec<String> = std::env::args().collect();
     let Some(i) = args.iter().position(|a| a == "--device") else {
@@ -53,6 +54,16 @@ pub fn device_choice() -> Result<DeviceChoice, String> {
             "--device {name}: this build has no {name} backend; rebuild with `--features {name}`"
         ));
     }
+    let answer = match choice {
+        DeviceChoice::Cpu => Ok::<(), String>(()),
+        #[cfg(feature = "wgpu")]
+        DeviceChoice::Wgpu => burnax_som::backend::probe_device::<burn::backend::Wgpu>(),
+        #[cfg(feature = "cuda")]
+        DeviceChoice::Cuda => burnax_som::backend::probe_device::<burn::backend::Cuda>(),
+        #[allow(unreachable_patterns)]
+        _ => unreachable!("checked above: this build has the backend"),
+    };
+    answer.map_err(|why| format!("--device {name}: no usable {name} device ({why})"))?;
     Ok(choice)
 }
 

@@ -28,6 +28,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use burn::backend::Flex;
 use burn::prelude::*;
 use burn::tensor::TensorData;
+use burnax_som::backend::probe_device;
 use burnax_som::io::{self, Matrix};
 use burnax_som::model::{fingerprint, ModelFile, Schedule, TrainingState};
 use burnax_som::render;
@@ -222,40 +223,10 @@ fn run<B: SomBackend>(command: Command) -> Result<()> {
     }
 }
 
-/// Whether backend `B`'s default device answers: a missing GPU or driver panics deep inside
-/// the runtime (often on the runtime's own thread, with the caller seeing only a closed
-/// channel), so the first use is tried here and the first panic message, from any thread,
-/// becomes a one-line error.
+/// `probe_device` with the flag's name in the error.
 #[allow(dead_code)] // Unused when neither GPU feature is built.
 fn probe<B: Backend>(name: &str) -> Result<()> {
-    use std::sync::{Arc, Mutex};
-    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
-    let hook = std::panic::take_hook();
-    let record = seen.clone();
-    std::panic::set_hook(Box::new(move |info| {
-        let msg = info
-            .payload()
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| info.payload().downcast_ref::<&str>().copied())
-            .unwrap_or("no reason given");
-        record
-            .lock()
-            .unwrap()
-            .push(msg.lines().next().unwrap_or(msg).to_string());
-    }));
-    let answer = std::panic::catch_unwind(|| {
-        Tensor::<B, 1>::zeros([1], &device::<B>()).into_data();
-    });
-    std::panic::set_hook(hook);
-    let seen = seen.lock().unwrap();
-    match answer {
-        Ok(()) => Ok(()),
-        Err(_) => Err(anyhow!(
-            "--device {name}: no usable {name} device ({})",
-            seen.first().map_or("no reason given", String::as_str)
-        )),
-    }
+    probe_device::<B>().map_err(|why| anyhow!("--device {name}: no usable {name} device ({why})"))
 }
 
 fn device<B: Backend>() -> Device<B> {

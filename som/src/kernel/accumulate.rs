@@ -51,6 +51,17 @@ fn block_rank(
     (key, rank, last)
 }
 
+/// The examples `[begin, end)` of segment `g`.
+#[cube]
+fn segment(g: usize, n: u32, seg_len: u32) -> (usize, usize) {
+    let begin = g * seg_len as usize;
+    let mut end = begin + seg_len as usize;
+    if end > n as usize {
+        end = n as usize;
+    }
+    (begin, end)
+}
+
 /// Step 1: `counts[g * m + u]` (zeroed by the caller). Cube `g` walks examples
 /// `[g * seg_len, (g + 1) * seg_len)`; launch with `block` threads per cube.
 #[cube(launch)]
@@ -64,11 +75,7 @@ pub fn count_segments(
 ) {
     let g = CUBE_POS_X as usize;
     let m = m as usize;
-    let begin = g * seg_len as usize;
-    let mut end = begin + seg_len as usize;
-    if end > n as usize {
-        end = n as usize;
-    }
+    let (begin, end) = segment(g, n, seg_len);
     let mut keys = SharedMemory::<u32>::new(block);
     let mut start = begin;
     while start < end {
@@ -152,11 +159,7 @@ pub fn place(
 ) {
     let g = CUBE_POS_X as usize;
     let m = m as usize;
-    let begin = g * seg_len as usize;
-    let mut end = begin + seg_len as usize;
-    if end > n as usize {
-        end = n as usize;
-    }
+    let (begin, end) = segment(g, n, seg_len);
     let mut keys = SharedMemory::<u32>::new(block);
     let mut start = begin;
     while start < end {
