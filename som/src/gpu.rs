@@ -150,22 +150,30 @@ fn depth_slice(d: usize) -> usize {
     }
 }
 
-/// Best unit of every row of `data`, as an `[n]` `i32` tensor.
+/// Best unit of every row of `data`, as an `[n]` `i32` tensor, and with `top2` the second best.
 fn search<R: CubeRuntime>(
     (w, w_stride): &(CubeTensor<R>, usize),
     (data, data_stride): &(CubeTensor<R>, usize),
     tile: Option<SearchTile>,
-) -> CubeTensor<R> {
+    top2: bool,
+) -> (CubeTensor<R>, Option<CubeTensor<R>>) {
     let (w_stride, data_stride) = (*w_stride, *data_stride);
     let [m, d] = w.meta.shape().dims::<2>();
     let [n, _] = data.meta.shape().dims::<2>();
-    let tile = tile.unwrap_or_else(|| SearchTile::choose(n, m, d));
+    // The top-2 search keeps twice the candidates in shared memory: the small tile only.
+    let tile = match (tile, top2) {
+        (Some(t), _) => t,
+        (None, true) => SearchTile::Small,
+        (None, false) => SearchTile::choose(n, m, d),
+    };
     let (rm, ru) = (tile.per_thread(), tile.per_thread());
     let (rows_per_cube, units_per_tile) = (SIDE * rm, SIDE * ru);
     let client = &data.client;
-    let best = empty_device_dtype(client.clone(), data.device.clone(), Shape::new([n]), DType::I32);
+    let indices = || empty_device_dtype(client.clone(), data.device.clone(), Shape::new([n]), DType::I32);
+    let best = indices();
+    let second = top2.then(indices);
     if n == 0 {
-        return best;
+        return (best, second);
     }
     let blocks = n.div_ceil(rows_per_cube);
     let tiles = m.div_ceil(units_per_tile);
@@ -175,6 +183,8 @@ fn search<R: CubeRuntime>(
     let chunks = m.div_ceil(per_chunk);
     let part_score = scratch(client, chunks * n);
     let part_unit = scratch(client, chunks * n);
+    let part2_len = if top2 { chunks * n } else { 1 };
+    let (part2_score, part2_unit) = (scratch(client, part2_len), scratch(client, part2_len));
     let kc = depth_slice(d);
     // At most MAX_CUBES_X blocks of examples per launch; later launches see later rows.
     let rows_per_launch = MAX_CUBES_X * rows_per_cube;
@@ -187,6 +197,11 @@ fn search<R: CubeRuntime>(
             part_score.clone().offset_start(offset),
             part_unit.clone().offset_start(offset),
         );
+        let (offset2, len2) = if top2 { (offset, chunks * rows) } else { (0, 1) };
+        let (score2, unit2) = (
+            part2_score.clone().offset_start(offset2),
+            part2_unit.clone().offset_start(offset2),
+        );
         // SAFETY: the partial buffers hold chunks * n elements; the kernel writes
         // [chunk * rows + row] for row < rows, inside this launch's region.
         unsafe {
@@ -198,6 +213,8 @@ fn search<R: CubeRuntime>(
                 arg(w),
                 raw(&score, chunks * rows),
                 raw(&unit, chunks * rows),
+                raw(&score2, len2),
+                raw(&unit2, len2),
                 rows as u32,
                 m as u32,
                 d as u32,
@@ -208,21 +225,38 @@ fn search<R: CubeRuntime>(
                 rm,
                 ru,
                 kc,
+                top2,
             );
             let (count, dim) = elementwise(client, rows);
-            bmu::bmu_finish::launch::<R>(
-                client,
-                count,
-                dim,
-                raw(&score, chunks * rows),
-                raw(&unit, chunks * rows),
-                raw(&best.handle.clone().offset_start((start * 4) as u64), rows),
-                rows as u32,
-                chunks as u32,
-            );
+            let out = |t: &CubeTensor<R>| raw(&t.handle.clone().offset_start((start * 4) as u64), rows);
+            match &second {
+                None => bmu::bmu_finish::launch::<R>(
+                    client,
+                    count,
+                    dim,
+                    raw(&score, chunks * rows),
+                    raw(&unit, chunks * rows),
+                    out(&best),
+                    rows as u32,
+                    chunks as u32,
+                ),
+                Some(second) => bmu::bmu2_finish::launch::<R>(
+                    client,
+                    count,
+                    dim,
+                    raw(&score, chunks * rows),
+                    raw(&unit, chunks * rows),
+                    raw(&score2, chunks * rows),
+                    raw(&unit2, chunks * rows),
+                    out(&best),
+                    out(second),
+                    rows as u32,
+                    chunks as u32,
+                ),
+            }
         }
     }
-    best
+    (best, second)
 }
 
 /// Rows `start..start + rows` of a row-major matrix with rows `stride` apart, as a kernel argument.
@@ -410,19 +444,26 @@ pub fn bmus_with_tile<R: CubeRuntime, BT: BoolElement>(
         w.dims(),
         data.dims()
     );
-    Tensor::from_primitive(search(&primitive(w), &primitive(data), Some(tile)))
+    Tensor::from_primitive(search(&primitive(w), &primitive(data), Some(tile), false).0)
 }
 
 /// The fused kernels on `Wgpu` and `Cuda` (any CubeCL runtime with `f32` floats and `i32` ints).
-/// `som_bmus2` (for the topographic error) keeps the tensor-op default: it is a metric, not the
-/// training loop.
 impl<R: CubeRuntime, BT: BoolElement> SomBackend for Cube<R, BT> {
     fn som_bmus(w: Tensor<Self, 2>, data: Tensor<Self, 2>) -> Tensor<Self, 1, Int> {
         if !all_f32(&[&w, &data]) {
             return tensor_ops::bmus(w, data);
         }
-        let best = search(&primitive(w), &primitive(data), None);
+        let (best, _) = search(&primitive(w), &primitive(data), None, false);
         Tensor::from_primitive(best)
+    }
+
+    fn som_bmus2(w: Tensor<Self, 2>, data: Tensor<Self, 2>) -> (Tensor<Self, 1, Int>, Tensor<Self, 1, Int>) {
+        if !all_f32(&[&w, &data]) {
+            return tensor_ops::bmus2(w, data);
+        }
+        let (best, second) = search(&primitive(w), &primitive(data), None, true);
+        let second = second.expect("a top-2 search returns the second best");
+        (Tensor::from_primitive(best), Tensor::from_primitive(second))
     }
 
     fn som_batch_epoch(
@@ -436,7 +477,7 @@ impl<R: CubeRuntime, BT: BoolElement> SomBackend for Cube<R, BT> {
         }
         let [m, _] = w.dims();
         let (w, data) = (primitive(w), primitive(data));
-        let best = search(&w, &data, None);
+        let (best, _) = search(&w, &data, None, false);
         let sums = unit_sums(&data, &best, m);
         (float(smooth_divide(&sums, grid, sigma)), None)
     }

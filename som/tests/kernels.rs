@@ -106,6 +106,67 @@ fn bmu_search_matches_reference_on_odd_shapes() {
 }
 
 #[test]
+fn best_and_second_best_match_reference() {
+    let mut rng = ChaCha8Rng::seed_from_u64(18);
+    for &(n, m, d) in &[(5, 1, 3), (70, 63, 3), (40, 130, 1), (97, 300, 64), (33, 90, 300)] {
+        let (data, w) = (random(n, d, &mut rng), random(m, d, &mut rng));
+        let (b1, b2) = G::som_bmus2(tensor(&w, m, d), tensor(&data, n, d));
+        let (b1, b2) = (indices(b1), indices(b2));
+        let (xa, wa) = (array(&data, n, d), array(&w, m, d));
+        for i in 0..n {
+            let (r1, r2) = reference::bmu2(xa.row(i), wa.view());
+            let x = &data[i * d..(i + 1) * d];
+            let d2 = |u: i64| dist2(x, &w[u as usize * d..][..d]);
+            let near = |a: i64, b: usize| (d2(a) - d2(b as i64)).abs() <= NEAR_TIE * d2(b as i64).max(1e-12);
+            assert!(
+                near(b1[i], r1),
+                "n={n} m={m} d={d} example {i}: best {} vs reference {r1}",
+                b1[i]
+            );
+            assert!(
+                near(b2[i], r2),
+                "n={n} m={m} d={d} example {i}: second {} vs reference {r2}",
+                b2[i]
+            );
+            if m > 1 {
+                assert_ne!(
+                    b1[i], b2[i],
+                    "n={n} m={m} d={d} example {i}: second best is the best"
+                );
+            }
+        }
+        // The topographic error through the map, on a grid of these units.
+        if m == 63 {
+            let grid = Grid::new(9, 7);
+            let som = SomConfig::new(9, 7, d)
+                .init_with_weights(tensor(&w, m, d))
+                .unwrap();
+            let want = reference::topographic_error(xa.view(), wa.view(), grid);
+            assert_eq!(
+                som.topographic_error(&tensor(&data, n, d)),
+                want,
+                "topographic error"
+            );
+        }
+    }
+    // Exact duplicates: the second best is the next copy of the best.
+    let (n, d) = (30, 3);
+    let data = random(n, d, &mut rng);
+    let w: Vec<f32> = random(10, d, &mut rng)
+        .into_iter()
+        .cycle()
+        .take(300 * d)
+        .collect();
+    let (b1, b2) = G::som_bmus2(tensor(&w, 300, d), tensor(&data, n, d));
+    for (a, b) in indices(b1).into_iter().zip(indices(b2)) {
+        assert!(
+            a < 10 && b == a + 10,
+            "best {a}, second {b}: expected the first two copies"
+        );
+    }
+}
+
+#[test]
 fn ties_go_to_the_lowest_unit() {
     let mut rng = ChaCha8Rng::seed_from_u64(12);
     let (n, d) = (50, 3);
@@ -244,6 +305,8 @@ fn padded_rows_are_read_with_their_stride() {
 
     let got = indices(G::som_bmus(view(&w_wide, m), view(&data_wide, n)));
     assert_bmus(&got, &data, &w0, d, "strided rows");
+    let (best, _) = G::som_bmus2(view(&w_wide, m), view(&data_wide, n));
+    assert_eq!(indices(best), got, "strided rows, top-2 search");
 
     let sigma = [2.5, 2.0];
     let (w, _) = G::som_batch_epoch(view(&w_wide, m), view(&data_wide, n), grid, sigma);

@@ -17,7 +17,8 @@ pub fn beats(v: f32, i: u32, bv: f32, bi: u32) -> bool {
     v < bv || (v == bv && i < bi)
 }
 
-/// Per example and unit chunk: the best `(score, unit)` of the chunk, at `[chunk * n + row]`.
+/// Per example and unit chunk: the best `(score, unit)` of the chunk, at `[chunk * n + row]`,
+/// and with `top2` the second best too (in `part2_*`; else those are not touched).
 ///
 /// `data` is `[n, d]` and `weights` `[m, d]`, both row-major with rows `data_stride` and
 /// `w_stride` apart (CUDA pads rows of freshly allocated tensors). Launch with cube
@@ -29,6 +30,8 @@ pub fn bmu_partial(
     weights: &Array<f32>,
     part_score: &mut Array<f32>,
     part_unit: &mut Array<u32>,
+    part2_score: &mut Array<f32>,
+    part2_unit: &mut Array<u32>,
     n: u32,
     m: u32,
     d: u32,
@@ -39,6 +42,7 @@ pub fn bmu_partial(
     #[comptime] rm: usize,
     #[comptime] ru: usize,
     #[comptime] kc: usize,
+    #[comptime] top2: bool,
 ) {
     let n = n as usize;
     let m = m as usize;
@@ -65,10 +69,14 @@ pub fn bmu_partial(
 
     let mut best_score = Array::<f32>::new(rm);
     let mut best_unit = Array::<u32>::new(rm);
+    let mut second_score = Array::<f32>::new(rm);
+    let mut second_unit = Array::<u32>::new(rm);
     #[unroll]
     for i in 0..rm {
         best_score[i] = no_score();
         best_unit[i] = no_unit();
+        second_score[i] = no_score();
+        second_unit[i] = no_unit();
     }
     let mut acc = Array::<f32>::new(comptime!(rm * ru));
     let mut norm = Array::<f32>::new(ru);
@@ -148,8 +156,15 @@ pub fn bmu_partial(
                 for i in 0..rm {
                     let s = norm[j] - 2.0 * acc[i * ru + j];
                     if s < best_score[i] {
+                        if top2 {
+                            second_score[i] = best_score[i];
+                            second_unit[i] = best_unit[i];
+                        }
                         best_score[i] = s;
                         best_unit[i] = unit as u32;
+                    } else if top2 && beats(s, unit as u32, second_score[i], second_unit[i]) {
+                        second_score[i] = s;
+                        second_unit[i] = unit as u32;
                     }
                 }
             }
@@ -160,29 +175,62 @@ pub fn bmu_partial(
     // Fold the `side` threads that share each example, by (score, index).
     let mut red_score = SharedMemory::<f32>::new(comptime!(rows * side));
     let mut red_unit = SharedMemory::<u32>::new(comptime!(rows * side));
+    let mut red2_score = SharedMemory::<f32>::new(comptime!(if top2 { rows * side } else { 1 }));
+    let mut red2_unit = SharedMemory::<u32>::new(comptime!(if top2 { rows * side } else { 1 }));
     #[unroll]
     for i in 0..rm {
         let r = i * side + ty;
         red_score[r * side + tx] = best_score[i];
         red_unit[r * side + tx] = best_unit[i];
+        if top2 {
+            red2_score[r * side + tx] = second_score[i];
+            red2_unit[r * side + tx] = second_unit[i];
+        }
     }
     sync_cube();
     let mut r = tid;
     while r < rows {
         let mut bv = red_score[r * side];
         let mut bi = red_unit[r * side];
+        let mut sv = no_score();
+        let mut si = no_unit();
+        if top2 {
+            sv = red2_score[r * side];
+            si = red2_unit[r * side];
+        }
         for t in 1..side {
             let v = red_score[r * side + t];
             let i = red_unit[r * side + t];
             if beats(v, i, bv, bi) {
+                if top2 {
+                    // The old best is now a candidate for second; the thread's own second
+                    // cannot beat it (it ranks after that thread's best).
+                    sv = bv;
+                    si = bi;
+                }
                 bv = v;
                 bi = i;
+            } else if top2 && beats(v, i, sv, si) {
+                sv = v;
+                si = i;
+            }
+            if top2 {
+                let v2 = red2_score[r * side + t];
+                let i2 = red2_unit[r * side + t];
+                if beats(v2, i2, sv, si) {
+                    sv = v2;
+                    si = i2;
+                }
             }
         }
         let row = row0 + r;
         if row < n {
             part_score[chunk * n + row] = bv;
             part_unit[chunk * n + row] = bi;
+            if top2 {
+                part2_score[chunk * n + row] = sv;
+                part2_unit[chunk * n + row] = si;
+            }
         }
         r += threads;
     }
@@ -213,4 +261,54 @@ pub fn bmu_finish(
         }
     }
     best[row] = bi as i32;
+}
+
+/// The best and second-best unit of each example over all chunks, by (score, index); on a map
+/// of one unit the second is the best, as in the reference. One thread per example.
+#[allow(clippy::too_many_arguments)]
+#[cube(launch)]
+pub fn bmu2_finish(
+    part_score: &Array<f32>,
+    part_unit: &Array<u32>,
+    part2_score: &Array<f32>,
+    part2_unit: &Array<u32>,
+    best: &mut Array<i32>,
+    second: &mut Array<i32>,
+    n: u32,
+    chunks: u32,
+) {
+    let row = ABSOLUTE_POS;
+    let n = n as usize;
+    if row >= n {
+        terminate!();
+    }
+    let mut bv = part_score[row];
+    let mut bi = part_unit[row];
+    let mut sv = part2_score[row];
+    let mut si = part2_unit[row];
+    for c in 1..chunks as usize {
+        let v = part_score[c * n + row];
+        let i = part_unit[c * n + row];
+        // A chunk's best beats its own second: insert it first, then that second.
+        if beats(v, i, bv, bi) {
+            sv = bv;
+            si = bi;
+            bv = v;
+            bi = i;
+        } else if beats(v, i, sv, si) {
+            sv = v;
+            si = i;
+        }
+        let v2 = part2_score[c * n + row];
+        let i2 = part2_unit[c * n + row];
+        if beats(v2, i2, sv, si) {
+            sv = v2;
+            si = i2;
+        }
+    }
+    if si == no_unit() {
+        si = bi;
+    }
+    best[row] = bi as i32;
+    second[row] = si as i32;
 }
