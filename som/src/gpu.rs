@@ -3,9 +3,10 @@
 //!
 //! Launch geometry is chosen here, per device and shape:
 //! - search tiles of 64 x 64 or 128 x 128 (examples x units) on 16 x 16 threads
-//!   ([`SearchTile`]), the dimension staged 4, 8 or 16 at a time (the smallest that covers short rows, so `D = 3`
-//!   does not multiply zeros); the map is split into unit chunks until there are at least four
-//!   cubes per streaming multiprocessor, so 1,000 examples still fill a GPU;
+//!   ([`SearchTile`]), the dimension staged 4, 8 or 16 at a time (the smallest that covers
+//!   short rows, so `D = 3` does not multiply zeros); the map is split into unit chunks until
+//!   there are at least four cubes per streaming multiprocessor, so 1,000 examples still fill
+//!   a GPU;
 //! - the stable counting sort walks segments of at least 4,096 examples, one cube each;
 //! - online training runs one cube of up to 1,024 threads (see [`crate::kernel::online`]).
 //!
@@ -75,6 +76,7 @@ impl SearchTile {
         }
     }
 }
+
 /// Threads of the counting-sort, scan and elementwise kernels (WebGPU's guaranteed maximum).
 const BLOCK: usize = 256;
 /// Fewest examples per counting-sort segment: below this, segment bookkeeping costs more than
@@ -494,10 +496,16 @@ impl<R: CubeRuntime, BT: BoolElement> SomBackend for Cube<R, BT> {
             return tensor_ops::train_online(w, data, grid, cfg, order, steps);
         }
         let [m, d] = w.dims();
-        // The kernel updates in place: work on a copy, the caller's tensor stays as it was.
-        // The kernel reads and writes the weights unit-minor (`[d, m]`), so that neighbouring
-        // threads touch neighbouring addresses; the copy also leaves the caller's tensor as it was.
-        let (wt, w_stride) = rows(into_contiguous(w.transpose().into_primitive().tensor()));
+        // The kernel updates in place, unit-minor (`[d, m]`, so that neighbouring threads touch
+        // neighbouring addresses), on a copy: the caller's tensor stays as it was.
+        // `into_contiguous` hands back a tensor that is already contiguous, the caller's buffer.
+        let t = w.transpose().into_primitive().tensor();
+        let t = if t.is_contiguous() {
+            t.copy()
+        } else {
+            into_contiguous(t)
+        };
+        let (wt, w_stride) = rows(t);
         let (data, data_stride) = primitive(data);
         let client = &wt.client;
         let count = steps.len();

@@ -255,14 +255,17 @@ fn online_training_matches_reference() {
 #[test]
 fn online_training_leaves_the_input_weights_untouched() {
     let mut rng = ChaCha8Rng::seed_from_u64(15);
-    let (grid, n, d) = (Grid::new(4, 4), 20, 3);
-    let (data, w0) = (random(n, d, &mut rng), random(grid.units(), d, &mut rng));
-    let w = tensor(&w0, grid.units(), d);
-    let cfg = OnlineTrainingConfig::new(10);
-    let order = burnax_som::example_order(n, 10, 0);
-    let trained = G::som_train_online(w.clone(), tensor(&data, n, d), grid, &cfg, &order, 0..10);
-    assert_eq!(host(w), w0, "the kernel wrote into its input");
-    assert_ne!(host(trained), w0, "ten steps changed nothing");
+    // D = 1 and a single unit too: their transposes need no copy, so the kernel must make one.
+    for (grid, d) in [(Grid::new(4, 4), 3), (Grid::new(4, 4), 1), (Grid::new(1, 1), 3)] {
+        let n = 20;
+        let (data, w0) = (random(n, d, &mut rng), random(grid.units(), d, &mut rng));
+        let w = tensor(&w0, grid.units(), d);
+        let cfg = OnlineTrainingConfig::new(10);
+        let order = burnax_som::example_order(n, 10, 0);
+        let trained = G::som_train_online(w.clone(), tensor(&data, n, d), grid, &cfg, &order, 0..10);
+        assert_eq!(host(w), w0, "{grid:?} d={d}: the kernel wrote into its input");
+        assert_ne!(host(trained), w0, "{grid:?} d={d}: ten steps changed nothing");
+    }
 }
 
 #[test]
