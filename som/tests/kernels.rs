@@ -5,7 +5,8 @@
 //! cares about: one example, maps smaller and larger than a 64-unit search tile and than one
 //! unit chunk, `D = 1, 3, 64, 300` (every staging depth, and depths that are not multiples of
 //! it), example counts that are not multiples of the 64-example block, several counting-sort
-//! segments, ties, and run-to-run determinism.
+//! segments, ties, the top-2 search, rows padded the way CUDA pads them, the caller's weights
+//! left untouched, and run-to-run determinism.
 #![cfg(any(feature = "wgpu", feature = "cuda"))]
 
 use burn::prelude::*;
