@@ -10,6 +10,10 @@
 #   $BIN/som-bench            cargo build --release -p benches --features cuda --bin som-bench
 #   $KERNEL_TESTS             cargo test --release -p burnax-som --features cuda --test kernels --no-run
 # Results: $PEERS_OUT (default ./gpu-results): results.jsonl, table.md, log lines on stdout.
+# BATCH="rgb large" ONLINE="rgb" pick workloads (default: all). The whole set takes about 6.5
+# minutes on an H200, a third of it writing and reading the large workload's 512 MB of data.
+# On a lent machine, pipe straight into `tee "$OUT/log"`: a filter in between buffers, and a
+# time limit then loses the log.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PEERS=${PEERS:-$ROOT/../shared/peers}
