@@ -135,8 +135,22 @@ pub fn vjp<F: Func<I, O>, B: Backend, const I: usize, const O: usize>(
     x: Tensor<B, I>,
     v: Tensor<B, O>,
 ) -> (Tensor<B, O>, Tensor<B, I>) {
+    let (y, _, g) = vjp_with(f, x, |_| v);
+    (y, g)
+}
+
+/// `f(x)`, the cotangent `v = cotangent(f(x))` and `v^T J(x)`: one forward and one reverse
+/// pass. [`jvp`] makes its cotangent from the output, which is why `v` is built here.
+#[track_caller]
+fn vjp_with<F: Func<I, O>, B: Backend, const I: usize, const O: usize>(
+    f: &F,
+    x: Tensor<B, I>,
+    cotangent: impl FnOnce(&Tensor<B, O>) -> Tensor<B, O>,
+) -> (Tensor<B, O>, Tensor<B, O>, Tensor<B, I>) {
     let xa: Tensor<Autodiff<B>, I> = Tensor::from_inner(x.clone()).require_grad();
     let y = f.call::<Autodiff<B>>(xa.clone());
+    let y_value = y.clone().inner();
+    let v = cotangent(&y_value);
     assert_eq!(
         y.dims(),
         v.dims(),
@@ -144,9 +158,9 @@ pub fn vjp<F: Func<I, O>, B: Backend, const I: usize, const O: usize>(
         v.dims(),
         y.dims()
     );
-    let grads = (y.clone() * Tensor::from_inner(v)).sum().backward();
+    let grads = (y * Tensor::from_inner(v.clone())).sum().backward();
     let g = xa.grad(&grads).unwrap_or_else(|| x.zeros_like());
-    (y.inner(), g)
+    (y_value, v, g)
 }
 
 /// `f(x)` and the Jacobian-vector product `J(x) t` (`jax.jvp`, for one tangent), of `f(x)`'s
@@ -194,16 +208,14 @@ pub fn jvp<F: Func<I, O>, B: Backend, const I: usize, const O: usize>(
         t.dims(),
         x.dims()
     );
-    // The outer level tracks the cotangent u; the inner level differentiates f.
-    let x_outer: Tensor<Autodiff<B>, I> = Tensor::from_inner(x);
-    let y_outer = f.call::<Autodiff<B>>(x_outer.clone());
-    let u: Tensor<Autodiff<B>, O> = y_outer.zeros_like().require_grad();
-    let (_, jt_u) = vjp(f, x_outer, u.clone()); // J^T u, recorded as a function of u
+    // The outer level tracks the cotangent u; the inner level differentiates f (once).
+    let (y, u, jt_u) = vjp_with(f, Tensor::<Autodiff<B>, I>::from_inner(x), |y| {
+        y.zeros_like().require_grad()
+    });
+    // J^T u was recorded as a function of u: its gradient along t is J t.
     let grads = (jt_u * Tensor::from_inner(t)).sum().backward();
-    let jt = u
-        .grad(&grads)
-        .unwrap_or_else(|| y_outer.clone().inner().zeros_like());
-    (y_outer.inner(), jt)
+    let jt = u.grad(&grads).unwrap_or_else(|| y.clone().inner().zeros_like());
+    (y.inner(), jt)
 }
 
 /// The Jacobian of a vector function column by column, itself a [`Func`] (`jax.jacfwd`).
