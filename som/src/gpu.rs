@@ -231,31 +231,22 @@ fn search<R: CubeRuntime>(
             );
             let (count, dim) = elementwise(client, rows);
             let out = |t: &CubeTensor<R>| raw(&t.handle.clone().offset_start((start * 4) as u64), rows);
-            match &second {
-                None => bmu::bmu_finish::launch::<R>(
-                    client,
-                    count,
-                    dim,
-                    raw(&score, chunks * rows),
-                    raw(&unit, chunks * rows),
-                    out(&best),
-                    rows as u32,
-                    chunks as u32,
-                ),
-                Some(second) => bmu::bmu2_finish::launch::<R>(
-                    client,
-                    count,
-                    dim,
-                    raw(&score, chunks * rows),
-                    raw(&unit, chunks * rows),
-                    raw(&score2, chunks * rows),
-                    raw(&unit2, chunks * rows),
-                    out(&best),
-                    out(second),
-                    rows as u32,
-                    chunks as u32,
-                ),
-            }
+            bmu::bmu_finish::launch::<R>(
+                client,
+                count,
+                dim,
+                raw(&score, chunks * rows),
+                raw(&unit, chunks * rows),
+                raw(&score2, len2),
+                raw(&unit2, len2),
+                out(&best),
+                // Without top2 the kernel writes no second best; `best` stands in (a writable
+                // binding, as the kernel declares it).
+                out(second.as_ref().unwrap_or(&best)),
+                rows as u32,
+                chunks as u32,
+                top2,
+            );
         }
     }
     (best, second)
@@ -304,23 +295,26 @@ fn unit_sums<R: CubeRuntime>(
         Shape::new([m, d + 1]),
         DType::F32,
     );
-    let walk = (
-        CubeCount::Static(segments as u32, 1, 1),
-        CubeDim::new_1d(BLOCK as u32),
-    );
-    // SAFETY: every buffer is sized for the indices its kernel writes (see each kernel's docs).
-    unsafe {
-        accumulate::count_segments::launch::<R>(
+    // SAFETY (here and below): every buffer is sized for the indices its kernel writes (see
+    // each kernel's docs).
+    let walk = |place: bool| unsafe {
+        accumulate::walk_segments::launch::<R>(
             client,
-            walk.0.clone(),
-            walk.1,
+            CubeCount::Static(segments as u32, 1, 1),
+            CubeDim::new_1d(BLOCK as u32),
             arg(best),
             arg(&counts),
+            raw(&starts, m),
+            raw(&order, n),
             n as u32,
             m as u32,
             seg_len as u32,
             BLOCK,
-        );
+            place,
+        )
+    };
+    unsafe {
+        walk(false);
         let (count, dim) = elementwise(client, m);
         accumulate::segment_offsets::launch::<R>(
             client,
@@ -340,19 +334,7 @@ fn unit_sums<R: CubeRuntime>(
             m as u32,
             BLOCK,
         );
-        accumulate::place::launch::<R>(
-            client,
-            walk.0,
-            walk.1,
-            arg(best),
-            arg(&counts),
-            raw(&starts, m),
-            raw(&order, n),
-            n as u32,
-            m as u32,
-            seg_len as u32,
-            BLOCK,
-        );
+        walk(true);
         let (count, dim) = elementwise(client, m * (d + 1));
         accumulate::unit_sums::launch::<R>(
             client,

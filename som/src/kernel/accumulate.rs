@@ -7,11 +7,12 @@
 //! so no two threads ever write the same counter. Then every unit sums its examples in example
 //! order ([`unit_sums()`]): the result does not depend on scheduling.
 //!
-//! 1. [`count_segments()`]: `counts[g][u]`, examples of segment `g` with unit `u`.
+//! 1. [`walk_segments()`] counting: `counts[g][u]`, examples of segment `g` with unit `u`.
 //! 2. [`segment_offsets()`]: turns `counts` into each segment's start inside its unit's run and
 //!    writes the unit totals.
 //! 3. [`scan_units()`]: one cube, the exclusive prefix sum of the totals: each unit's start.
-//! 4. [`place()`]: the walk again, writing every example's index at its sorted position.
+//! 4. [`walk_segments()`] placing: the same walk, writing every example's index at its sorted
+//!    position.
 //! 5. [`unit_sums()`]: `[M, D + 1]`, each unit's sum of examples then its count.
 
 use cubecl::prelude::*;
@@ -62,16 +63,24 @@ fn segment(g: usize, n: u32, seg_len: u32) -> (usize, usize) {
     (begin, end)
 }
 
-/// Step 1: `counts[g * m + u]` (zeroed by the caller). Cube `g` walks examples
-/// `[g * seg_len, (g + 1) * seg_len)`; launch with `block` threads per cube.
+/// Steps 1 and 4, one walk so that they cannot disagree: cube `g` walks examples
+/// `[g * seg_len, (g + 1) * seg_len)` in blocks, and the last example of each unit in a block
+/// advances that unit's cursor `counts[g * m + u]` by the block's count. Step 1 (`place` false)
+/// only counts, from zeroed `counts` (`starts` and `order` are not touched); step 4 (`place`
+/// true) starts from step 2's offsets and first writes example `i` to
+/// `order[starts[u] + counts[g * m + u] + rank]`. Launch with `block` threads per cube.
+#[allow(clippy::too_many_arguments)]
 #[cube(launch)]
-pub fn count_segments(
+pub fn walk_segments(
     bmu: &Array<i32>,
     counts: &mut Array<u32>,
+    starts: &Array<u32>,
+    order: &mut Array<u32>,
     n: u32,
     m: u32,
     seg_len: u32,
     #[comptime] block: usize,
+    #[comptime] place: bool,
 ) {
     let g = CUBE_POS_X as usize;
     let m = m as usize;
@@ -80,6 +89,14 @@ pub fn count_segments(
     let mut start = begin;
     while start < end {
         let (key, rank, last) = block_rank(bmu, &mut keys, start, end, block);
+        if place {
+            if key != no_unit() {
+                let pos = starts[key as usize] + counts[g * m + key as usize] + rank;
+                order[pos as usize] = (start + UNIT_POS_X as usize) as u32;
+            }
+            // Every thread of a unit reads its cursor before the last one moves it.
+            sync_cube();
+        }
         if key != no_unit() && last {
             counts[g * m + key as usize] += rank + 1;
         }
@@ -140,43 +157,6 @@ pub fn scan_units(totals: &Array<u32>, starts: &mut Array<u32>, m: u32, #[compti
         carry += sh[block - 1];
         sync_cube();
         base += block;
-    }
-}
-
-/// Step 4: the walk of step 1 again; example `i` goes to
-/// `order[starts[u] + counts[g * m + u] + rank]`, and the cursor advances per block.
-#[allow(clippy::too_many_arguments)]
-#[cube(launch)]
-pub fn place(
-    bmu: &Array<i32>,
-    counts: &mut Array<u32>,
-    starts: &Array<u32>,
-    order: &mut Array<u32>,
-    n: u32,
-    m: u32,
-    seg_len: u32,
-    #[comptime] block: usize,
-) {
-    let g = CUBE_POS_X as usize;
-    let m = m as usize;
-    let (begin, end) = segment(g, n, seg_len);
-    let mut keys = SharedMemory::<u32>::new(block);
-    let mut start = begin;
-    while start < end {
-        let (key, rank, last) = block_rank(bmu, &mut keys, start, end, block);
-        if key != no_unit() {
-            let cursor = g * m + key as usize;
-            let pos = starts[key as usize] + counts[cursor] + rank;
-            order[pos as usize] = (start + UNIT_POS_X as usize) as u32;
-            // Every thread of this unit has read the cursor before the sync below; only the
-            // last one moves it, after the sync.
-        }
-        sync_cube();
-        if key != no_unit() && last {
-            counts[g * m + key as usize] += rank + 1;
-        }
-        sync_cube();
-        start += block;
     }
 }
 

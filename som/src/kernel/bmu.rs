@@ -236,38 +236,12 @@ pub fn bmu_partial(
     }
 }
 
-/// The best unit of each example over all chunks, by (score, index). One thread per example.
-#[cube(launch)]
-pub fn bmu_finish(
-    part_score: &Array<f32>,
-    part_unit: &Array<u32>,
-    best: &mut Array<i32>,
-    n: u32,
-    chunks: u32,
-) {
-    let row = ABSOLUTE_POS;
-    let n = n as usize;
-    if row >= n {
-        terminate!();
-    }
-    let mut bv = part_score[row];
-    let mut bi = part_unit[row];
-    for c in 1..chunks as usize {
-        let v = part_score[c * n + row];
-        let i = part_unit[c * n + row];
-        if beats(v, i, bv, bi) {
-            bv = v;
-            bi = i;
-        }
-    }
-    best[row] = bi as i32;
-}
-
-/// The best and second-best unit of each example over all chunks, by (score, index); on a map
-/// of one unit the second is the best, as in the reference. One thread per example.
+/// The best unit of each example over all chunks, by (score, index), and with `top2` the
+/// second best (on a map of one unit, the best, as in the reference; without `top2` the
+/// `part2_*` and `second` arrays are not touched). One thread per example.
 #[allow(clippy::too_many_arguments)]
 #[cube(launch)]
-pub fn bmu2_finish(
+pub fn bmu_finish(
     part_score: &Array<f32>,
     part_unit: &Array<u32>,
     part2_score: &Array<f32>,
@@ -276,6 +250,7 @@ pub fn bmu2_finish(
     second: &mut Array<i32>,
     n: u32,
     chunks: u32,
+    #[comptime] top2: bool,
 ) {
     let row = ABSOLUTE_POS;
     let n = n as usize;
@@ -284,31 +259,41 @@ pub fn bmu2_finish(
     }
     let mut bv = part_score[row];
     let mut bi = part_unit[row];
-    let mut sv = part2_score[row];
-    let mut si = part2_unit[row];
+    let mut sv = no_score();
+    let mut si = no_unit();
+    if top2 {
+        sv = part2_score[row];
+        si = part2_unit[row];
+    }
     for c in 1..chunks as usize {
         let v = part_score[c * n + row];
         let i = part_unit[c * n + row];
         // A chunk's best beats its own second: insert it first, then that second.
         if beats(v, i, bv, bi) {
-            sv = bv;
-            si = bi;
+            if top2 {
+                sv = bv;
+                si = bi;
+            }
             bv = v;
             bi = i;
-        } else if beats(v, i, sv, si) {
+        } else if top2 && beats(v, i, sv, si) {
             sv = v;
             si = i;
         }
-        let v2 = part2_score[c * n + row];
-        let i2 = part2_unit[c * n + row];
-        if beats(v2, i2, sv, si) {
-            sv = v2;
-            si = i2;
+        if top2 {
+            let v2 = part2_score[c * n + row];
+            let i2 = part2_unit[c * n + row];
+            if beats(v2, i2, sv, si) {
+                sv = v2;
+                si = i2;
+            }
         }
     }
-    if si == no_unit() {
-        si = bi;
-    }
     best[row] = bi as i32;
-    second[row] = si as i32;
+    if top2 {
+        if si == no_unit() {
+            si = bi;
+        }
+        second[row] = si as i32;
+    }
 }

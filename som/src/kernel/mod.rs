@@ -5,8 +5,7 @@
 //! | kernel | what it does | memory it writes |
 //! |---|---|---|
 //! | [`bmu::bmu_partial()`] | distances and argmin fused, in register tiles | `chunks x N` candidates |
-//! | [`bmu::bmu_finish()`] | argmin over the unit chunks | `N` indices |
-//! | [`bmu::bmu2_finish()`] | best and second best over the chunks (topographic error) | `2·N` indices |
+//! | [`bmu::bmu_finish()`] | argmin over the unit chunks (and the second best, for the topographic error) | `N` (`2·N`) indices |
 //! | [`accumulate`] | stable counting sort of the examples by best unit, then per-unit sums | `N + M·(D+1)` |
 //! | [`smooth`] | the separable neighbourhood along x, then along y with the division | `2·M·(D+1)` |
 //! | [`online::online_steps()`] | many online steps in one launch (one cube, persistent) | the weights |
