@@ -10,13 +10,15 @@
 #![cfg(any(feature = "wgpu", feature = "cuda"))]
 
 use burn::prelude::*;
-use burn::tensor::{TensorData, TensorPrimitive};
+use burn::tensor::TensorPrimitive;
 use burnax_som::gpu::{bmus_with_tile, SearchTile};
 use burnax_som::{reference, BatchTrainingConfig, Grid, OnlineTrainingConfig, SomBackend, SomConfig};
 use burnax_testing::Tolerance;
-use ndarray::Array2;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+
+mod common;
+use common::{array, check_batch_training, check_online_training, random, som_batch, som_online};
 
 #[cfg(feature = "cuda")]
 type G = burn::backend::Cuda;
@@ -33,16 +35,8 @@ fn device() -> Device<G> {
     Default::default()
 }
 
-fn random(rows: usize, cols: usize, rng: &mut ChaCha8Rng) -> Vec<f32> {
-    (0..rows * cols).map(|_| rng.random()).collect()
-}
-
 fn tensor(v: &[f32], rows: usize, cols: usize) -> Tensor<G, 2> {
-    Tensor::from_data(TensorData::new(v.to_vec(), [rows, cols]), &device())
-}
-
-fn array(v: &[f32], rows: usize, cols: usize) -> Array2<f64> {
-    Array2::from_shape_vec((rows, cols), v.iter().map(|&x| x as f64).collect()).unwrap()
+    common::tensor(v, rows, cols, &device())
 }
 
 fn host(t: Tensor<G, 2>) -> Vec<f32> {
@@ -207,50 +201,12 @@ const TRAINING_SHAPES: &[(usize, usize, usize, usize)] = &[
 
 #[test]
 fn batch_training_matches_reference() {
-    let mut rng = ChaCha8Rng::seed_from_u64(13);
-    for &(gx, gy, n, d) in TRAINING_SHAPES {
-        let grid = Grid::new(gx, gy);
-        let m = grid.units();
-        let (data, w0) = (random(n, d, &mut rng), random(m, d, &mut rng));
-        let cfg =
-            BatchTrainingConfig::new(4).with_sigma(Some([gx as f64 / 2.0 + 0.5, gy as f64 / 2.0 + 0.5]));
-        let want = reference::train_batch(array(&data, n, d).view(), array(&w0, m, d), grid, &cfg);
-        let mut som = SomConfig::new(gx, gy, d)
-            .init_with_weights(tensor(&w0, m, d))
-            .unwrap();
-        som.train_batch(&tensor(&data, n, d), &cfg).unwrap();
-        burnax_testing::assert_close(
-            &som.weights_host(),
-            want.as_slice().unwrap(),
-            Tolerance::F32_VS_F64,
-            &format!("batch {gx}x{gy} n={n} d={d}"),
-        );
-    }
+    check_batch_training::<G>(TRAINING_SHAPES, 13, &device(), "batch", som_batch);
 }
 
 #[test]
 fn online_training_matches_reference() {
-    let mut rng = ChaCha8Rng::seed_from_u64(14);
-    for (s, &(gx, gy, n, d)) in TRAINING_SHAPES.iter().enumerate() {
-        let grid = Grid::new(gx, gy);
-        let m = grid.units();
-        let (data, w0) = (random(n, d, &mut rng), random(m, d, &mut rng));
-        let steps = 50;
-        let order = burnax_som::example_order(n, steps, s as u64);
-        let cfg = OnlineTrainingConfig::new(steps).with_clip((s % 2 == 0).then_some([0.0, 1.0]));
-        let want = reference::train_online(array(&data, n, d).view(), array(&w0, m, d), grid, &cfg, &order);
-        let mut som = SomConfig::new(gx, gy, d)
-            .init_with_weights(tensor(&w0, m, d))
-            .unwrap();
-        som.train_online(&tensor(&data, n, d), &cfg, Some(&order), 0)
-            .unwrap();
-        burnax_testing::assert_close(
-            &som.weights_host(),
-            want.as_slice().unwrap(),
-            Tolerance::F32_VS_F64,
-            &format!("online {gx}x{gy} n={n} d={d}"),
-        );
-    }
+    check_online_training::<G>(TRAINING_SHAPES, 14, &device(), "online", som_online);
 }
 
 #[test]

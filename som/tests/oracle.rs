@@ -3,35 +3,20 @@
 
 use burn::backend::Flex;
 use burn::prelude::*;
-use burn::tensor::TensorData;
 use burnax_som::{reference, tensor_ops, BatchTrainingConfig, Grid, Init, OnlineTrainingConfig, SomConfig};
 use burnax_testing::Tolerance;
-use ndarray::Array2;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+mod common;
+use common::{
+    array, assert_close, check_batch_training, check_online_training, random, som_batch, som_online,
+};
+
 type B = Flex;
 
-fn random(rows: usize, cols: usize, rng: &mut ChaCha8Rng) -> Vec<f32> {
-    (0..rows * cols).map(|_| rng.random()).collect()
-}
-
 fn tensor(v: &[f32], rows: usize, cols: usize) -> Tensor<B, 2> {
-    Tensor::from_data(TensorData::new(v.to_vec(), [rows, cols]), &Default::default())
-}
-
-fn array(v: &[f32], rows: usize, cols: usize) -> Array2<f64> {
-    Array2::from_shape_vec((rows, cols), v.iter().map(|&x| x as f64).collect()).unwrap()
-}
-
-#[track_caller]
-fn assert_close(got: &[f32], want: &Array2<f64>, what: &str) {
-    burnax_testing::assert_close(
-        got,
-        want.as_slice().expect("standard layout"),
-        Tolerance::F32_VS_F64,
-        what,
-    );
+    common::tensor(v, rows, cols, &Default::default())
 }
 
 /// (width, height, examples, dim): a single unit, single rows and columns, odd sizes, D = 1, 3, 64.
@@ -47,68 +32,30 @@ const SHAPES: &[(usize, usize, usize, usize)] = &[
 
 #[test]
 fn batch_training_matches_reference_fused_and_portable() {
-    let mut rng = ChaCha8Rng::seed_from_u64(1);
-    for &(gx, gy, n, d) in SHAPES {
-        let grid = Grid::new(gx, gy);
-        let m = grid.units();
-        let (data, w0) = (random(n, d, &mut rng), random(m, d, &mut rng));
-        let cfg =
-            BatchTrainingConfig::new(4).with_sigma(Some([gx as f64 / 2.0 + 0.5, gy as f64 / 2.0 + 0.5]));
-        let want = reference::train_batch(array(&data, n, d).view(), array(&w0, m, d), grid, &cfg);
-
-        let mut som = SomConfig::new(gx, gy, d)
-            .init_with_weights(tensor(&w0, m, d))
-            .unwrap();
-        som.train_batch(&tensor(&data, n, d), &cfg).unwrap();
-        assert_close(
-            &som.weights_host(),
-            &want,
-            &format!("fused batch {gx}x{gy} n={n} d={d}"),
-        );
-
-        let mut w = tensor(&w0, m, d);
+    let device = Default::default();
+    check_batch_training::<B>(SHAPES, 1, &device, "fused batch", som_batch);
+    check_batch_training::<B>(SHAPES, 1, &device, "tensor-op batch", |mut w, data, grid, cfg| {
         for e in 0..cfg.epochs {
-            w = tensor_ops::batch_epoch(w, tensor(&data, n, d), grid, cfg.sigma_at(grid, e));
+            w = tensor_ops::batch_epoch(w, data.clone(), grid, cfg.sigma_at(grid, e));
         }
-        let w: Vec<f32> = w.into_data().into_vec().unwrap();
-        assert_close(&w, &want, &format!("tensor-op batch {gx}x{gy} n={n} d={d}"));
-    }
+        w.into_data().into_vec().unwrap()
+    });
 }
 
 #[test]
 fn online_training_matches_reference_given_the_same_order() {
-    let mut rng = ChaCha8Rng::seed_from_u64(2);
-    for (s, &(gx, gy, n, d)) in SHAPES.iter().enumerate() {
-        let grid = Grid::new(gx, gy);
-        let m = grid.units();
-        let (data, w0) = (random(n, d, &mut rng), random(m, d, &mut rng));
-        let steps = 50;
-        let order = burnax_som::example_order(n, steps, s as u64);
-        let cfg = OnlineTrainingConfig::new(steps).with_clip((s % 2 == 0).then_some([0.0, 1.0]));
-        let want = reference::train_online(array(&data, n, d).view(), array(&w0, m, d), grid, &cfg, &order);
-
-        let mut som = SomConfig::new(gx, gy, d)
-            .init_with_weights(tensor(&w0, m, d))
-            .unwrap();
-        som.train_online(&tensor(&data, n, d), &cfg, Some(&order), 0)
-            .unwrap();
-        assert_close(
-            &som.weights_host(),
-            &want,
-            &format!("fused online {gx}x{gy} n={n} d={d}"),
-        );
-
-        let w = tensor_ops::train_online(
-            tensor(&w0, m, d),
-            tensor(&data, n, d),
-            grid,
-            &cfg,
-            &order,
-            0..steps,
-        );
-        let w: Vec<f32> = w.into_data().into_vec().unwrap();
-        assert_close(&w, &want, &format!("tensor-op online {gx}x{gy} n={n} d={d}"));
-    }
+    let device = Default::default();
+    check_online_training::<B>(SHAPES, 2, &device, "fused online", som_online);
+    check_online_training::<B>(
+        SHAPES,
+        2,
+        &device,
+        "tensor-op online",
+        |w, data, grid, cfg, order| {
+            let w = tensor_ops::train_online(w, data, grid, cfg, order, 0..cfg.steps);
+            w.into_data().into_vec().unwrap()
+        },
+    );
 }
 
 #[test]
