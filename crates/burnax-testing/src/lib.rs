@@ -5,6 +5,7 @@
 //!
 //! - [`check_grads`]: reverse-mode derivatives (`burnax::grad`) against central differences
 //!   along random directions, in `f64`, up to third order.
+//! - [`check_vmap`]: `vmap(f)` against a loop of `f` over the examples.
 //! - [`assert_close`] with a named [`Tolerance`].
 //!
 //! ```
@@ -14,7 +15,9 @@
 #![warn(missing_docs)]
 
 pub mod grads;
+pub mod vmap;
 pub use grads::check_grads;
+pub use vmap::check_vmap;
 
 /// `|got - want| <= rtol * |want| + atol`, element by element.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -42,6 +45,16 @@ impl Tolerance {
     pub const CENTRAL_DIFF_F64: Tolerance = Tolerance {
         rtol: 1e-6,
         atol: 1e-7,
+    };
+
+    /// The same `f32` computation in another order: a batched operation (one GEMM over the
+    /// folded batch, a reduction over a reshaped tensor) against per-example calls. Each sum of
+    /// `k` terms may round differently by about `k * 6e-8` relative; the tests' sums are at most
+    /// a few hundred terms of values near 1, so `1e-5` relative with a `1e-5` floor (for sums
+    /// that cancel to near zero) holds with margin and still fails on any misplaced element.
+    pub const F32_REORDERED: Tolerance = Tolerance {
+        rtol: 1e-5,
+        atol: 1e-5,
     };
 
     /// Whether `got` is within the tolerance of `want`.

@@ -28,7 +28,11 @@
 //! | `jax.value_and_grad(loss)(params)` for a model | [`value_and_grad_module(&model, \|m\| loss(m))`](crate::grad::value_and_grad_module) | Burn's `GradientsParams`, ready for an optimizer |
 //! | `lax.fori_loop`, `lax.scan` | [`fori_loop`](crate::control::fori_loop), [`scan`](crate::control::scan) | plain loops here (no tracing needed); work under `grad` |
 //! | pytrees | [`tree`](crate::tree): tuples, arrays, `Vec`, `Option` of tensors | Burn modules not yet |
-//! | `jax.vmap`, `jax.jit`, `jax.pmap` | not yet | planned as backend decorators |
+//! | `jax.vmap(f)(xs)` | [`vmap(f).call(xs)`](crate::vmap::vmap) | `f` is a `Func` for one example; runs once on the [`Batched<B>`](crate::vmap::Batched) backend, no loop |
+//! | `jax.vmap(f, in_axes=1, out_axes=1)` | `vmap(f).in_axis(1).out_axis(1)` | |
+//! | `jax.vmap(f, in_axes=(0, None))(xs, w)` | [`vmap_tree::<(Mapped<1>, Leaf<2>), Mapped<1>, _>(f).call((xs, w))`](crate::vmap::vmap_tree) | axes as types: [`Mapped<D, AXIS>`](crate::vmap::Mapped) maps, [`Leaf<D>`](crate::tree::Leaf) is `None`; `.axis_size(n)` when nothing is mapped |
+//! | `jax.vmap(jax.grad(f))` | `vmap(grad(f))` | per-example gradients; `grad` of a function calling `vmap` works too |
+//! | `jax.jit`, `jax.pmap` | not yet | planned as backend decorators |
 //!
 //! A function written once and differentiated twice:
 //!
@@ -46,4 +50,10 @@
 //! let x = Tensor::<Flex, 1>::from_floats([3.0], &Default::default());
 //! assert_eq!(grad(&Square).call(x.clone()).into_scalar(), 6.0);
 //! assert_eq!(grad(grad(Square)).call(x).into_scalar(), 2.0);
+//!
+//! // and mapped over a batch: d/dx x^2 at 1, 2, 3
+//! use burnax::vmap::vmap;
+//! let xs = Tensor::<Flex, 2>::from_floats([[1.0], [2.0], [3.0]], &Default::default());
+//! let g: Tensor<Flex, 2> = vmap(grad(Square)).call(xs);
+//! assert_eq!(g.into_data().to_vec::<f32>().unwrap(), [2.0, 4.0, 6.0]);
 //! ```

@@ -18,7 +18,7 @@
 //! | [`grad`] | `grad`, `value_and_grad`, `vjp`, `jvp`, `jacrev`, `jacfwd`, `hessian` on [`grad::Func`]s, any order by nesting `Autodiff`; [`grad::value_and_grad_tree`] with `argnums` and `has_aux` over [`tree`]s ; [`grad::value_and_grad_module`] for Burn modules | done; `jvp` is reverse over reverse (Burn has no forward mode) |
 //! | [`control`] | `fori_loop`, `scan`, usable under `grad` | done |
 //! | [`tree`] | trees of tensors (tuples, arrays, `Vec`, `Option`), JAX's pytrees | done |
-//! | `vmap` | a `Batched<B>` backend decorator | not yet |
+//! | [`vmap`] | `vmap` over an axis, `vmap_tree` with `in_axes`/`out_axes` over trees; the [`vmap::Batched`] backend decorator with a batching rule per operation; composes with the grad family and itself | done (see its limits) |
 //! | `jit`, `pmap` | tracing and replay; data parallelism | not yet |
 //!
 //! Coming from JAX? The [`guide`] maps each JAX call of the playbook to its equivalent.
@@ -32,3 +32,4 @@ pub mod grad;
 pub mod guide;
 pub mod random;
 pub mod tree;
+pub mod vmap;

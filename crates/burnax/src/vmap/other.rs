@@ -1,0 +1,455 @@
+//! Batching rules for Burn's module operations (convolution, pooling, interpolation, attention,
+//! FFT), and the operation sets that need none: activations (written with float operations),
+//! quantization (never batched) and transactions.
+
+use core::future::Future;
+
+use burn::prelude::Backend;
+use burn::tensor::backend::ExecutionError;
+use burn::tensor::ops::{
+    ActivationOps, AttentionModuleOptions, BoolTensor, ConvOptions, ConvTransposeOptions,
+    DeformConv2dBackward, DeformConvOptions, Device, FloatTensor, IntTensor, InterpolateOptions,
+    MaxPool2dBackward, MaxPool2dWithIndices, ModuleOps, QTensorOps, QuantizedTensor, TransactionOps,
+};
+use burn::tensor::quantization::{QuantScheme, QuantizationParametersPrimitive};
+use burn::tensor::{FloatDType, Shape, Slice, TensorData, TensorMetadata};
+
+use super::backend::{common_size, with_axis, Batched, BatchedTensor, BoolK, FloatK, IntK, Kind};
+use super::rules;
+
+type Float<B> = <B as burn::tensor::backend::BackendTypes>::FloatTensorPrimitive;
+
+/// Folds the batch axis into the next one (the operation's own batch, `N`): `[n, N, ..]` to
+/// `[n * N, ..]`.
+fn fold<B: Backend, K: Kind<B>>(t: BatchedTensor<K::P>, n: usize) -> K::P {
+    let p = with_axis::<B, K>(t, n);
+    let mut shape = p.shape();
+    let first = shape.remove(0);
+    shape[0] *= first;
+    K::reshape(p, shape)
+}
+
+/// The inverse of [`fold`] on an operation's output.
+fn unfold<B: Backend, K: Kind<B>>(p: K::P, n: usize) -> BatchedTensor<K::P> {
+    let mut shape = p.shape();
+    shape[0] /= n;
+    shape.insert(0, n);
+    BatchedTensor {
+        inner: K::reshape(p, shape),
+        size: Some(n),
+    }
+}
+
+/// An operation whose `data` operands (input, output gradient) are independent along their
+/// first axis and whose `params` (weights, bias) are shared: per-example data folds into that
+/// axis; per-example parameters have no rule here.
+#[track_caller]
+fn per_example<B: Backend, const N: usize>(
+    op: &str,
+    data: [BatchedTensor<Float<B>>; N],
+    params: &[Option<usize>],
+    f: impl FnOnce([Float<B>; N]) -> Float<B>,
+) -> BatchedTensor<Float<B>> {
+    if params.iter().any(Option::is_some) {
+        panic!(
+            "vmap: `{op}` has no batching rule for weights or a bias that vary along the vmapped axis \
+             (only its input and gradient may)"
+        );
+    }
+    let sizes: Vec<Option<usize>> = data.iter().map(|t| t.size).collect();
+    match common_size(op, &sizes) {
+        None => BatchedTensor::plain(f(data.map(|t| t.inner))),
+        Some(n) => unfold::<B, FloatK>(f(data.map(|t| fold::<B, FloatK>(t, n))), n),
+    }
+}
+
+fn size_of<T>(t: &Option<BatchedTensor<T>>) -> Option<usize> {
+    t.as_ref().and_then(|t| t.size)
+}
+
+#[track_caller]
+fn no_rule(op: &str) -> ! {
+    panic!("vmap: `{op}` has no batching rule for operands that vary along the vmapped axis")
+}
+
+impl<B: Backend> ModuleOps<Self> for Batched<B> {
+    fn conv2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: Option<FloatTensor<Self>>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Self> {
+        let params = [weight.size, size_of(&bias)];
+        per_example::<B, 1>("conv2d", [x], &params, |[x]| {
+            B::conv2d(x, weight.inner, bias.map(|b| b.inner), options)
+        })
+    }
+
+    fn deform_conv2d(
+        x: FloatTensor<Self>,
+        offset: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        mask: Option<FloatTensor<Self>>,
+        bias: Option<FloatTensor<Self>>,
+        options: DeformConvOptions<2>,
+    ) -> FloatTensor<Self> {
+        let sizes = [x.size, offset.size, weight.size, size_of(&mask), size_of(&bias)];
+        if common_size("deform_conv2d", &sizes).is_some() {
+            no_rule("deform_conv2d");
+        }
+        BatchedTensor::plain(B::deform_conv2d(
+            x.inner,
+            offset.inner,
+            weight.inner,
+            mask.map(|m| m.inner),
+            bias.map(|b| b.inner),
+            options,
+        ))
+    }
+
+    fn deform_conv2d_backward(
+        x: FloatTensor<Self>,
+        offset: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        mask: Option<FloatTensor<Self>>,
+        bias: Option<FloatTensor<Self>>,
+        output_grad: FloatTensor<Self>,
+        options: DeformConvOptions<2>,
+    ) -> DeformConv2dBackward<Self> {
+        let sizes = [
+            x.size,
+            offset.size,
+            weight.size,
+            size_of(&mask),
+            size_of(&bias),
+            output_grad.size,
+        ];
+        if common_size("deform_conv2d_backward", &sizes).is_some() {
+            no_rule("deform_conv2d_backward");
+        }
+        let g = B::deform_conv2d_backward(
+            x.inner,
+            offset.inner,
+            weight.inner,
+            mask.map(|m| m.inner),
+            bias.map(|b| b.inner),
+            output_grad.inner,
+            options,
+        );
+        DeformConv2dBackward::new(
+            BatchedTensor::plain(g.x_grad),
+            BatchedTensor::plain(g.offset_grad),
+            BatchedTensor::plain(g.weight_grad),
+            g.mask_grad.map(BatchedTensor::plain),
+            g.bias_grad.map(BatchedTensor::plain),
+        )
+    }
+
+    fn conv3d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: Option<FloatTensor<Self>>,
+        options: ConvOptions<3>,
+    ) -> FloatTensor<Self> {
+        let params = [weight.size, size_of(&bias)];
+        per_example::<B, 1>("conv3d", [x], &params, |[x]| {
+            B::conv3d(x, weight.inner, bias.map(|b| b.inner), options)
+        })
+    }
+
+    fn conv_transpose2d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: Option<FloatTensor<Self>>,
+        options: ConvTransposeOptions<2>,
+    ) -> FloatTensor<Self> {
+        let params = [weight.size, size_of(&bias)];
+        per_example::<B, 1>("conv_transpose2d", [x], &params, |[x]| {
+            B::conv_transpose2d(x, weight.inner, bias.map(|b| b.inner), options)
+        })
+    }
+
+    fn conv_transpose3d(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: Option<FloatTensor<Self>>,
+        options: ConvTransposeOptions<3>,
+    ) -> FloatTensor<Self> {
+        let params = [weight.size, size_of(&bias)];
+        per_example::<B, 1>("conv_transpose3d", [x], &params, |[x]| {
+            B::conv_transpose3d(x, weight.inner, bias.map(|b| b.inner), options)
+        })
+    }
+
+    fn avg_pool2d(
+        x: FloatTensor<Self>,
+        kernel_size: [usize; 2],
+        stride: [usize; 2],
+        padding: [usize; 2],
+        count_include_pad: bool,
+        ceil_mode: bool,
+    ) -> FloatTensor<Self> {
+        per_example::<B, 1>("avg_pool2d", [x], &[], |[x]| {
+            B::avg_pool2d(x, kernel_size, stride, padding, count_include_pad, ceil_mode)
+        })
+    }
+
+    fn avg_pool2d_backward(
+        x: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        kernel_size: [usize; 2],
+        stride: [usize; 2],
+        padding: [usize; 2],
+        count_include_pad: bool,
+        ceil_mode: bool,
+    ) -> FloatTensor<Self> {
+        per_example::<B, 2>("avg_pool2d_backward", [x, grad], &[], |[x, grad]| {
+            B::avg_pool2d_backward(
+                x,
+                grad,
+                kernel_size,
+                stride,
+                padding,
+                count_include_pad,
+                ceil_mode,
+            )
+        })
+    }
+
+    fn adaptive_avg_pool2d(x: FloatTensor<Self>, output_size: [usize; 2]) -> FloatTensor<Self> {
+        per_example::<B, 1>("adaptive_avg_pool2d", [x], &[], |[x]| {
+            B::adaptive_avg_pool2d(x, output_size)
+        })
+    }
+
+    fn adaptive_avg_pool2d_backward(x: FloatTensor<Self>, grad: FloatTensor<Self>) -> FloatTensor<Self> {
+        per_example::<B, 2>("adaptive_avg_pool2d_backward", [x, grad], &[], |[x, grad]| {
+            B::adaptive_avg_pool2d_backward(x, grad)
+        })
+    }
+
+    fn max_pool2d(
+        x: FloatTensor<Self>,
+        kernel_size: [usize; 2],
+        stride: [usize; 2],
+        padding: [usize; 2],
+        dilation: [usize; 2],
+        ceil_mode: bool,
+    ) -> FloatTensor<Self> {
+        per_example::<B, 1>("max_pool2d", [x], &[], |[x]| {
+            B::max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode)
+        })
+    }
+
+    fn max_pool2d_with_indices(
+        x: FloatTensor<Self>,
+        kernel_size: [usize; 2],
+        stride: [usize; 2],
+        padding: [usize; 2],
+        dilation: [usize; 2],
+        ceil_mode: bool,
+    ) -> MaxPool2dWithIndices<Self> {
+        let pool = |x| B::max_pool2d_with_indices(x, kernel_size, stride, padding, dilation, ceil_mode);
+        match x.size {
+            None => {
+                let out = pool(x.inner);
+                MaxPool2dWithIndices::new(
+                    BatchedTensor::plain(out.output),
+                    BatchedTensor::plain(out.indices),
+                )
+            }
+            Some(n) => {
+                let out = pool(fold::<B, FloatK>(x, n));
+                MaxPool2dWithIndices::new(
+                    unfold::<B, FloatK>(out.output, n),
+                    unfold::<B, IntK>(out.indices, n),
+                )
+            }
+        }
+    }
+
+    fn max_pool2d_with_indices_backward(
+        x: FloatTensor<Self>,
+        kernel_size: [usize; 2],
+        stride: [usize; 2],
+        padding: [usize; 2],
+        dilation: [usize; 2],
+        ceil_mode: bool,
+        output_grad: FloatTensor<Self>,
+        indices: IntTensor<Self>,
+    ) -> MaxPool2dBackward<Self> {
+        let backward = |x, g, i| {
+            B::max_pool2d_with_indices_backward(x, kernel_size, stride, padding, dilation, ceil_mode, g, i)
+                .x_grad
+        };
+        let grad = match common_size(
+            "max_pool2d_with_indices_backward",
+            &[x.size, output_grad.size, indices.size],
+        ) {
+            None => BatchedTensor::plain(backward(x.inner, output_grad.inner, indices.inner)),
+            Some(n) => unfold::<B, FloatK>(
+                backward(
+                    fold::<B, FloatK>(x, n),
+                    fold::<B, FloatK>(output_grad, n),
+                    fold::<B, IntK>(indices, n),
+                ),
+                n,
+            ),
+        };
+        MaxPool2dBackward::new(grad)
+    }
+
+    fn interpolate(
+        x: FloatTensor<Self>,
+        output_size: [usize; 2],
+        options: InterpolateOptions,
+    ) -> FloatTensor<Self> {
+        per_example::<B, 1>("interpolate", [x], &[], |[x]| {
+            B::interpolate(x, output_size, options)
+        })
+    }
+
+    fn interpolate_backward(
+        x: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        output_size: [usize; 2],
+        options: InterpolateOptions,
+    ) -> FloatTensor<Self> {
+        per_example::<B, 2>("interpolate_backward", [x, grad], &[], |[x, grad]| {
+            B::interpolate_backward(x, grad, output_size, options)
+        })
+    }
+
+    /// Attention is independent along its first (batch) axis, so every operand folds into it.
+    fn attention(
+        query: FloatTensor<Self>,
+        key: FloatTensor<Self>,
+        value: FloatTensor<Self>,
+        mask: Option<BoolTensor<Self>>,
+        attn_bias: Option<FloatTensor<Self>>,
+        options: AttentionModuleOptions,
+    ) -> FloatTensor<Self> {
+        let sizes = [
+            query.size,
+            key.size,
+            value.size,
+            size_of(&mask),
+            size_of(&attn_bias),
+        ];
+        match common_size("attention", &sizes) {
+            None => BatchedTensor::plain(B::attention(
+                query.inner,
+                key.inner,
+                value.inner,
+                mask.map(|m| m.inner),
+                attn_bias.map(|b| b.inner),
+                options,
+            )),
+            Some(n) => unfold::<B, FloatK>(
+                B::attention(
+                    fold::<B, FloatK>(query, n),
+                    fold::<B, FloatK>(key, n),
+                    fold::<B, FloatK>(value, n),
+                    mask.map(|m| fold::<B, BoolK>(m, n)),
+                    attn_bias.map(|b| fold::<B, FloatK>(b, n)),
+                    options,
+                ),
+                n,
+            ),
+        }
+    }
+
+    fn rfft(
+        signal: FloatTensor<Self>,
+        dim: usize,
+        n: Option<usize>,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>) {
+        rules::along_pair(signal, dim, |p, axis| B::rfft(p, axis, n))
+    }
+
+    fn irfft(
+        spectrum_re: FloatTensor<Self>,
+        spectrum_im: FloatTensor<Self>,
+        dim: usize,
+        n: Option<usize>,
+    ) -> FloatTensor<Self> {
+        let axis = dim + usize::from(spectrum_re.size.is_some() || spectrum_im.size.is_some());
+        super::backend::binary::<B, FloatK, _>("irfft", spectrum_re, spectrum_im, |re, im| {
+            B::irfft(re, im, axis, n)
+        })
+    }
+}
+
+impl<B: Backend> ActivationOps<Self> for Batched<B> {}
+
+impl<B: Backend> TransactionOps<Self> for Batched<B> {}
+
+/// Quantized tensors are the inner backend's, never batched.
+impl<B: Backend> QTensorOps<Self> for Batched<B> {
+    fn q_from_data(data: TensorData, device: &Device<Self>) -> QuantizedTensor<Self> {
+        B::q_from_data(data, device)
+    }
+
+    #[track_caller]
+    fn quantize(
+        tensor: FloatTensor<Self>,
+        scheme: &QuantScheme,
+        qparams: QuantizationParametersPrimitive<Self>,
+    ) -> QuantizedTensor<Self> {
+        let qparams = QuantizationParametersPrimitive {
+            scales: qparams.scales.unbatched("quantize"),
+        };
+        B::quantize(tensor.unbatched("quantize"), scheme, qparams)
+    }
+
+    fn dequantize(tensor: QuantizedTensor<Self>, dtype: FloatDType) -> FloatTensor<Self> {
+        BatchedTensor::plain(B::dequantize(tensor, dtype))
+    }
+
+    fn q_device(tensor: &QuantizedTensor<Self>) -> Device<Self> {
+        B::q_device(tensor)
+    }
+
+    fn q_to_device(tensor: QuantizedTensor<Self>, device: &Device<Self>) -> QuantizedTensor<Self> {
+        B::q_to_device(tensor, device)
+    }
+
+    fn q_reshape(tensor: QuantizedTensor<Self>, shape: Shape) -> QuantizedTensor<Self> {
+        B::q_reshape(tensor, shape)
+    }
+
+    fn q_into_data(
+        tensor: QuantizedTensor<Self>,
+    ) -> impl Future<Output = Result<TensorData, ExecutionError>> + Send {
+        B::q_into_data(tensor)
+    }
+
+    fn q_expand(tensor: QuantizedTensor<Self>, shape: Shape) -> QuantizedTensor<Self> {
+        B::q_expand(tensor, shape)
+    }
+
+    fn q_swap_dims(tensor: QuantizedTensor<Self>, dim1: usize, dim2: usize) -> QuantizedTensor<Self> {
+        B::q_swap_dims(tensor, dim1, dim2)
+    }
+
+    fn q_permute(tensor: QuantizedTensor<Self>, axes: &[usize]) -> QuantizedTensor<Self> {
+        B::q_permute(tensor, axes)
+    }
+
+    fn q_flip(tensor: QuantizedTensor<Self>, axes: &[usize]) -> QuantizedTensor<Self> {
+        B::q_flip(tensor, axes)
+    }
+
+    #[track_caller]
+    fn q_select(
+        tensor: QuantizedTensor<Self>,
+        dim: usize,
+        indices: IntTensor<Self>,
+    ) -> QuantizedTensor<Self> {
+        B::q_select(tensor, dim, indices.unbatched("select (quantized)"))
+    }
+
+    fn q_slice(tensor: QuantizedTensor<Self>, slices: &[Slice]) -> QuantizedTensor<Self> {
+        B::q_slice(tensor, slices)
+    }
+}

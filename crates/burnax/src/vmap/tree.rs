@@ -1,0 +1,253 @@
+//! `vmap` over trees of tensors, with JAX's `in_axes` and `out_axes` written as types.
+
+use core::marker::PhantomData;
+
+use burn::prelude::*;
+
+use super::{batch, unbatch, Batched, BatchedTensor};
+use crate::tree::{Leaf, TreeDef};
+
+/// A function from a tree of tensors to a tree of tensors, callable on any backend: what
+/// [`vmap_tree`] maps.
+pub trait TreeFn {
+    /// Structure of the input.
+    type In: TreeDef;
+    /// Structure of the output.
+    type Out: TreeDef;
+    /// Evaluates the function on backend `B`.
+    fn call<B: Backend>(&self, x: <Self::In as TreeDef>::On<B>) -> <Self::Out as TreeDef>::On<B>;
+}
+
+/// A leaf mapped along axis `AXIS` (default 0): the caller passes a rank `D + 1` tensor, the
+/// function sees rank `D`. Written where JAX writes an integer in `in_axes`/`out_axes`; a plain
+/// [`Leaf<D>`] is JAX's `None` (passed whole to every example, or, as an output, the same for
+/// every example).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Mapped<const D: usize, const AXIS: usize = 0>;
+
+/// How each leaf of a tree is mapped: JAX's `in_axes`/`out_axes` as a type built from
+/// [`Mapped`] and [`Leaf`] in the shape of the tree, e.g. `(Mapped<1>, Leaf<2>)` for JAX's
+/// `in_axes=(0, None)` on a pair (vector, matrix).
+pub trait Axes {
+    /// The tree one example sees.
+    type Example: TreeDef;
+    /// The tree the caller passes or gets: mapped leaves have one axis more.
+    type Stacked: TreeDef;
+
+    /// Pushes the batch size of every mapped leaf.
+    fn sizes<B: Backend>(x: &<Self::Stacked as TreeDef>::On<B>, sizes: &mut Vec<usize>);
+
+    /// Moves the caller's tree onto [`Batched<B>`].
+    fn split<B: Backend>(x: <Self::Stacked as TreeDef>::On<B>) -> <Self::Example as TreeDef>::On<Batched<B>>;
+
+    /// Moves the function's result off [`Batched<B>`], stacking mapped leaves (batch size `n`).
+    fn stack<B: Backend>(
+        y: <Self::Example as TreeDef>::On<Batched<B>>,
+        n: usize,
+    ) -> <Self::Stacked as TreeDef>::On<B>;
+}
+
+impl<const D: usize> Axes for Leaf<D> {
+    type Example = Leaf<D>;
+    type Stacked = Leaf<D>;
+
+    fn sizes<B: Backend>(_: &Tensor<B, D>, _: &mut Vec<usize>) {}
+
+    fn split<B: Backend>(x: Tensor<B, D>) -> Tensor<Batched<B>, D> {
+        let inner = x.into_primitive().tensor();
+        Tensor::from_primitive(burn::tensor::TensorPrimitive::Float(BatchedTensor::plain(inner)))
+    }
+
+    #[track_caller]
+    fn stack<B: Backend>(y: Tensor<Batched<B>, D>, _: usize) -> Tensor<B, D> {
+        let inner = y.into_primitive().tensor();
+        if let Some(n) = inner.size {
+            panic!(
+                "vmap: an output marked unmapped (`Leaf<{D}>`, JAX's out_axes=None) varies along the \
+                 vmapped axis (batch size {n}); mark it `Mapped<{D}>`"
+            );
+        }
+        Tensor::from_primitive(burn::tensor::TensorPrimitive::Float(inner.inner))
+    }
+}
+
+macro_rules! mapped {
+    ($(($d:literal, $e:literal)),*) => {$(
+        impl<const AXIS: usize> Axes for Mapped<$d, AXIS> {
+            type Example = Leaf<$d>;
+            type Stacked = Leaf<$e>;
+
+            #[track_caller]
+            fn sizes<B: Backend>(x: &Tensor<B, $e>, sizes: &mut Vec<usize>) {
+                assert!(AXIS < $e, "vmap: axis {AXIS} is out of range for a leaf of shape {:?}", x.dims());
+                sizes.push(x.dims()[AXIS]);
+            }
+
+            fn split<B: Backend>(x: Tensor<B, $e>) -> Tensor<Batched<B>, $d> {
+                batch::<B, $e, $d>(x, AXIS).0
+            }
+
+            fn stack<B: Backend>(y: Tensor<Batched<B>, $d>, n: usize) -> Tensor<B, $e> {
+                unbatch::<B, $d, $e>(y, n, AXIS)
+            }
+        }
+    )*};
+}
+
+mapped!((1, 2), (2, 3), (3, 4), (4, 5), (5, 6));
+
+/// The caller's tree of an [`Axes`] on `B`.
+type StackedOn<T, B> = <<T as Axes>::Stacked as TreeDef>::On<B>;
+/// The example's tree of an [`Axes`], on [`Batched<B>`].
+type ExampleOn<T, B> = <<T as Axes>::Example as TreeDef>::On<Batched<B>>;
+
+impl Axes for () {
+    type Example = ();
+    type Stacked = ();
+    fn sizes<B: Backend>(_: &(), _: &mut Vec<usize>) {}
+    fn split<B: Backend>(_: ()) {}
+    fn stack<B: Backend>(_: (), _: usize) {}
+}
+
+impl<A: Axes> Axes for Option<A> {
+    type Example = Option<A::Example>;
+    type Stacked = Option<A::Stacked>;
+    fn sizes<B: Backend>(x: &StackedOn<Self, B>, sizes: &mut Vec<usize>) {
+        if let Some(x) = x {
+            A::sizes::<B>(x, sizes);
+        }
+    }
+    fn split<B: Backend>(x: StackedOn<Self, B>) -> ExampleOn<Self, B> {
+        x.map(A::split::<B>)
+    }
+    fn stack<B: Backend>(y: ExampleOn<Self, B>, n: usize) -> StackedOn<Self, B> {
+        y.map(|y| A::stack::<B>(y, n))
+    }
+}
+
+impl<A: Axes> Axes for Vec<A> {
+    type Example = Vec<A::Example>;
+    type Stacked = Vec<A::Stacked>;
+    fn sizes<B: Backend>(x: &StackedOn<Self, B>, sizes: &mut Vec<usize>) {
+        x.iter().for_each(|x| A::sizes::<B>(x, sizes));
+    }
+    fn split<B: Backend>(x: StackedOn<Self, B>) -> ExampleOn<Self, B> {
+        x.into_iter().map(A::split::<B>).collect()
+    }
+    fn stack<B: Backend>(y: ExampleOn<Self, B>, n: usize) -> StackedOn<Self, B> {
+        y.into_iter().map(|y| A::stack::<B>(y, n)).collect()
+    }
+}
+
+impl<A: Axes, const N: usize> Axes for [A; N] {
+    type Example = [A::Example; N];
+    type Stacked = [A::Stacked; N];
+    fn sizes<B: Backend>(x: &StackedOn<Self, B>, sizes: &mut Vec<usize>) {
+        x.iter().for_each(|x| A::sizes::<B>(x, sizes));
+    }
+    fn split<B: Backend>(x: StackedOn<Self, B>) -> ExampleOn<Self, B> {
+        x.map(A::split::<B>)
+    }
+    fn stack<B: Backend>(y: ExampleOn<Self, B>, n: usize) -> StackedOn<Self, B> {
+        y.map(|y| A::stack::<B>(y, n))
+    }
+}
+
+macro_rules! tuple_axes {
+    ($(($($t:ident $i:tt),+)),*) => {$(
+        impl<$($t: Axes),+> Axes for ($($t,)+) {
+            type Example = ($($t::Example,)+);
+            type Stacked = ($($t::Stacked,)+);
+            fn sizes<B: Backend>(x: &StackedOn<Self, B>, sizes: &mut Vec<usize>) {
+                $($t::sizes::<B>(&x.$i, sizes);)+
+            }
+            fn split<B: Backend>(x: StackedOn<Self, B>) -> ExampleOn<Self, B> {
+                ($($t::split::<B>(x.$i),)+)
+            }
+            fn stack<B: Backend>(y: ExampleOn<Self, B>, n: usize) -> StackedOn<Self, B> {
+                ($($t::stack::<B>(y.$i, n),)+)
+            }
+        }
+    )*};
+}
+
+tuple_axes!((A 0), (A 0, C 1), (A 0, C 1, D 2), (A 0, C 1, D 2, E 3), (A 0, C 1, D 2, E 3, G 4));
+
+/// `vmap` of a [`TreeFn`] with `in_axes` `IA` and `out_axes` `OA`; itself a [`TreeFn`], so it
+/// nests. Built by [`vmap_tree`].
+pub struct VmapTree<F, IA, OA> {
+    f: F,
+    axis_size: Option<usize>,
+    _axes: PhantomData<fn() -> (IA, OA)>,
+}
+
+/// `vmap_tree::<IA, OA, _>(f)`: `f` mapped over the leaves that `IA` marks [`Mapped`], its
+/// results stacked as `OA` says (JAX's `vmap(f, in_axes, out_axes)`).
+///
+/// ```
+/// use burn::backend::Flex;
+/// use burn::prelude::*;
+/// use burnax::tree::Leaf;
+/// use burnax::vmap::{vmap_tree, Mapped, TreeFn};
+///
+/// /// One example x (a vector) against shared weights w: (w^T x, |x|^2).
+/// struct Layer;
+/// impl TreeFn for Layer {
+///     type In = (Leaf<1>, Leaf<2>);
+///     type Out = (Leaf<1>, Leaf<1>);
+///     fn call<B: Backend>(&self, (x, w): (Tensor<B, 1>, Tensor<B, 2>)) -> (Tensor<B, 1>, Tensor<B, 1>) {
+///         let [d] = x.dims();
+///         let y = x.clone().reshape([1, d]).matmul(w).flatten(0, 1);
+///         (y, x.square().sum())
+///     }
+/// }
+///
+/// let device = Default::default();
+/// let xs = Tensor::<Flex, 2>::from_floats([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]], &device);
+/// let w = Tensor::<Flex, 2>::from_floats([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], &device);
+/// // in_axes = (0, None); out_axes = (0, 0)
+/// let (ys, sq) = vmap_tree::<(Mapped<1>, Leaf<2>), (Mapped<1>, Mapped<1>), _>(Layer).call((xs, w));
+/// assert_eq!(ys.dims(), [3, 3]);
+/// assert_eq!(sq.into_data().to_vec::<f32>().unwrap(), [1.0, 4.0, 2.0]);
+/// ```
+pub fn vmap_tree<IA: Axes, OA: Axes, F: TreeFn<In = IA::Example, Out = OA::Example>>(
+    f: F,
+) -> VmapTree<F, IA, OA> {
+    VmapTree {
+        f,
+        axis_size: None,
+        _axes: PhantomData,
+    }
+}
+
+impl<F, IA, OA> VmapTree<F, IA, OA> {
+    /// The batch size, for when no input is mapped (JAX's `axis_size`): mapped outputs are then
+    /// the same result repeated `n` times.
+    pub fn axis_size(mut self, n: usize) -> Self {
+        self.axis_size = Some(n);
+        self
+    }
+}
+
+impl<F: TreeFn<In = IA::Example, Out = OA::Example>, IA: Axes, OA: Axes> TreeFn for VmapTree<F, IA, OA> {
+    type In = IA::Stacked;
+    type Out = OA::Stacked;
+
+    /// # Panics
+    /// If mapped inputs have different sizes along their axes, or no input is mapped and no
+    /// [`axis_size`](VmapTree::axis_size) is given, naming the sizes.
+    #[track_caller]
+    fn call<B: Backend>(&self, x: <IA::Stacked as TreeDef>::On<B>) -> <OA::Stacked as TreeDef>::On<B> {
+        let mut sizes = Vec::new();
+        IA::sizes::<B>(&x, &mut sizes);
+        sizes.extend(self.axis_size);
+        let n = *sizes
+            .first()
+            .expect("vmap: no input is mapped; give the batch size with `.axis_size(n)`");
+        assert!(
+            sizes.iter().all(|&s| s == n),
+            "vmap: the mapped inputs (and axis_size) disagree on the batch size: {sizes:?}"
+        );
+        OA::stack::<B>(self.f.call::<Batched<B>>(IA::split::<B>(x)), n)
+    }
+}

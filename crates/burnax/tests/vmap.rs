@@ -1,0 +1,539 @@
+//! `vmap` against the loop it replaces, rule by rule, on random shapes (batch size 1 included)
+//! and every input and output axis; composition with the grad family; misuse.
+
+use burn::backend::Flex;
+use burn::prelude::*;
+use burn::tensor::{s, Int};
+use burnax::grad::{grad, value_and_grad_tree, Argnums, Func, TreeFunc};
+use burnax::random;
+use burnax::tree::Leaf;
+use burnax::vmap::{looped, vmap, vmap_tree, Mapped, TreeFn};
+use burnax_testing::{assert_close, check_vmap, Tolerance};
+
+type B = Flex;
+
+/// Defines a per-example function as a [`Func`].
+macro_rules! func {
+    ($name:ident, $i:literal -> $o:literal, |$x:ident| $body:expr) => {
+        struct $name;
+        impl Func<$i, $o> for $name {
+            fn call<B: Backend>(&self, $x: Tensor<B, $i>) -> Tensor<B, $o> {
+                $body
+            }
+        }
+    };
+}
+
+/// A small deterministic generator for shapes and axes.
+struct Dice(u64);
+
+impl Dice {
+    fn roll(&mut self, lo: usize, hi: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        lo + ((self.0 >> 33) as usize) % (hi - lo + 1)
+    }
+}
+
+fn normal<const D: usize>(seed: u64, shape: [usize; D]) -> Tensor<B, D> {
+    random::normal::<B, D>(random::key(seed), shape, &Default::default())
+}
+
+/// Checks `f` (examples of shape `example`) on several batches: sizes 1 to 4, the batch axis at
+/// every position of the input and of the output.
+fn check<F: Func<I, O>, const I: usize, const O: usize, const J: usize, const P: usize>(
+    f: F,
+    example: impl Fn(&mut Dice) -> [usize; I],
+) where
+    for<'a> burnax::vmap::Vmap<&'a F>: Func<J, P>,
+{
+    let mut dice = Dice(7);
+    for case in 0..2 * J {
+        let n = if case == 0 { 1 } else { dice.roll(2, 4) };
+        let in_axis = case % J;
+        let out_axis = dice.roll(0, P - 1);
+        let ex = example(&mut dice);
+        let mut shape = [0; J];
+        let mut k = 0;
+        for (axis, size) in shape.iter_mut().enumerate() {
+            if axis == in_axis {
+                *size = n;
+            } else {
+                *size = ex[k];
+                k += 1;
+            }
+        }
+        check_vmap::<F, I, O, J, P>(&f, normal(case as u64, shape), in_axis, out_axis);
+    }
+}
+
+fn rows_cols(d: &mut Dice) -> [usize; 2] {
+    [d.roll(1, 5), d.roll(1, 5)]
+}
+
+func!(Unary, 2 -> 2, |x| {
+    let pos = x.clone().abs() + 0.5;
+    x.clone().exp() + x.clone().tanh() - x.clone().sin() * x.clone().cos() + pos.clone().log() + pos.clone().sqrt()
+        + x.clone().erf() + x.clone().floor() + x.clone().round() + x.clone().ceil() + burn::tensor::activation::sigmoid(x.clone())
+        + pos.clone().recip() + x.clone().atan() + x.clone().sinh() + pos.clone().log1p()
+        + burn::tensor::activation::relu(x.clone()) + burn::tensor::activation::gelu(x.clone()) + x.clone().powf_scalar(2.0) + pos.powf(x.clone())
+        + x.clone().clamp(-0.5, 0.5) + x.clone().neg()
+});
+
+func!(Scalars, 2 -> 2, |x| {
+    (x.clone() + 1.0) * 2.0 - 3.0 / (x.clone().abs() + 1.0) + x.clone().remainder_scalar(0.7) + x.clone().div_scalar(4.0)
+});
+
+// Binary operations between batched operands and with constants, with broadcasting.
+func!(Binary, 2 -> 2, |x| {
+    let [r, c] = x.dims();
+    let row = Tensor::<B, 1, Int>::arange(0..c as i64, &x.device()).float().reshape([1, c]);
+    let col = Tensor::<B, 1, Int>::arange(0..r as i64, &x.device()).float().reshape([r, 1]);
+    let y = x.clone().sum_dim(1); // [r, 1], batched
+    x.clone() * row.clone() + col.clone() - y.clone() + x.clone().atan2(row.clone() + 1.0)
+        + (x.clone() * x.clone()).remainder(row + 1.5) + col / (y.abs() + 1.0)
+        + x.clone().max_pair(x.clone().flip([1])) + x.clone().min_pair(x.flip([0]))
+});
+
+func!(Reductions, 2 -> 2, |x| {
+    let [r, c] = x.dims();
+    let full = x.clone().sum().reshape([1, 1]) + x.clone().mean().reshape([1, 1]) + x.clone().max().reshape([1, 1])
+        + x.clone().min().reshape([1, 1]) + x.clone().prod().reshape([1, 1]);
+    let along0 = x.clone().sum_dim(0) + x.clone().mean_dim(0) + x.clone().max_dim(0) + x.clone().min_dim(0);
+    let along1 = x.clone().sum_dim(1) + x.clone().var_bias(1) + x.clone().prod_dim(1);
+    let scans = x.clone().cumsum(1) + x.clone().cumprod(0) + x.clone().cummin(1) + x.clone().cummax(0);
+    let args = x.clone().argmax(1).float() + x.clone().argmin(0).float();
+    scans + full.expand([r, c]) + along0 + along1 + args
+});
+
+func!(MatmulShared, 2 -> 2, |x| {
+    let [_, c] = x.dims();
+    let w = Tensor::<B, 1, Int>::arange(0..(c * 3) as i64, &x.device()).float().reshape([c, 3]) / 7.0;
+    x.matmul(w)
+});
+
+func!(MatmulBatched, 2 -> 2, |x| {
+    let [r, _] = x.dims();
+    let w = Tensor::<B, 1, Int>::arange(0..(r * 2) as i64, &x.device()).float().reshape([2, r]) / 5.0;
+    x.clone().matmul(x.clone().transpose()) + w.matmul(x.clone()).sum_dim(0).sum_dim(1)
+});
+
+func!(Matmul3, 3 -> 3, |x| {
+    let [a, _, c] = x.dims();
+    let w = Tensor::<B, 1, Int>::arange(0..(a * c * 2) as i64, &x.device()).float().reshape([a, c, 2]) / 9.0;
+    x.clone().matmul(w) + x.clone().swap_dims(1, 2).matmul(x).sum_dim(2).sum_dim(1)
+});
+
+func!(Shapes, 3 -> 3, |x| {
+    let [a, b, c] = x.dims();
+    let p = x.clone().permute([2, 0, 1]).reshape([c, a * b]).reshape([c, a, b]).permute([1, 2, 0]);
+    let e = x.clone().narrow(1, 0, 1).expand([a, b, c]);
+    let u = x.clone().sum_dim(2).squeeze_dim::<2>(2).unsqueeze_dim::<3>(2);
+    let s = x.clone().slice(s![.., 0..b, 0..1]).repeat_dim(2, c);
+    let f = x.clone().flip([0, 2]).swap_dims(0, 1).swap_dims(0, 1);
+    let cat = Tensor::cat(vec![x.clone(), Tensor::zeros([a, b, 1], &x.device())], 2).narrow(2, 0, c);
+    let st = Tensor::stack::<4>(vec![x.clone(), x.clone() * 2.0], 3).sum_dim(3).squeeze_dim::<3>(3);
+    p + e + u + s + f + cat + st + x.clone().unfold::<4, _>(2, 1, 1).sum_dim(3).squeeze_dim::<3>(3)
+        + Tensor::<B, 1>::ones([c], &x.device()).reshape([1, 1, c]).expand([a, b, c]) * x.sum().reshape([1, 1, 1])
+});
+
+func!(Indexing, 2 -> 2, |x| {
+    let [r, c] = x.dims();
+    let d = x.device();
+    let fixed = Tensor::<B, 1, Int>::from_ints([c - 1, 0], &d);
+    let own = x.clone().argmax(1).flatten::<1>(0, 1); // per-example indices, [r]
+    let gathered = x.clone().gather(1, x.clone().argmin(1)).expand([r, c]);
+    let selected = x.clone().select(1, fixed.clone()).sum_dim(1) + x.clone().select(1, own.clone()).sum_dim(1);
+    let picked = x.clone().select(0, own.clone().clamp(0, r as i64 - 1)).sum_dim(0);
+    let scattered = Tensor::<B, 2>::zeros([r, c], &d).scatter(1, x.clone().argmax(1), x.clone().sum_dim(1), burn::tensor::IndexingUpdateOp::Add);
+    let added = x.clone().select_assign(1, fixed, Tensor::ones([r, 2], &d), burn::tensor::IndexingUpdateOp::Add)
+        + Tensor::<B, 2>::zeros([r, c], &d).select_assign(0, own.clamp(0, r as i64 - 1), x.clone(), burn::tensor::IndexingUpdateOp::Add);
+    let assigned = x.clone().slice_assign(s![0..1, ..], Tensor::ones([1, c], &d))
+        + Tensor::<B, 2>::zeros([r, c], &d).slice_assign(s![.., 0..1], x.clone().narrow(1, 0, 1));
+    let mask = x.clone().greater_elem(0.0);
+    let masked = x.clone().mask_fill(mask.clone(), 9.0) + x.clone().mask_where(mask.bool_not(), x.clone().exp())
+        + Tensor::<B, 2>::ones([r, c], &d).mask_where(x.clone().lower(x.clone().flip([1])), x.clone());
+    gathered + selected + picked + scattered + added + assigned + masked
+});
+
+func!(Comparisons, 2 -> 2, |x| {
+    let y = x.clone().flip([1]);
+    let b = x.clone().greater(y.clone()).bool_and(x.clone().lower_equal_elem(1.0))
+        .bool_or(x.clone().equal(y.clone())).bool_xor(x.clone().greater_equal_elem(-0.5));
+    b.clone().float() + x.clone().lower(y.clone()).int().float() * 2.0 + x.clone().not_equal(y).float() * 4.0
+        + b.any_dim(1).float().expand(x.dims()) + x.clone().is_nan().float() + x.greater_equal_elem(0.0).all().float().reshape([1, 1])
+});
+
+func!(Ints, 2 -> 2, |x| {
+    let i = (x.clone() * 10.0).floor().int();
+    let j = i.clone().flip([1]);
+    let k = (i.clone() + j.clone()) * 3 - i.clone().abs() + i.clone().remainder_scalar(4) + (i.clone() * j.clone())
+        + i.clone().sum_dim(1) + i.clone().cumsum(0) + i.clone().sum().reshape([1, 1])
+        + Tensor::cat(vec![i.clone(), j.clone()], 1).narrow(1, 0, i.dims()[1]) + i.clone().bitwise_and_scalar(6.elem())
+        + i.clone().bitwise_xor(j.clone()) + i.clone().mask_fill(i.clone().greater_elem(0), -1) + i.clone().sort(1)
+        + i.clone().gather(1, j.clone().argmin(1)) + i.clone().max_dim(0) + i.clone().slice(s![.., 0..1]);
+    // Flex's int argmax is i64 whatever the int dtype: compared as floats.
+    k.float() + i.clone().argmax(1).float() + i.lower(j).float()
+});
+
+func!(Sorting, 2 -> 2, |x| {
+    let [r, c] = x.dims();
+    let (sorted, idx) = x.clone().sort_with_indices(1);
+    sorted + idx.float() + x.clone().argsort_descending(0).float() + x.clone().sort_descending(0)
+        + x.clone().topk(1, 1).expand([r, c])
+});
+
+func!(Conv, 3 -> 3, |x| {
+    let [ch, h, w] = x.dims();
+    let d = x.device();
+    let weight = Tensor::<B, 1, Int>::arange(0..(2 * ch * 9) as i64, &d).float().reshape([2, ch, 3, 3]) / 50.0;
+    let bias = Tensor::<B, 1>::from_floats([0.5, -0.5], &d);
+    let img = x.reshape([1, ch, h, w]);
+    let y = burn::tensor::module::conv2d(img.clone(), weight, Some(bias), burn::tensor::ops::ConvOptions::new([1, 1], [1, 1], [1, 1], 1));
+    let pooled = burn::tensor::module::max_pool2d(img.clone(), [2, 2], [1, 1], [1, 1], [1, 1], false);
+    let avg = burn::tensor::module::avg_pool2d(img, [2, 2], [1, 1], [1, 1], true, false);
+    let [_, _, ph, pw] = pooled.dims();
+    y.squeeze_dim::<3>(0) + pooled.sum_dim(1).squeeze_dim::<3>(0).narrow(1, 0, h.min(ph)).narrow(2, 0, w.min(pw)).sum() .reshape([1, 1, 1])
+        + avg.sum().reshape([1, 1, 1])
+});
+
+func!(Scalar, 1 -> 1, |x| (x.clone().sin() * x.clone()).sum() + x.clone().square().sum() * x.sum());
+
+#[test]
+fn elementwise_rules_match_the_loop() {
+    check::<_, 2, 2, 3, 3>(Unary, rows_cols);
+    check::<_, 2, 2, 3, 3>(Scalars, rows_cols);
+    check::<_, 2, 2, 3, 3>(Binary, rows_cols);
+    check::<_, 2, 2, 3, 3>(Comparisons, rows_cols);
+}
+
+#[test]
+fn reduction_and_scan_rules_match_the_loop() {
+    check::<_, 2, 2, 3, 3>(Reductions, rows_cols);
+    check::<_, 2, 2, 3, 3>(Sorting, |d| [d.roll(1, 5), d.roll(2, 5)]);
+}
+
+#[test]
+fn matmul_rules_match_the_loop() {
+    check::<_, 2, 2, 3, 3>(MatmulShared, rows_cols);
+    check::<_, 2, 2, 3, 3>(MatmulBatched, rows_cols);
+    check::<_, 3, 3, 4, 4>(Matmul3, |d| [d.roll(1, 3), d.roll(1, 4), d.roll(1, 4)]);
+}
+
+#[test]
+fn shape_rules_match_the_loop() {
+    check::<_, 3, 3, 4, 4>(Shapes, |d| [d.roll(1, 3), d.roll(1, 4), d.roll(1, 4)]);
+}
+
+#[test]
+fn indexing_rules_match_the_loop() {
+    check::<_, 2, 2, 3, 3>(Indexing, |d| [d.roll(2, 5), d.roll(2, 5)]);
+}
+
+#[test]
+fn int_and_bool_rules_match_the_loop() {
+    check::<_, 2, 2, 3, 3>(Ints, rows_cols);
+}
+
+#[test]
+fn module_rules_match_the_loop() {
+    check::<_, 3, 3, 4, 4>(Conv, |d| [d.roll(1, 3), d.roll(2, 5), d.roll(2, 5)]);
+}
+
+/// `vmap(vmap(f))` maps two axes, one `Batched` level each.
+#[test]
+fn nested_vmap_matches_a_double_loop() {
+    let xs = normal(3, [3, 4, 5]);
+    let got: Tensor<B, 2> = vmap(vmap(Scalar)).call(xs.clone()).squeeze_dim::<2>(2);
+    for i in 0..3 {
+        for j in 0..4 {
+            let x = xs.clone().slice(s![i, j, ..]).flatten::<1>(0, 2);
+            let want = Scalar.call(x).into_scalar();
+            let g = got.clone().slice(s![i, j]).into_scalar();
+            assert!(
+                Tolerance::F32_REORDERED.accepts(g as f64, want as f64),
+                "[{i}, {j}]: {g} vs {want}"
+            );
+        }
+    }
+    check_vmap::<_, 2, 2, 3, 3>(&vmap(Scalar), xs.clone(), 1, 0);
+    check_vmap::<_, 2, 2, 3, 3>(&vmap(Scalar).in_axis(0), xs, 2, 1);
+}
+
+/// Per-example gradients (`Autodiff<Batched<B>>`) equal a loop of `grad` calls, and the
+/// gradient of a vmapped sum (`Batched<Autodiff<B>>`) is the same.
+#[test]
+fn vmap_of_grad_and_grad_of_vmap_give_per_example_gradients() {
+    let xs = normal(11, [5, 4]);
+    check_vmap::<_, 1, 1, 2, 2>(&grad(Scalar), xs.clone(), 0, 0);
+    check_vmap::<_, 1, 1, 2, 2>(&grad(Scalar), xs.clone(), 1, 1);
+
+    func!(SumOfVmap, 1 -> 1, |x| vmap(Scalar).call(x.reshape([5, 4])).sum());
+    let g = grad(SumOfVmap)
+        .call(xs.clone().flatten::<1>(0, 1))
+        .reshape([5, 4]);
+    let want: Tensor<B, 2> = looped(&grad(Scalar), xs.clone(), 0, 0);
+    assert_close(
+        &g.into_data().to_vec::<f32>().unwrap(),
+        &want.into_data().iter::<f64>().collect::<Vec<_>>(),
+        Tolerance::F32_REORDERED,
+        "grad of a vmapped sum",
+    );
+
+    // Second order through vmap: per-example Hessian diagonals by vmap(grad(grad)) on scalars.
+    func!(Cube, 1 -> 1, |x| x.clone().powi_scalar(3).sum() + x.sin().sum());
+    check_vmap::<_, 1, 1, 2, 2>(&grad(grad(Cube)), normal(12, [6, 1]), 0, 0);
+}
+
+/// The gradient of a vmapped function matches central differences.
+#[test]
+fn gradients_through_vmap_match_finite_differences() {
+    func!(Through, 1 -> 1, |x| {
+        let rows = x.reshape([3, 2]);
+        vmap(Scalar).call(rows).square().sum()
+    });
+    burnax_testing::check_grads(&Through, &[0.3, -0.7, 1.1, 0.2, -0.4, 0.9], 2);
+}
+
+/// The per-example MLP loss: unbatched parameters, one example (x, y).
+struct MlpLoss;
+
+impl TreeFunc for MlpLoss {
+    type In = ((Leaf<2>, Leaf<1>, Leaf<2>), Leaf<1>, Leaf<1>);
+    type Aux = ();
+    fn call<B: Backend>(
+        &self,
+        ((w1, b1, w2), x, y): (
+            (Tensor<B, 2>, Tensor<B, 1>, Tensor<B, 2>),
+            Tensor<B, 1>,
+            Tensor<B, 1>,
+        ),
+    ) -> (Tensor<B, 1>, ()) {
+        let [d] = x.dims();
+        let h = (x.reshape([1, d]).matmul(w1) + b1.unsqueeze()).tanh();
+        let out = h.matmul(w2).flatten::<1>(0, 1);
+        ((out - y).square().sum(), ())
+    }
+}
+
+/// Per-example parameter gradients, as a [`TreeFn`] to vmap.
+struct PerExampleGrads;
+
+impl TreeFn for PerExampleGrads {
+    type In = ((Leaf<2>, Leaf<1>, Leaf<2>), Leaf<1>, Leaf<1>);
+    type Out = (Leaf<2>, Leaf<1>, Leaf<2>);
+    fn call<B: Backend>(
+        &self,
+        x: (
+            (Tensor<B, 2>, Tensor<B, 1>, Tensor<B, 2>),
+            Tensor<B, 1>,
+            Tensor<B, 1>,
+        ),
+    ) -> (Tensor<B, 2>, Tensor<B, 1>, Tensor<B, 2>) {
+        let (_, (), (g, _, _)) = value_and_grad_tree(&MlpLoss, x, Argnums::Only(&[0]));
+        g
+    }
+}
+
+#[test]
+fn per_example_gradients_of_a_tree_match_a_loop() {
+    let (n, d, h) = (6, 3, 4);
+    let params = (normal(1, [d, h]), normal(2, [h]), normal(3, [h, 1]));
+    let (xs, ys) = (normal(4, [n, d]), normal(5, [n, 1]));
+    type In = ((Leaf<2>, Leaf<1>, Leaf<2>), Mapped<1>, Mapped<1>);
+    type Out = (Mapped<2>, Mapped<1>, Mapped<2>);
+    let (gw1, gb1, gw2) =
+        vmap_tree::<In, Out, _>(PerExampleGrads).call((params.clone(), xs.clone(), ys.clone()));
+    assert_eq!(
+        (gw1.dims(), gb1.dims(), gw2.dims()),
+        ([n, d, h], [n, h], [n, h, 1])
+    );
+    for i in 0..n {
+        let x = xs.clone().slice(s![i, ..]).flatten::<1>(0, 1);
+        let y = ys.clone().slice(s![i, ..]).flatten::<1>(0, 1);
+        let (w1, b1, w2) = PerExampleGrads.call((params.clone(), x, y));
+        for (got, want, what) in [
+            (
+                gw1.clone().slice(s![i, .., ..]).flatten::<1>(0, 2),
+                w1.flatten::<1>(0, 1),
+                "w1",
+            ),
+            (gb1.clone().slice(s![i, ..]).flatten::<1>(0, 1), b1, "b1"),
+            (
+                gw2.clone().slice(s![i, .., ..]).flatten::<1>(0, 2),
+                w2.flatten::<1>(0, 1),
+                "w2",
+            ),
+        ] {
+            assert_close(
+                &got.into_data().to_vec::<f32>().unwrap(),
+                &want.into_data().iter::<f64>().collect::<Vec<_>>(),
+                Tolerance::F32_REORDERED,
+                &format!("example {i}, d loss / d {what}"),
+            );
+        }
+    }
+}
+
+/// A tree function: a matrix-vector product with a shared matrix, and the vector's norm.
+struct Apply;
+
+impl TreeFn for Apply {
+    type In = (Leaf<2>, Leaf<1>);
+    type Out = (Leaf<1>, Leaf<1>, Leaf<2>);
+    fn call<B: Backend>(
+        &self,
+        (m, v): (Tensor<B, 2>, Tensor<B, 1>),
+    ) -> (Tensor<B, 1>, Tensor<B, 1>, Tensor<B, 2>) {
+        let [k] = v.dims();
+        let y = m.clone().matmul(v.clone().reshape([k, 1])).flatten::<1>(0, 1);
+        (y, v.square().sum().sqrt(), m)
+    }
+}
+
+#[test]
+fn tree_in_axes_and_out_axes_match_a_loop() {
+    let (n, r, k) = (4, 3, 5);
+    let m = normal(6, [r, k]);
+    let vs = normal(7, [k, n]); // mapped along axis 1
+    type In = (Leaf<2>, Mapped<1, 1>);
+    type Out = (Mapped<1, 1>, Mapped<1>, Leaf<2>);
+    let (ys, norms, same) = vmap_tree::<In, Out, _>(Apply).call((m.clone(), vs.clone()));
+    assert_eq!((ys.dims(), norms.dims(), same.dims()), ([r, n], [n, 1], [r, k]));
+    for i in 0..n {
+        let v = vs.clone().slice(s![.., i]).flatten::<1>(0, 1);
+        let (y, norm, _) = Apply.call((m.clone(), v));
+        assert_close(
+            &ys.clone()
+                .slice(s![.., i])
+                .flatten::<1>(0, 1)
+                .into_data()
+                .to_vec::<f32>()
+                .unwrap(),
+            &y.into_data().iter::<f64>().collect::<Vec<_>>(),
+            Tolerance::F32_REORDERED,
+            "mapped output on axis 1",
+        );
+        let got = norms.clone().slice(s![i]).into_scalar() as f64;
+        assert!(Tolerance::F32_REORDERED.accepts(got, norm.into_scalar() as f64));
+    }
+    assert_eq!(same.into_data(), m.into_data());
+}
+
+#[test]
+fn axis_size_broadcasts_when_no_input_is_mapped() {
+    let m = normal(8, [2, 3]);
+    let v = normal(9, [3]);
+    type In = (Leaf<2>, Leaf<1>);
+    type Out = (Mapped<1>, Mapped<1>, Leaf<2>);
+    let (ys, _, _) = vmap_tree::<In, Out, _>(Apply)
+        .axis_size(3)
+        .call((m.clone(), v.clone()));
+    let (y, _, _) = Apply.call((m, v));
+    for i in 0..3 {
+        assert_eq!(
+            ys.clone().slice(s![i, ..]).flatten::<1>(0, 1).into_data(),
+            y.clone().into_data()
+        );
+    }
+}
+
+#[test]
+fn nested_tree_vmap_maps_two_axes() {
+    let m = normal(10, [2, 3]);
+    let vs = normal(11, [4, 5, 3]);
+    type Inner = vmap_types::InnerIn;
+    let inner = vmap_tree::<Inner, (Mapped<1>, Mapped<1>, Leaf<2>), _>(Apply);
+    let (ys, norms, _) = vmap_tree::<(Leaf<2>, Mapped<2>), (Mapped<2>, Mapped<2>, Leaf<2>), _>(inner)
+        .call((m.clone(), vs.clone()));
+    assert_eq!((ys.dims(), norms.dims()), ([4, 5, 2], [4, 5, 1]));
+    let (y, _, _) = Apply.call((m, vs.slice(s![3, 4, ..]).flatten::<1>(0, 2)));
+    assert_close(
+        &ys.slice(s![3, 4, ..])
+            .flatten::<1>(0, 2)
+            .into_data()
+            .to_vec::<f32>()
+            .unwrap(),
+        &y.into_data().iter::<f64>().collect::<Vec<_>>(),
+        Tolerance::F32_REORDERED,
+        "nested vmap_tree, example [3, 4]",
+    );
+}
+
+mod vmap_types {
+    pub type InnerIn = (burnax::tree::Leaf<2>, burnax::vmap::Mapped<1>);
+}
+
+#[test]
+fn sequential_fallback_equals_vmap_and_runs_host_code() {
+    func!(HostRead, 1 -> 1, |x| {
+        let first = x.clone().slice(s![0..1]).into_scalar().elem::<f32>();
+        x.sum() * first
+    });
+    let xs = normal(12, [4, 3]);
+    let got: Tensor<B, 2> = vmap(HostRead).sequential().call(xs.clone());
+    let want: Tensor<B, 2> = looped(&HostRead, xs.clone(), 0, 0);
+    assert_eq!(got.into_data(), want.into_data());
+    let fast: Tensor<B, 2> = vmap(Scalar).call(xs.clone());
+    let slow: Tensor<B, 2> = vmap(Scalar).sequential().call(xs);
+    assert_close(
+        &fast.into_data().to_vec::<f32>().unwrap(),
+        &slow.into_data().iter::<f64>().collect::<Vec<_>>(),
+        Tolerance::F32_REORDERED,
+        "vmap vs sequential",
+    );
+}
+
+#[test]
+#[should_panic(expected = "`into_data` reads a tensor's data on the host")]
+fn reading_a_batched_tensor_on_the_host_names_the_operation() {
+    func!(HostRead, 1 -> 1, |x| {
+        let first = x.clone().slice(s![0..1]).into_scalar().elem::<f32>();
+        x.sum() * first
+    });
+    let _: Tensor<B, 2> = vmap(HostRead).call(normal(1, [2, 3]));
+}
+
+#[test]
+#[should_panic(expected = "in_axis 2 is out of range for an input of rank 2")]
+fn an_in_axis_out_of_range_is_named() {
+    let _: Tensor<B, 2> = vmap(Scalar).in_axis(2).call(normal(1, [2, 3]));
+}
+
+#[test]
+#[should_panic(expected = "disagree on the batch size: [3, 4]")]
+fn mapped_inputs_of_different_sizes_are_named() {
+    struct Pair;
+    impl TreeFn for Pair {
+        type In = (Leaf<1>, Leaf<1>);
+        type Out = Leaf<1>;
+        fn call<B: Backend>(&self, (a, b): (Tensor<B, 1>, Tensor<B, 1>)) -> Tensor<B, 1> {
+            a.sum() + b.sum()
+        }
+    }
+    let _ =
+        vmap_tree::<(Mapped<1>, Mapped<1>), Mapped<1>, _>(Pair).call((normal(1, [3, 2]), normal(2, [4, 2])));
+}
+
+#[test]
+#[should_panic(expected = "marked unmapped (`Leaf<1>`, JAX's out_axes=None) varies along the vmapped axis")]
+fn an_unmapped_output_that_varies_is_named() {
+    let _ = vmap_tree::<(Leaf<2>, Mapped<1>), (Leaf<1>, Mapped<1>, Leaf<2>), _>(Apply)
+        .call((normal(1, [2, 3]), normal(2, [4, 3])));
+}
+
+#[test]
+#[should_panic(
+    expected = "`conv2d` has no batching rule for weights or a bias that vary along the vmapped axis"
+)]
+fn an_operation_without_a_rule_is_named() {
+    func!(PerExampleWeights, 3 -> 3, |x| {
+        let [c, h, w] = x.dims();
+        let weight = x.clone().narrow(1, 0, 1).narrow(2, 0, 1).reshape([1, c, 1, 1]);
+        burn::tensor::module::conv2d(x.reshape([1, c, h, w]), weight, None, burn::tensor::ops::ConvOptions::new([1, 1], [0, 0], [1, 1], 1))
+            .squeeze_dim::<3>(0)
+    });
+    let _: Tensor<B, 4> = vmap(PerExampleWeights).call(normal(1, [2, 2, 3, 3]));
+}
