@@ -3,12 +3,14 @@
 //!
 //! | binary | the notebook | command |
 //! |---|---|---|
-//! | `01-intro` | JAX intro: arrays, devices, PRNG keys, `grad` | `cargo run --release -p tutorials --bin 01-intro` |
+//! | `01-intro` | JAX intro: arrays, devices, PRNG keys, `grad`, `vmap` | `cargo run --release -p tutorials --bin 01-intro` |
 //! | `02-som-reference` | the NumPy SOM: random map, neighbourhood, online and batch training | `cargo run --release -p tutorials --bin 02-som-reference` |
-//! | `03-som-burnax` | the refined JAX SOMs: a direct port, one batched step, the fused kernels, a film | `cargo run --release -p tutorials --bin 03-som-burnax` |
+//! | `03-som-burnax` | the refined JAX SOMs: a direct port, the per-example step vmapped, one batched step, the fused kernels, a film | `cargo run --release -p tutorials --bin 03-som-burnax` |
 //!
 //! Pictures go to `--out DIR` (default `tutorial-output/`).
 #![warn(missing_docs)]
+
+pub mod vmapped;
 
 /// Whether `--quick` was passed: tiny sizes, for the smoke tests.
 pub fn quick() -> bool {

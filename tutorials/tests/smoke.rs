@@ -28,9 +28,20 @@ fn intro_runs_and_computes() {
         "  step 5: x = 1.4142135",
         "  bogus_square(3) = 9, grad = 3 (= floor(x))",
         "  bogus_square(4.5) = 18, grad = 4 (= floor(x))",
+        "vmap(grad(norm)): each row's gradient x / |x|, shape [4, 3]",
     ] {
         assert!(out.contains(line), "missing {line:?} in:\n{out}");
     }
+    let worst: f32 = out
+        .lines()
+        .find_map(|l| l.strip_prefix("hand-written reduction: "))
+        .expect("the vmap row norms are compared")
+        .parse()
+        .unwrap();
+    assert!(
+        worst < 1e-5,
+        "vmap row norms differ from the reduction by {worst}"
+    );
 }
 
 #[test]
@@ -86,16 +97,16 @@ fn som_burnax_runs_agrees_and_films() {
     let dir = tempfile::tempdir().unwrap();
     let out = run_in(env!("CARGO_BIN_EXE_03-som-burnax"), dir.path());
     assert!(out.contains("| fused kernels |"), "{out}");
-    // Both faster versions (the step kept on the device, the batched step) must reproduce the
-    // direct port.
+    // The faster versions (the step kept on the device, the vmapped step, the batched step) must
+    // reproduce the direct port.
     let lines: Vec<&str> = out
         .lines()
         .filter(|l| l.contains("agrees with the direct port to"))
         .collect();
     assert_eq!(
         lines.len(),
-        2,
-        "both faster versions are checked against the direct port: {out}"
+        3,
+        "the three faster versions are checked against the direct port: {out}"
     );
     for line in lines {
         let err: f32 = line.rsplit(' ').next().unwrap().parse().unwrap();

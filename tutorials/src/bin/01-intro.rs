@@ -1,5 +1,6 @@
 //! The playbook's JAX intro notebook in Rust: arrays and immutable updates, timing on a device,
-//! PRNG keys, and `grad` (square, Newton's square root, a data-dependent loop).
+//! PRNG keys, `grad` (square, Newton's square root, a data-dependent loop) and `vmap` (row norms,
+//! per-row gradients).
 //!
 //! `cargo run --release -p tutorials --bin 01-intro [-- --quick] [--device cpu|wgpu|cuda]`
 //! (`--device wgpu` needs `--features wgpu`, `--device cuda` needs `--features cuda`)
@@ -10,6 +11,7 @@ use burn::backend::Flex;
 use burn::prelude::*;
 use burnax::grad::{grad, value_and_grad, Func};
 use burnax::random;
+use burnax::vmap::vmap;
 
 type B = Flex;
 
@@ -45,6 +47,14 @@ impl Func<1, 1> for BogusSquare {
             y = y + x.clone();
         }
         y
+    }
+}
+
+/// The norm of one vector, written for one example.
+struct Norm;
+impl Func<1, 1> for Norm {
+    fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
+        x.square().sum().sqrt()
     }
 }
 
@@ -163,4 +173,21 @@ fn main() {
             scalar(g)
         );
     }
+
+    println!("\n# 5. vmap: write it for one example, run it on a batch\n");
+    let (rows, dim) = if tutorials::quick() { (4, 3) } else { (10_000, 64) };
+    let xs = random::normal::<B, 2>(random::key(2), [rows, dim], &device);
+    let norms: Tensor<B, 2> = vmap(Norm).call(xs.clone()); // [rows, 1]
+    let reduced = xs.clone().square().sum_dim(1).sqrt(); // the same, written batched by hand
+    let worst = (norms.clone() - reduced).abs().max().into_scalar();
+    println!(
+        "row norms of a {rows} x {dim} matrix by vmap(norm): first {:.4}; largest difference from a",
+        norms.slice([0..1, 0..1]).into_scalar()
+    );
+    println!("hand-written reduction: {worst:.1e}");
+    let g: Tensor<B, 2> = vmap(grad(Norm)).call(xs.clone());
+    println!(
+        "vmap(grad(norm)): each row's gradient x / |x|, shape {:?}",
+        g.dims()
+    );
 }

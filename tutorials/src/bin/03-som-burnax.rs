@@ -1,6 +1,7 @@
 //! The playbook's refined SOM notebook in Rust: the same batch SOM, faster at each step. A
-//! direct port (one example at a time), the step kept on the device, one batched step for all
-//! examples (the GEMM formulation in Burn tensor ops), then the fused kernels of `burnax-som`;
+//! direct port (one example at a time), the step kept on the device, the per-example step
+//! vmapped (`burnax::vmap`), one batched step for all examples (the GEMM formulation in Burn
+//! tensor ops), then the fused kernels of `burnax-som`;
 //! times side by side, snapshots, the U-matrix, and a film of the map forming.
 //!
 //! `cargo run --release -p tutorials --bin 03-som-burnax [-- --quick] [--out DIR] [--device cpu|wgpu|cuda]`
@@ -12,6 +13,7 @@ use burn::tensor::TensorData;
 use burnax_som::grid::gaussian_row;
 use burnax_som::render::{heat, pixels, rgb, write_png};
 use burnax_som::{tensor_ops, BatchTrainingConfig, Grid, SomBackend, SomConfig};
+use tutorials::vmapped::vmap_epoch;
 use tutorials::{device_choice, out_dir, quick, timed, DeviceChoice};
 
 /// One batch epoch as the playbook first writes it: example by example, distances to all
@@ -149,10 +151,21 @@ fn run<B: SomBackend>(device: &B::Device) {
     let worst = max_diff(&host(w_dev), &direct_w);
     println!("  1 epoch: {one_dev:.2} s, so about {on_device:.1} s for {epochs}; agrees with the direct port to {worst:.1e}\n");
 
-    println!("# 3. One batched step: all examples at once");
-    println!("The playbook vmaps the per-example step (burnax's vmap is not written yet; the result is");
-    println!("the same). Rewritten so nothing of size N x M x D exists: distances by one GEMM, argmin,");
-    println!("per-unit sums, and the separable neighbourhood as two small GEMMs. A few dozen ops per epoch.");
+    println!("# 3. The per-example step, vmapped");
+    println!("The playbook's move: write the step for one example (distances, argmin, neighbourhood");
+    println!("row, its share (h x, h)) and vmap it. burnax's vmap runs it once on a batching backend:");
+    println!("every op of the step becomes one op over all examples, no loop. The shares of all examples");
+    println!("exist at once (N x M x D) before the sum, as in the playbook's version.");
+    let (w_vmap, one_vmap) = timed_on::<B, _>(device, || {
+        vmap_epoch(w0.clone(), data.clone(), grid, cfg.sigma_at(grid, 0))
+    });
+    let vmapped = one_vmap * epochs as f64;
+    let worst = max_diff(&host(w_vmap), &direct_w);
+    println!("  1 epoch: {one_vmap:.2} s, so about {vmapped:.1} s for {epochs}; agrees with the direct port to {worst:.1e}\n");
+
+    println!("# 4. One batched step, rewritten for the machine");
+    println!("Rewritten so nothing of size N x M x D exists: distances by one GEMM, argmin, per-unit");
+    println!("sums, and the separable neighbourhood as two small GEMMs. A few dozen ops per epoch.");
     let check = host(tensor_ops::batch_epoch(
         w0.clone(),
         data.clone(),
@@ -168,9 +181,9 @@ fn run<B: SomBackend>(device: &B::Device) {
     });
     println!("  {epochs} epochs: {batched:.2} s");
     picture(&out.join("03-batched.png"), grid, &host(w2));
-    println!("\n# 4. Fused kernels (burnax-som)");
+    println!("\n# 5. Fused kernels (burnax-som)");
     println!("Search, sums and smoothing in hand-written kernels: the distances never leave registers.");
-    println!("(On the CPU backend; other backends run step 3 until the GPU kernels land.)");
+
     let mut som = SomConfig::new(gx, gy, 3)
         .init_with_weights(w0.clone())
         .expect("valid map");
@@ -200,6 +213,10 @@ fn run<B: SomBackend>(device: &B::Device) {
     println!(
         "| step kept on the device (1 epoch measured) | {on_device:.2} s | {:.1}x |",
         direct / on_device
+    );
+    println!(
+        "| per-example step, vmapped (1 epoch measured) | {vmapped:.2} s | {:.1}x |",
+        direct / vmapped
     );
     println!("| one batched step | {batched:.2} s | {:.1}x |", direct / batched);
     println!("| fused kernels | {fused:.3} s | {:.1}x |", direct / fused);

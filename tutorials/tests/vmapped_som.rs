@@ -1,0 +1,37 @@
+//! The playbook's per-example SOM step, vmapped, against `burnax-som`'s batch epoch.
+
+use burn::backend::Flex;
+use burn::prelude::*;
+use burnax_som::{tensor_ops, Grid, SomConfig};
+use burnax_testing::{assert_close, Tolerance};
+use tutorials::vmapped::vmap_epoch;
+
+/// Both compute `sum(h x) / sum(h)` in `f32`, the vmapped step summing over examples per unit and
+/// `burnax-som` summing per unit before smoothing: the same terms in another order.
+#[test]
+fn the_vmapped_step_equals_the_batch_epoch() {
+    for (gx, gy, n, d, sigma) in [
+        (6, 5, 40, 3, [2.0, 1.5]),
+        (1, 4, 7, 2, [0.5, 3.0]),
+        (5, 1, 1, 5, [1.0, 1.0]),
+    ] {
+        let grid = Grid::new(gx, gy);
+        let device = Default::default();
+        let data = SomConfig::new(n, 1, d)
+            .with_seed(3)
+            .init::<Flex>(&device)
+            .weights();
+        let w = SomConfig::new(gx, gy, d)
+            .with_seed(4)
+            .init::<Flex>(&device)
+            .weights();
+        let got = vmap_epoch(w.clone(), data.clone(), grid, sigma);
+        let want = tensor_ops::batch_epoch(w, data, grid, sigma);
+        assert_close(
+            &got.into_data().to_vec::<f32>().unwrap(),
+            &want.into_data().iter::<f64>().collect::<Vec<_>>(),
+            Tolerance::F32_REORDERED,
+            &format!("{gx} x {gy} map, {n} examples of dimension {d}"),
+        );
+    }
+}
