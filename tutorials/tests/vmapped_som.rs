@@ -1,7 +1,6 @@
 //! The playbook's per-example SOM step, vmapped, against `burnax-som`'s batch epoch.
 
 use burn::backend::Flex;
-use burn::prelude::*;
 use burnax_som::{tensor_ops, Grid, SomConfig};
 use burnax_testing::{assert_close, Tolerance};
 use tutorials::vmapped::vmap_epoch;
