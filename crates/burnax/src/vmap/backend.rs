@@ -158,7 +158,8 @@ pub(crate) fn with_axis<B: Backend, K: Kind<B>>(t: BatchedTensor<K::P>, n: usize
     }
 }
 
-/// An elementwise binary operation: both operands batched with the same size, or passed through.
+/// A binary operation that needs both operands batched with the same size (unbatched ones are
+/// expanded), or neither.
 #[track_caller]
 pub(crate) fn binary<B: Backend, K: Kind<B>, Q>(
     op: &str,
@@ -172,6 +173,61 @@ pub(crate) fn binary<B: Backend, K: Kind<B>, Q>(
             inner: f(with_axis::<B, K>(lhs, n), with_axis::<B, K>(rhs, n)),
             size: Some(n),
         },
+    }
+}
+
+/// An elementwise binary operation, which broadcasts in every Burn backend: an unbatched operand
+/// only gets a leading axis of size 1, so it is never copied across the batch. When it already
+/// broadcasts along its first axis (size 1, as a bias row does), the batch folds into that axis
+/// of the batched operand instead, so the operation keeps its rank (CPU backends broadcast a
+/// rank-3 `[n, 1, h] + [1, 1, h]` several times slower than the rank-2 `[n, h] + [1, h]`).
+#[track_caller]
+pub(crate) fn broadcasting<B: Backend, K: Kind<B>, Q: TensorMetadata>(
+    op: &str,
+    lhs: BatchedTensor<K::P>,
+    rhs: BatchedTensor<K::P>,
+    f: impl FnOnce(K::P, K::P) -> Q,
+    reshape: impl FnOnce(Q, Shape) -> Q,
+) -> BatchedTensor<Q> {
+    let Some(n) = common_size(op, &[lhs.size, rhs.size]) else {
+        return BatchedTensor::plain(f(lhs.inner, rhs.inner));
+    };
+    let lead = |t: BatchedTensor<K::P>| match t.size {
+        Some(_) => t.inner,
+        None => {
+            let mut shape = t.inner.shape();
+            shape.insert(0, 1);
+            K::reshape(t.inner, shape)
+        }
+    };
+    let folds = |batched: &BatchedTensor<K::P>, shared: &BatchedTensor<K::P>| {
+        let (b, s) = (batched.inner.shape(), shared.inner.shape());
+        shared.size.is_none() && s.num_dims() + 1 == b.num_dims() && s[0] == 1
+    };
+    let fold = |t: BatchedTensor<K::P>| {
+        let mut shape = t.inner.shape();
+        let n = shape.remove(0);
+        shape[0] *= n;
+        K::reshape(t.inner, shape)
+    };
+    let (inner, first) = if lhs.size.is_some() && folds(&lhs, &rhs) {
+        let a = lhs.inner.shape()[1];
+        (f(fold(lhs), rhs.inner), a)
+    } else if rhs.size.is_some() && folds(&rhs, &lhs) {
+        let a = rhs.inner.shape()[1];
+        (f(lhs.inner, fold(rhs)), a)
+    } else {
+        return BatchedTensor {
+            inner: f(lead(lhs), lead(rhs)),
+            size: Some(n),
+        };
+    };
+    let mut shape = inner.shape();
+    shape[0] = first;
+    shape.insert(0, n);
+    BatchedTensor {
+        inner: reshape(inner, shape),
+        size: Some(n),
     }
 }
 

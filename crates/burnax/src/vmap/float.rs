@@ -9,7 +9,7 @@ use burn::tensor::{
     BoolDType, Distribution, FloatDType, IntDType, Scalar, Shape, Slice, TensorData, TensorMetadata,
 };
 
-use super::backend::{binary, expand, readable, Batched, BatchedTensor, FloatK};
+use super::backend::{binary, broadcasting, expand, readable, Batched, BatchedTensor, BoolK, FloatK, Kind};
 use super::rules;
 
 impl<B: Backend> FloatTensorOps<Self> for Batched<B> {

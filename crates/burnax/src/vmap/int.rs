@@ -7,7 +7,7 @@ use burn::tensor::backend::ExecutionError;
 use burn::tensor::ops::{BoolTensor, Device, FloatTensor, IntTensor, IntTensorOps};
 use burn::tensor::{BoolDType, Distribution, FloatDType, IntDType, Scalar, Shape, Slice, TensorData};
 
-use super::backend::{binary, expand, readable, Batched, BatchedTensor, IntK};
+use super::backend::{binary, broadcasting, expand, readable, Batched, BatchedTensor, BoolK, IntK, Kind};
 use super::rules;
 
 impl<B: Backend> IntTensorOps<Self> for Batched<B> {

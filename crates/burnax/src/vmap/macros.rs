@@ -24,7 +24,7 @@ macro_rules! with_scalar {
 macro_rules! elementwise {
     ($T:ident, $K:ident; $($name:ident),* $(,)?) => {$(
         fn $name(lhs: $T<Self>, rhs: $T<Self>) -> $T<Self> {
-            binary::<B, $K, _>(stringify!($name), lhs, rhs, B::$name)
+            broadcasting::<B, $K, _>(stringify!($name), lhs, rhs, B::$name, <$K as Kind<B>>::reshape)
         }
     )*};
 }
@@ -33,7 +33,13 @@ macro_rules! elementwise {
 macro_rules! compare {
     ($T:ident, $K:ident; $($name:ident),* $(,)?) => {$(
         fn $name(lhs: $T<Self>, rhs: $T<Self>, out_dtype: BoolDType) -> BoolTensor<Self> {
-            binary::<B, $K, _>(stringify!($name), lhs, rhs, |a, b| B::$name(a, b, out_dtype))
+            broadcasting::<B, $K, _>(
+                stringify!($name),
+                lhs,
+                rhs,
+                |a, b| B::$name(a, b, out_dtype),
+                <BoolK as Kind<B>>::reshape,
+            )
         }
     )*};
 }
