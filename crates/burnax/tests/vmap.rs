@@ -178,6 +178,47 @@ func!(Ints, 2 -> 2, |x| {
     k.float() + i.clone().argmax(1).float() + i.lower(j).float()
 });
 
+// The int and bool versions of the indexing rules (they share the float rules' code, with the
+// inner backend's int and bool operations).
+func!(IntBoolIndexing, 2 -> 2, |x| {
+    let [r, c] = x.dims();
+    let d = x.device();
+    let i = (x.clone() * 10.0).floor().int();
+    let own = x.clone().argmax(1).flatten::<1>(0, 1).clamp(0, c as i64 - 1); // per example, [r]
+    let fixed = Tensor::<B, 1, Int>::from_ints([0, c - 1], &d);
+    let ints = i.clone().select(1, own.clone()).sum_dim(1) + i.clone().select(1, fixed.clone()).sum_dim(1)
+        + i.clone().gather(1, x.clone().argmin(1))
+        + i.clone().scatter(1, x.clone().argmax(1), i.clone().sum_dim(1), burn::tensor::IndexingUpdateOp::Add)
+        + Tensor::<B, 2, Int>::zeros([r, c], &d).select_assign(1, own.clone(), i.clone().select(1, own.clone()), burn::tensor::IndexingUpdateOp::Add)
+        + i.clone().slice_assign(s![.., 0..1], Tensor::ones([r, 1], &d))
+        + i.clone().mask_where(x.clone().greater_elem(0.0), i.clone().neg())
+        + Tensor::cat(vec![i.clone(), Tensor::zeros([r, 1], &d)], 1).narrow(1, 0, c)
+        + i.clone().permute([1, 0]).permute([1, 0]).repeat_dim(0, 2).narrow(0, 0, r)
+        + i.clone().flip([0]).swap_dims(0, 1).swap_dims(0, 1).unsqueeze_dim::<3>(0).squeeze_dim::<2>(0);
+    let b = x.clone().greater_elem(0.0);
+    let bools = b.clone().select(1, own).int().sum_dim(1) + b.clone().gather(1, x.clone().argmax(1)).int()
+        + b.clone().slice_assign(s![0..1, ..], Tensor::<B, 2, burn::tensor::Bool>::empty([1, c], &d).bool_not().bool_or(b.clone().narrow(0, 0, 1))).int()
+        + b.clone().mask_where(x.clone().lower_elem(-0.5), b.clone().bool_not()).int()
+        + Tensor::cat(vec![b.clone(), b.clone()], 0).narrow(0, r, r).int()
+        + b.clone().flip([1]).swap_dims(0, 1).swap_dims(0, 1).int()
+        + b.clone().select(1, fixed).int().sum_dim(1)
+        + b.clone().expand([r, c]).reshape([c, r]).reshape([r, c]).int();
+    (ints + bools).float()
+});
+
+/// A scalar loss through convolution and pooling, for their backward rules under `vmap(grad)`.
+func!(ConvLoss, 1 -> 1, |x| {
+    let d = x.device();
+    let img = x.reshape([1, 2, 4, 4]);
+    let weight = Tensor::<B, 1, Int>::arange(0..(3 * 2 * 9) as i64, &d).float().reshape([3, 2, 3, 3]) / 40.0;
+    let opts = burn::tensor::ops::ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
+    let y = burn::tensor::module::conv2d(img, weight, None, opts).tanh();
+    let p = burn::tensor::module::max_pool2d(y.clone(), [2, 2], [2, 2], [0, 0], [1, 1], false);
+    let a = burn::tensor::module::avg_pool2d(y.clone(), [2, 2], [1, 1], [0, 0], true, false);
+    let i = burn::tensor::module::interpolate(y, [6, 6], burn::tensor::ops::InterpolateOptions::new(burn::tensor::ops::InterpolateMode::Bilinear));
+    p.square().sum() + a.sum() + i.sin().sum()
+});
+
 func!(Sorting, 2 -> 2, |x| {
     let [r, c] = x.dims();
     let (sorted, idx) = x.clone().sort_with_indices(1);
@@ -235,6 +276,19 @@ fn indexing_rules_match_the_loop() {
 #[test]
 fn int_and_bool_rules_match_the_loop() {
     check::<_, 2, 2, 3, 3>(Ints, rows_cols);
+}
+
+#[test]
+fn int_and_bool_indexing_rules_match_the_loop() {
+    check::<_, 2, 2, 3, 3>(IntBoolIndexing, |d| [d.roll(2, 5), d.roll(2, 5)]);
+}
+
+/// Per-example gradients through convolution, pooling and interpolation exercise their backward
+/// operations on batched tensors.
+#[test]
+fn module_backward_rules_match_the_loop() {
+    check_vmap::<_, 1, 1, 2, 2>(&grad(ConvLoss), normal(21, [3, 32]), 0, 0);
+    check_vmap::<_, 1, 1, 2, 2>(&grad(ConvLoss), normal(22, [32, 1]), 1, 1);
 }
 
 #[test]
