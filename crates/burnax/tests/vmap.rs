@@ -206,7 +206,7 @@ func!(IntBoolIndexing, 2 -> 2, |x| {
     (ints + bools).float()
 });
 
-/// A scalar loss through convolution and pooling, for their backward rules under `vmap(grad)`.
+// A scalar loss through convolution and pooling, for their backward rules under `vmap(grad)`.
 func!(ConvLoss, 1 -> 1, |x| {
     let d = x.device();
     let img = x.reshape([1, 2, 4, 4]);
