@@ -591,3 +591,33 @@ fn an_operation_without_a_rule_is_named() {
     });
     let _: Tensor<B, 4> = vmap(PerExampleWeights).call(normal(1, [2, 2, 3, 3]));
 }
+
+#[test]
+fn sequential_tree_fallback_equals_vmap_tree() {
+    let m = normal(13, [2, 3]);
+    let vs = normal(14, [3, 4]);
+    type In = (Leaf<2>, Mapped<1, 1>);
+    type Out = (Mapped<1, 1>, Mapped<1>, Leaf<2>);
+    let fast = vmap_tree::<In, Out, _>(Apply).call((m.clone(), vs.clone()));
+    let slow = vmap_tree::<In, Out, _>(Apply).sequential().call((m, vs));
+    for (f, s, what) in [
+        (
+            fast.0.flatten::<1>(0, 1),
+            slow.0.flatten::<1>(0, 1),
+            "mapped on axis 1",
+        ),
+        (
+            fast.1.flatten::<1>(0, 1),
+            slow.1.flatten::<1>(0, 1),
+            "mapped on axis 0",
+        ),
+        (fast.2.flatten::<1>(0, 1), slow.2.flatten::<1>(0, 1), "unmapped"),
+    ] {
+        assert_close(
+            &f.into_data().to_vec::<f32>().unwrap(),
+            &s.into_data().iter::<f64>().collect::<Vec<_>>(),
+            Tolerance::F32_REORDERED,
+            what,
+        );
+    }
+}

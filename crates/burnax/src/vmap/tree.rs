@@ -45,6 +45,16 @@ pub trait Axes {
         y: <Self::Example as TreeDef>::On<Batched<B>>,
         n: usize,
     ) -> <Self::Stacked as TreeDef>::On<B>;
+
+    /// Example `i` of the caller's tree, for the [sequential](VmapTree::sequential) fallback.
+    fn example<B: Backend>(
+        x: &<Self::Stacked as TreeDef>::On<B>,
+        i: usize,
+    ) -> <Self::Example as TreeDef>::On<B>;
+
+    /// Stacks the per-example results of the sequential fallback (at least one).
+    fn stack_all<B: Backend>(ys: Vec<<Self::Example as TreeDef>::On<B>>)
+        -> <Self::Stacked as TreeDef>::On<B>;
 }
 
 impl<const D: usize> Axes for Leaf<D> {
@@ -69,6 +79,22 @@ impl<const D: usize> Axes for Leaf<D> {
         }
         Tensor::from_primitive(burn::tensor::TensorPrimitive::Float(inner.inner))
     }
+
+    fn example<B: Backend>(x: &Tensor<B, D>, _: usize) -> Tensor<B, D> {
+        x.clone()
+    }
+
+    #[track_caller]
+    fn stack_all<B: Backend>(ys: Vec<Tensor<B, D>>) -> Tensor<B, D> {
+        let first = ys[0].to_data();
+        if ys[1..].iter().any(|y| y.to_data() != first) {
+            panic!(
+                "vmap: an output marked unmapped (`Leaf<{D}>`, JAX's out_axes=None) differs between \
+                 examples; mark it `Mapped<{D}>`"
+            );
+        }
+        ys.into_iter().next().expect("one example at least")
+    }
 }
 
 macro_rules! mapped {
@@ -90,6 +116,14 @@ macro_rules! mapped {
             fn stack<B: Backend>(y: Tensor<Batched<B>, $d>, n: usize) -> Tensor<B, $e> {
                 unbatch::<B, $d, $e>(y, n, AXIS)
             }
+
+            fn example<B: Backend>(x: &Tensor<B, $e>, i: usize) -> Tensor<B, $d> {
+                x.clone().narrow(AXIS, i, 1).squeeze_dim(AXIS)
+            }
+
+            fn stack_all<B: Backend>(ys: Vec<Tensor<B, $d>>) -> Tensor<B, $e> {
+                Tensor::stack(ys, AXIS)
+            }
         }
     )*};
 }
@@ -107,6 +141,8 @@ impl Axes for () {
     fn sizes<B: Backend>(_: &(), _: &mut Vec<usize>) {}
     fn split<B: Backend>(_: ()) {}
     fn stack<B: Backend>(_: (), _: usize) {}
+    fn example<B: Backend>(_: &(), _: usize) {}
+    fn stack_all<B: Backend>(_: Vec<()>) {}
 }
 
 impl<A: Axes> Axes for Option<A> {
@@ -123,6 +159,12 @@ impl<A: Axes> Axes for Option<A> {
     fn stack<B: Backend>(y: ExampleOn<Self, B>, n: usize) -> StackedOn<Self, B> {
         y.map(|y| A::stack::<B>(y, n))
     }
+    fn example<B: Backend>(x: &StackedOn<Self, B>, i: usize) -> Option<<A::Example as TreeDef>::On<B>> {
+        x.as_ref().map(|x| A::example::<B>(x, i))
+    }
+    fn stack_all<B: Backend>(ys: Vec<Option<<A::Example as TreeDef>::On<B>>>) -> StackedOn<Self, B> {
+        ys.into_iter().collect::<Option<Vec<_>>>().map(A::stack_all::<B>)
+    }
 }
 
 impl<A: Axes> Axes for Vec<A> {
@@ -137,6 +179,14 @@ impl<A: Axes> Axes for Vec<A> {
     fn stack<B: Backend>(y: ExampleOn<Self, B>, n: usize) -> StackedOn<Self, B> {
         y.into_iter().map(|y| A::stack::<B>(y, n)).collect()
     }
+    fn example<B: Backend>(x: &StackedOn<Self, B>, i: usize) -> Vec<<A::Example as TreeDef>::On<B>> {
+        x.iter().map(|x| A::example::<B>(x, i)).collect()
+    }
+    fn stack_all<B: Backend>(ys: Vec<Vec<<A::Example as TreeDef>::On<B>>>) -> StackedOn<Self, B> {
+        (0..ys[0].len())
+            .map(|j| A::stack_all::<B>(ys.iter().map(|y| y[j].clone()).collect()))
+            .collect()
+    }
 }
 
 impl<A: Axes, const N: usize> Axes for [A; N] {
@@ -150,6 +200,12 @@ impl<A: Axes, const N: usize> Axes for [A; N] {
     }
     fn stack<B: Backend>(y: ExampleOn<Self, B>, n: usize) -> StackedOn<Self, B> {
         y.map(|y| A::stack::<B>(y, n))
+    }
+    fn example<B: Backend>(x: &StackedOn<Self, B>, i: usize) -> [<A::Example as TreeDef>::On<B>; N] {
+        core::array::from_fn(|j| A::example::<B>(&x[j], i))
+    }
+    fn stack_all<B: Backend>(ys: Vec<[<A::Example as TreeDef>::On<B>; N]>) -> StackedOn<Self, B> {
+        core::array::from_fn(|j| A::stack_all::<B>(ys.iter().map(|y| y[j].clone()).collect()))
     }
 }
 
@@ -167,6 +223,12 @@ macro_rules! tuple_axes {
             fn stack<B: Backend>(y: ExampleOn<Self, B>, n: usize) -> StackedOn<Self, B> {
                 ($($t::stack::<B>(y.$i, n),)+)
             }
+            fn example<B: Backend>(x: &StackedOn<Self, B>, i: usize) -> ($(<$t::Example as TreeDef>::On<B>,)+) {
+                ($($t::example::<B>(&x.$i, i),)+)
+            }
+            fn stack_all<B: Backend>(ys: Vec<($(<$t::Example as TreeDef>::On<B>,)+)>) -> StackedOn<Self, B> {
+                ($($t::stack_all::<B>(ys.iter().map(|y| y.$i.clone()).collect()),)+)
+            }
         }
     )*};
 }
@@ -178,6 +240,7 @@ tuple_axes!((A 0), (A 0, C 1), (A 0, C 1, D 2), (A 0, C 1, D 2, E 3), (A 0, C 1,
 pub struct VmapTree<F, IA, OA> {
     f: F,
     axis_size: Option<usize>,
+    sequential: bool,
     _axes: PhantomData<fn() -> (IA, OA)>,
 }
 
@@ -216,6 +279,7 @@ pub fn vmap_tree<IA: Axes, OA: Axes, F: TreeFn<In = IA::Example, Out = OA::Examp
     VmapTree {
         f,
         axis_size: None,
+        sequential: false,
         _axes: PhantomData,
     }
 }
@@ -225,6 +289,14 @@ impl<F, IA, OA> VmapTree<F, IA, OA> {
     /// the same result repeated `n` times.
     pub fn axis_size(mut self, n: usize) -> Self {
         self.axis_size = Some(n);
+        self
+    }
+
+    /// Opts into calling `f` once per example on `B` and stacking the results, for functions
+    /// that have no batching rule (see [`Vmap::sequential`](super::Vmap::sequential)). Slow: one
+    /// call per example. An unmapped output must then be equal for every example.
+    pub fn sequential(mut self) -> Self {
+        self.sequential = true;
         self
     }
 }
@@ -248,6 +320,13 @@ impl<F: TreeFn<In = IA::Example, Out = OA::Example>, IA: Axes, OA: Axes> TreeFn 
             sizes.iter().all(|&s| s == n),
             "vmap: the mapped inputs (and axis_size) disagree on the batch size: {sizes:?}"
         );
+        if self.sequential {
+            assert!(n > 0, "vmap: the mapped inputs have no examples");
+            let ys = (0..n)
+                .map(|i| self.f.call::<B>(IA::example::<B>(&x, i)))
+                .collect();
+            return OA::stack_all::<B>(ys);
+        }
         OA::stack::<B>(self.f.call::<Batched<B>>(IA::split::<B>(x)), n)
     }
 }
