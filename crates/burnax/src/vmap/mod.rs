@@ -40,8 +40,7 @@
 //! - Operations without a rule for a batched operand panic naming the operation: deformable
 //!   convolution, quantization of a batched tensor, and convolution with per-example weights.
 //! - Where a function cannot be batched, [`Vmap::sequential`] (and [`VmapTree::sequential`]) opts
-//!   into a loop over the examples
-//!   (slow: one call per example).
+//!   into a loop over the examples (slow: one call per example).
 //!
 //! Functions of trees of tensors, with JAX's `in_axes` (a mapped axis or none per input) and
 //! `out_axes`, go through [`vmap_tree`].
