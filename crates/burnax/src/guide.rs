@@ -14,7 +14,7 @@
 //! | `jax.random.split(key, n)` | [`random::split(key, n)`](crate::random::split) | bit for bit |
 //! | `jax.random.fold_in(key, i)` | [`random::fold_in(key, i)`](crate::random::fold_in) | bit for bit |
 //! | `jax.random.uniform(key, shape)` | [`random::uniform::<B, D>(key, shape, &device)`](crate::random::uniform) | bit for bit |
-//! | `jax.random.normal(key, shape)` | [`random::normal::<B, D>(key, shape, &device)`](crate::random::normal) | within 2 ulp |
+//! | `jax.random.normal(key, shape)` | [`random::normal::<B, D>(key, shape, &device)`](crate::random::normal) | bit for bit (on the CPU backend) |
 //! | `jax.random.permutation(key, n)` | [`random::permutation::<B>(key, n, &device)`](crate::random::permutation) | bit for bit |
 //! | `def f(x): ...` | a type implementing [`Func`](crate::grad::Func) with a generic `call<B: Backend>` | written once, runs on any backend, including `Autodiff<B>` |
 //! | `jax.grad(f)(x)` | [`grad(f).call(x)`](crate::grad::grad) | `f` returns shape `[1]` |
