@@ -229,6 +229,7 @@ fn horner<B: Backend, const D: usize>(x: &Tensor<B, D>, coefficients: &[f32]) ->
 /// `y` in `[2^-30, 2^30]`: `y = m 2^e`, `m` in `[sqrt(1/2), sqrt(2))`, `log(y) = log(m) + e ln 2`
 /// with `ln 2` split in two. Written as tensor operations (Burn has no bit casts): the exponent
 /// comes from a float estimate, corrected by exact scalings by 2.
+#[allow(clippy::excessive_precision)] // Cephes' constants, verbatim
 fn xla_log<B: Backend, const D: usize>(y: Tensor<B, D>) -> Tensor<B, D> {
     // frexp: m in [0.5, 1). The estimate is off by at most one near powers of two.
     let e = y
@@ -251,7 +252,6 @@ fn xla_log<B: Backend, const D: usize>(y: Tensor<B, D>) -> Tensor<B, D> {
     let x = m.clone().sub_scalar(1.0);
     let x = x.clone().mask_where(below.clone(), x + m);
     let e = e.clone().mask_where(below, e.sub_scalar(1.0));
-    #[allow(clippy::excessive_precision)]
     const P: [f32; 9] = [
         7.0376836292e-2,
         -1.1514610310e-1,
