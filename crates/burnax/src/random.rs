@@ -493,7 +493,7 @@ mod tests {
                 f32::from_bits(p.to_bits() - 1),
                 f32::from_bits(p.to_bits() + 1),
                 p * 1.3,
-                p * 0.7071,
+                p * std::f32::consts::FRAC_1_SQRT_2,
             ]);
         }
         let t = Tensor::<Flex, 1>::from_floats(ys.as_slice(), &Default::default());
