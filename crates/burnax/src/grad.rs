@@ -37,7 +37,7 @@ use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 
-use crate::tree::{MapLeaves, TreeDef};
+use crate::tree::{MapLeaves, TreeDef, TreeFn};
 
 /// A pure function from a rank-`I` tensor to a rank-`O` tensor, callable on any backend.
 pub trait Func<const I: usize, const O: usize> {
@@ -409,6 +409,69 @@ pub fn value_and_grad_tree<F: TreeFunc, B: Backend>(
         },
     );
     (y.inner(), F::Aux::map(aux, &mut Inner), g)
+}
+
+/// `grad` of a [`TreeFunc`] in the top-level elements `argnums` (all by default), itself a
+/// [`TreeFn`] from the input tree to the gradient tree, so it composes with
+/// [`vmap_tree`](crate::vmap::vmap_tree) (per-example gradients) and nests. The auxiliary output
+/// is dropped; [`value_and_grad_tree`] returns it. Built by [`grad_tree`].
+#[derive(Clone, Debug)]
+pub struct GradTree<F> {
+    f: F,
+    argnums: Option<Vec<usize>>,
+}
+
+/// `grad_tree(f)`: `x -> df/dx` for a scalar [`TreeFunc`] `f` (JAX's `grad(f, argnums)` on
+/// pytrees). Elements not in `argnums` get zeros.
+///
+/// ```
+/// use burn::backend::Flex;
+/// use burn::prelude::*;
+/// use burnax::grad::{grad_tree, TreeFunc};
+/// use burnax::tree::{Leaf, TreeFn};
+///
+/// /// sum(w * x) for a weight vector w and an input x.
+/// struct Dot;
+/// impl TreeFunc for Dot {
+///     type In = (Leaf<1>, Leaf<1>);
+///     type Aux = ();
+///     fn call<B: Backend>(&self, (w, x): (Tensor<B, 1>, Tensor<B, 1>)) -> (Tensor<B, 1>, ()) {
+///         ((w * x).sum(), ())
+///     }
+/// }
+/// let d = Default::default();
+/// let w = Tensor::<Flex, 1>::from_floats([1.0, 2.0], &d);
+/// let x = Tensor::<Flex, 1>::from_floats([3.0, 4.0], &d);
+/// let (dw, dx) = grad_tree(Dot).argnums(&[0]).call((w, x));
+/// assert_eq!(dw.into_data().to_vec::<f32>().unwrap(), [3.0, 4.0]); // d/dw = x
+/// assert_eq!(dx.into_data().to_vec::<f32>().unwrap(), [0.0, 0.0]); // not asked for
+/// ```
+pub fn grad_tree<F: TreeFunc>(f: F) -> GradTree<F> {
+    GradTree { f, argnums: None }
+}
+
+impl<F> GradTree<F> {
+    /// Differentiates only the listed top-level elements (JAX's `argnums`).
+    pub fn argnums(mut self, argnums: &[usize]) -> Self {
+        self.argnums = Some(argnums.to_vec());
+        self
+    }
+}
+
+impl<F: TreeFunc> TreeFn for GradTree<F> {
+    type In = F::In;
+    type Out = F::In;
+
+    /// # Panics
+    /// As [`value_and_grad_tree`].
+    #[track_caller]
+    fn call<B: Backend>(&self, x: <F::In as TreeDef>::On<B>) -> <F::In as TreeDef>::On<B> {
+        let argnums = match &self.argnums {
+            Some(a) => Argnums::Only(a),
+            None => Argnums::All,
+        };
+        value_and_grad_tree(&self.f, x, argnums).2
+    }
 }
 
 /// The value of a scalar loss of a Burn module and the gradients of all its parameters

@@ -32,6 +32,7 @@
 //! | `jax.vmap(f, in_axes=1, out_axes=1)` | `vmap(f).in_axis(1).out_axis(1)` | |
 //! | `jax.vmap(f, in_axes=(0, None))(xs, w)` | [`vmap_tree::<(Mapped<1>, Leaf<2>), Mapped<1>, _>(f).call((xs, w))`](crate::vmap::vmap_tree) | axes as types: [`Mapped<D, AXIS>`](crate::vmap::Mapped) maps, [`Leaf<D>`](crate::tree::Leaf) is `None`; `.axis_size(n)` when nothing is mapped |
 //! | `jax.vmap(jax.grad(f))` | `vmap(grad(f))` | per-example gradients; `grad` of a function calling `vmap` works too |
+//! | `jax.vmap(jax.grad(loss), in_axes=(None, 0, 0))(params, xs, ys)` | [`vmap_tree::<(P, Mapped<1>, Mapped<1>), _, _>(grad_tree(loss).argnums(&[0]))`](crate::grad::grad_tree) | `grad_tree` is a [`TreeFn`](crate::tree::TreeFn) from the input tree to its gradient |
 //! | `jax.jit`, `jax.pmap` | not yet | planned as backend decorators |
 //!
 //! A function written once and differentiated twice:

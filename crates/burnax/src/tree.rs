@@ -25,6 +25,17 @@ pub trait MapLeaves<B1: Backend, B2: Backend> {
     fn leaf<const D: usize>(&mut self, t: Tensor<B1, D>) -> Tensor<B2, D>;
 }
 
+/// A function from a tree of tensors to a tree of tensors, callable on any backend: what
+/// [`vmap_tree`](crate::vmap::vmap_tree) maps and [`grad_tree`](crate::grad::grad_tree) returns.
+pub trait TreeFn {
+    /// Structure of the input.
+    type In: TreeDef;
+    /// Structure of the output.
+    type Out: TreeDef;
+    /// Evaluates the function on backend `B`.
+    fn call<B: Backend>(&self, x: <Self::In as TreeDef>::On<B>) -> <Self::Out as TreeDef>::On<B>;
+}
+
 /// The structure of a tree of tensors. See the [module docs](self).
 pub trait TreeDef {
     /// The tree on backend `B`.

@@ -621,3 +621,27 @@ fn sequential_tree_fallback_equals_vmap_tree() {
         );
     }
 }
+
+/// `vmap_tree` of `grad_tree` gives the same per-example gradients as the hand-written wrapper
+/// above, and zeros for the inputs not in `argnums`.
+#[test]
+fn vmap_of_grad_tree_gives_per_example_gradients() {
+    let (n, d, h) = (5, 3, 4);
+    let params = (normal(1, [d, h]), normal(2, [h]), normal(3, [h, 1]));
+    let (xs, ys) = (normal(4, [n, d]), normal(5, [n, 1]));
+    type In = ((Leaf<2>, Leaf<1>, Leaf<2>), Mapped<1>, Mapped<1>);
+    type Out = ((Mapped<2>, Mapped<1>, Mapped<2>), Mapped<1>, Mapped<1>);
+    let ((gw1, gb1, gw2), gx, gy) = vmap_tree::<In, Out, _>(burnax::grad::grad_tree(MlpLoss).argnums(&[0]))
+        .call((params.clone(), xs.clone(), ys.clone()));
+    type WantOut = (Mapped<2>, Mapped<1>, Mapped<2>);
+    let (w1, b1, w2) = vmap_tree::<In, WantOut, _>(PerExampleGrads).call((params, xs, ys));
+    for (got, want) in [
+        (gw1.flatten::<1>(0, 2), w1.flatten::<1>(0, 2)),
+        (gb1.flatten::<1>(0, 1), b1.flatten::<1>(0, 1)),
+        (gw2.flatten::<1>(0, 2), w2.flatten::<1>(0, 2)),
+    ] {
+        assert_eq!(got.into_data(), want.into_data());
+    }
+    assert_eq!(gx.dims(), [n, d]);
+    assert_eq!(gx.abs().sum().into_scalar() + gy.abs().sum().into_scalar(), 0.0);
+}

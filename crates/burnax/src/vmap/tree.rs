@@ -5,18 +5,8 @@ use core::marker::PhantomData;
 use burn::prelude::*;
 
 use super::{batch, unbatch, Batched, BatchedTensor};
+pub use crate::tree::TreeFn;
 use crate::tree::{Leaf, TreeDef};
-
-/// A function from a tree of tensors to a tree of tensors, callable on any backend: what
-/// [`vmap_tree`] maps.
-pub trait TreeFn {
-    /// Structure of the input.
-    type In: TreeDef;
-    /// Structure of the output.
-    type Out: TreeDef;
-    /// Evaluates the function on backend `B`.
-    fn call<B: Backend>(&self, x: <Self::In as TreeDef>::On<B>) -> <Self::Out as TreeDef>::On<B>;
-}
 
 /// A leaf mapped along axis `AXIS` (default 0): the caller passes a rank `D + 1` tensor, the
 /// function sees rank `D`. Written where JAX writes an integer in `in_axes`/`out_axes`; a plain
