@@ -645,3 +645,94 @@ fn vmap_of_grad_tree_gives_per_example_gradients() {
     assert_eq!(gx.dims(), [n, d]);
     assert_eq!(gx.abs().sum().into_scalar() + gy.abs().sum().into_scalar(), 0.0);
 }
+
+/// `detach` inside a vmapped function holds under `grad` of the vmap (`Batched<Autodiff<B>>`):
+/// d/dx sum(x * stop_gradient(x)) = x, not 2x.
+#[test]
+fn detach_inside_vmap_stops_the_gradient() {
+    func!(HalfStopped, 1 -> 1, |x| (x.clone() * x.detach()).sum());
+    func!(SumOfVmap, 1 -> 1, |x| vmap(HalfStopped).call(x.reshape([3, 4])).sum());
+    let xs = normal(31, [3, 4]);
+    let g = grad(SumOfVmap).call(xs.clone().flatten::<1>(0, 1));
+    assert_eq!(g.into_data(), xs.clone().flatten::<1>(0, 1).into_data());
+    check_vmap::<_, 1, 1, 2, 2>(&grad(HalfStopped), xs, 0, 0);
+}
+
+// A shared table indexed per example: select (an embedding lookup) and gather_nd.
+func!(Lookup, 1 -> 2, |x| {
+    let [k] = x.dims();
+    let d = x.device();
+    let table = Tensor::<B, 1, Int>::arange(0..(6 * 3) as i64, &d).float().reshape([6, 3]);
+    let rows = (x.clone().abs() * 2.0).floor().int().clamp(0, 5); // [k], per example
+    let picked = table.clone().select(0, rows.clone()); // [k, 3]
+    let nd: Tensor<B, 2> = table.gather_nd::<2, 2>(rows.reshape([k, 1])); // [k, 3]
+    picked + nd * 10.0 + x.unsqueeze_dim::<2>(1)
+});
+
+#[test]
+fn shared_tables_indexed_per_example_match_the_loop() {
+    check_vmap::<_, 1, 2, 2, 3>(&Lookup, normal(32, [4, 5]), 0, 0);
+    check_vmap::<_, 1, 2, 2, 3>(&Lookup, normal(33, [5, 1]), 1, 2);
+}
+
+/// Per-example gradients of a convolution's weights: one weight backward per example.
+struct ConvWeightLoss;
+
+impl TreeFunc for ConvWeightLoss {
+    type In = (Leaf<4>, Leaf<3>);
+    type Aux = ();
+    fn call<B: Backend>(&self, (w, x): (Tensor<B, 4>, Tensor<B, 3>)) -> (Tensor<B, 1>, ()) {
+        let [c, h, wd] = x.dims();
+        let opts = burn::tensor::ops::ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
+        let y = burn::tensor::module::conv2d(x.reshape([1, c, h, wd]), w, None, opts);
+        (y.tanh().square().sum(), ())
+    }
+}
+
+#[test]
+fn per_example_convolution_weight_gradients_match_a_loop() {
+    let w = normal(34, [3, 2, 3, 3]);
+    let xs = normal(35, [4, 2, 5, 5]);
+    type In = (Leaf<4>, Mapped<3>);
+    type Out = (Mapped<4>, Mapped<3>);
+    let (gw, _) = vmap_tree::<In, Out, _>(burnax::grad::grad_tree(ConvWeightLoss).argnums(&[0]))
+        .call((w.clone(), xs.clone()));
+    assert_eq!(gw.dims(), [4, 3, 2, 3, 3]);
+    for i in 0..4 {
+        let x = xs.clone().slice(s![i, .., .., ..]).squeeze_dim::<3>(0);
+        let (want, _) = burnax::grad::grad_tree(ConvWeightLoss)
+            .argnums(&[0])
+            .call((w.clone(), x));
+        assert_close(
+            &gw.clone()
+                .slice(s![i, .., .., .., ..])
+                .flatten::<1>(0, 4)
+                .into_data()
+                .to_vec::<f32>()
+                .unwrap(),
+            &want
+                .flatten::<1>(0, 3)
+                .into_data()
+                .iter::<f64>()
+                .collect::<Vec<_>>(),
+            Tolerance::F32_REORDERED,
+            &format!("example {i}"),
+        );
+    }
+}
+
+// Attention over one example's sequence with a mask broadcast along the attention's batch axis.
+func!(Attend, 2 -> 2, |x| {
+    let [l, e] = x.dims();
+    let d = x.device();
+    let q = x.clone().reshape([1, 1, l, e]).expand([2, 1, l, e]);
+    let causal = Tensor::<B, 1, Int>::arange(0..l as i64, &d).reshape([l, 1]).lower(Tensor::<B, 1, Int>::arange(0..l as i64, &d).reshape([1, l]));
+    let mask = causal.reshape([1, 1, l, l]);
+    let out = burn::tensor::module::attention(q.clone(), q.clone() * 0.5, q, Some(mask), None, Default::default());
+    out.narrow(0, 1, 1).reshape([l, e])
+});
+
+#[test]
+fn attention_with_a_broadcast_mask_matches_the_loop() {
+    check_vmap::<_, 2, 2, 3, 3>(&Attend, normal(36, [3, 4, 2]), 0, 0);
+}

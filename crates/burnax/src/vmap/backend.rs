@@ -107,6 +107,7 @@ pub(crate) trait Kind<B: Backend> {
     type P: TensorMetadata;
     fn reshape(p: Self::P, shape: Shape) -> Self::P;
     fn expand(p: Self::P, shape: Shape) -> Self::P;
+    fn permute(p: Self::P, axes: &[usize]) -> Self::P;
 }
 
 pub(crate) struct FloatK;
@@ -121,6 +122,9 @@ impl<B: Backend> Kind<B> for FloatK {
     fn expand(p: Self::P, shape: Shape) -> Self::P {
         B::float_expand(p, shape)
     }
+    fn permute(p: Self::P, axes: &[usize]) -> Self::P {
+        B::float_permute(p, axes)
+    }
 }
 
 impl<B: Backend> Kind<B> for IntK {
@@ -131,6 +135,9 @@ impl<B: Backend> Kind<B> for IntK {
     fn expand(p: Self::P, shape: Shape) -> Self::P {
         B::int_expand(p, shape)
     }
+    fn permute(p: Self::P, axes: &[usize]) -> Self::P {
+        B::int_permute(p, axes)
+    }
 }
 
 impl<B: Backend> Kind<B> for BoolK {
@@ -140,6 +147,9 @@ impl<B: Backend> Kind<B> for BoolK {
     }
     fn expand(p: Self::P, shape: Shape) -> Self::P {
         B::bool_expand(p, shape)
+    }
+    fn permute(p: Self::P, axes: &[usize]) -> Self::P {
+        B::bool_permute(p, axes)
     }
 }
 
@@ -317,6 +327,14 @@ impl<B: Backend> Backend for Batched<B> {
 
     fn memory_cleanup(device: &Self::Device) {
         B::memory_cleanup(device)
+    }
+
+    fn memory_persistent_allocations<Output: Send, Input: Send, Func: Fn(Input) -> Output + Send>(
+        device: &Self::Device,
+        input: Input,
+        func: Func,
+    ) -> Output {
+        B::memory_persistent_allocations(device, input, func)
     }
 
     fn supports_dtype(device: &Self::Device, dtype: DType) -> bool {

@@ -6,7 +6,8 @@ use burn::prelude::Backend;
 use burn::tensor::backend::ExecutionError;
 use burn::tensor::ops::{BoolTensor, Device, FloatTensor, FloatTensorOps, IntTensor};
 use burn::tensor::{
-    BoolDType, Distribution, FloatDType, IntDType, Scalar, Shape, Slice, TensorData, TensorMetadata,
+    BoolDType, Distribution, FloatDType, IndexingUpdateOp, IntDType, Scalar, Shape, Slice, TensorData,
+    TensorMetadata,
 };
 
 use super::backend::{binary, broadcasting, expand, readable, Batched, BatchedTensor, BoolK, FloatK, Kind};
@@ -260,6 +261,35 @@ impl<B: Backend> FloatTensorOps<Self> for Batched<B> {
 
     fn float_is_inf(tensor: FloatTensor<Self>, out_dtype: BoolDType) -> BoolTensor<Self> {
         tensor.map(|p| B::float_is_inf(p, out_dtype))
+    }
+
+    // Autodiff state lives on the inner tensor (`Batched<Autodiff<B>>`): Burn's defaults would
+    // drop a `detach` silently.
+    fn float_detach(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
+        tensor.map(B::float_detach)
+    }
+
+    fn float_set_require_grad(tensor: FloatTensor<Self>, require_grad: bool) -> FloatTensor<Self> {
+        tensor.map(|p| B::float_set_require_grad(p, require_grad))
+    }
+
+    fn float_is_require_grad(tensor: &FloatTensor<Self>) -> bool {
+        B::float_is_require_grad(&tensor.inner)
+    }
+
+    fn float_gather_nd(data: FloatTensor<Self>, indices: IntTensor<Self>) -> FloatTensor<Self> {
+        rules::gather_nd(data, indices, B::float_gather_nd)
+    }
+
+    fn float_scatter_nd(
+        data: FloatTensor<Self>,
+        indices: IntTensor<Self>,
+        values: FloatTensor<Self>,
+        reduction: IndexingUpdateOp,
+    ) -> FloatTensor<Self> {
+        rules::scatter_nd(data, indices, values, |d, i, v| {
+            B::float_scatter_nd(d, i, v, reduction)
+        })
     }
 
     fn float_cast(tensor: FloatTensor<Self>, dtype: FloatDType) -> FloatTensor<Self> {

@@ -5,7 +5,9 @@ use core::future::Future;
 use burn::prelude::Backend;
 use burn::tensor::backend::ExecutionError;
 use burn::tensor::ops::{BoolTensor, Device, FloatTensor, IntTensor, IntTensorOps};
-use burn::tensor::{BoolDType, Distribution, FloatDType, IntDType, Scalar, Shape, Slice, TensorData};
+use burn::tensor::{
+    BoolDType, Distribution, FloatDType, IndexingUpdateOp, IntDType, Scalar, Shape, Slice, TensorData,
+};
 
 use super::backend::{binary, broadcasting, expand, readable, Batched, BatchedTensor, BoolK, IntK, Kind};
 use super::rules;
@@ -174,6 +176,21 @@ impl<B: Backend> IntTensorOps<Self> for Batched<B> {
 
     fn int_repeat_dim(tensor: IntTensor<Self>, dim: usize, times: usize) -> IntTensor<Self> {
         tensor.map_dim(dim, |p, axis| B::int_repeat_dim(p, axis, times))
+    }
+
+    fn int_gather_nd(data: IntTensor<Self>, indices: IntTensor<Self>) -> IntTensor<Self> {
+        rules::gather_nd(data, indices, B::int_gather_nd)
+    }
+
+    fn int_scatter_nd(
+        data: IntTensor<Self>,
+        indices: IntTensor<Self>,
+        values: IntTensor<Self>,
+        reduction: IndexingUpdateOp,
+    ) -> IntTensor<Self> {
+        rules::scatter_nd(data, indices, values, |d, i, v| {
+            B::int_scatter_nd(d, i, v, reduction)
+        })
     }
 
     fn int_argtopk(tensor: IntTensor<Self>, dim: usize, k: usize) -> IntTensor<Self> {

@@ -39,6 +39,11 @@
 //!   each example would need its own answer. It panics, naming the operation.
 //! - Operations without a rule for a batched operand panic naming the operation: deformable
 //!   convolution, quantization of a batched tensor, and convolution with per-example weights.
+//! - Per-example weight gradients of convolutions (`vmap(grad(..))` of a CNN's loss in its
+//!   weights) run one weight backward per example: correct, not batched.
+//! - Random draws inside the function (Burn's `Tensor::random`) happen once, unbatched, and are
+//!   shared by every example, as in JAX with an unbatched key. For per-example noise, map over
+//!   noise drawn outside (e.g. with [`random`](crate::random) and one key per example).
 //! - Where a function cannot be batched, [`Vmap::sequential`] (and [`VmapTree::sequential`]) opts
 //!   into a loop over the examples (slow: one call per example).
 //!
@@ -172,7 +177,8 @@ impl<F> Vmap<F> {
 
     /// Opts into running `f` once per example and stacking the results, for functions that have
     /// no batching rule (they read data on the host, or use an operation without a rule). Slow:
-    /// one call, and its launches, per example. The result is the same.
+    /// one call, and its launches, per example. The result is the same, except that random draws
+    /// inside `f` are made per example here and once for the batch in the batched form.
     pub fn sequential(mut self) -> Self {
         self.sequential = true;
         self

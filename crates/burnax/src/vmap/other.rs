@@ -12,9 +12,9 @@ use burn::tensor::ops::{
     MaxPool2dBackward, MaxPool2dWithIndices, ModuleOps, QTensorOps, QuantizedTensor, TransactionOps,
 };
 use burn::tensor::quantization::{QuantScheme, QuantizationParametersPrimitive};
-use burn::tensor::{FloatDType, Shape, Slice, TensorData, TensorMetadata};
+use burn::tensor::{FloatDType, Scalar, Shape, Slice, TensorData, TensorMetadata};
 
-use super::backend::{common_size, with_axis, Batched, BatchedTensor, BoolK, FloatK, IntK, Kind};
+use super::backend::{binary, common_size, with_axis, Batched, BatchedTensor, BoolK, FloatK, IntK, Kind};
 use super::rules;
 
 type Float<B> = <B as burn::tensor::backend::BackendTypes>::FloatTensorPrimitive;
@@ -60,6 +60,49 @@ fn per_example<B: Backend, const N: usize>(
     match common_size(op, &sizes) {
         None => BatchedTensor::plain(f(data.map(|t| t.inner))),
         Some(n) => unfold::<B, FloatK>(f(data.map(|t| fold::<B, FloatK>(t, n))), n),
+    }
+}
+
+/// An operation run once per example and stacked: for weight gradients of convolutions, whose
+/// batched form would need a grouped convolution per example. `data` operands are per example
+/// (batched or shared), `shared` operands must not vary.
+#[track_caller]
+fn per_example_loop<B: Backend, const N: usize>(
+    op: &str,
+    data: [BatchedTensor<Float<B>>; N],
+    shared: &[Option<usize>],
+    f: impl Fn([Float<B>; N]) -> Float<B>,
+) -> BatchedTensor<Float<B>> {
+    if shared.iter().any(Option::is_some) {
+        panic!("vmap: `{op}` has no batching rule for weights that vary along the vmapped axis");
+    }
+    let sizes: Vec<Option<usize>> = data.iter().map(|t| t.size).collect();
+    let Some(n) = common_size(op, &sizes) else {
+        return BatchedTensor::plain(f(data.map(|t| t.inner)));
+    };
+    let physical = data.map(|t| with_axis::<B, FloatK>(t, n));
+    let example = |p: &Float<B>, i: usize| {
+        let mut shape = p.shape();
+        let all: Vec<Slice> = shape
+            .iter()
+            .map(|&s| Slice::new(0, Some(s as isize), 1))
+            .collect();
+        let mut one = all;
+        one[0] = Slice::new(i as isize, Some(i as isize + 1), 1);
+        shape.remove(0);
+        B::float_reshape(B::float_slice(p.clone(), &one), shape)
+    };
+    let parts: Vec<Float<B>> = (0..n)
+        .map(|i| {
+            let out = f(core::array::from_fn(|j| example(&physical[j], i)));
+            let mut shape = out.shape();
+            shape.insert(0, 1);
+            B::float_reshape(out, shape)
+        })
+        .collect();
+    BatchedTensor {
+        inner: B::float_cat(parts, 0),
+        size: Some(n),
     }
 }
 
@@ -142,6 +185,92 @@ impl<B: Backend> ModuleOps<Self> for Batched<B> {
             BatchedTensor::plain(g.weight_grad),
             g.mask_grad.map(BatchedTensor::plain),
             g.bias_grad.map(BatchedTensor::plain),
+        )
+    }
+
+    fn conv1d_weight_backward(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        output_grad: FloatTensor<Self>,
+        options: ConvOptions<1>,
+    ) -> FloatTensor<Self> {
+        per_example_loop::<B, 2>(
+            "conv1d_weight_backward",
+            [x, output_grad],
+            &[weight.size],
+            |[x, g]| B::conv1d_weight_backward(x, weight.inner.clone(), g, options.clone()),
+        )
+    }
+
+    /// Per-example weight gradients (`vmap(grad(..))` of a convolution) run one backward per
+    /// example: the batched form needs grouped convolutions that not every backend has.
+    fn conv2d_weight_backward(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        output_grad: FloatTensor<Self>,
+        options: ConvOptions<2>,
+    ) -> FloatTensor<Self> {
+        per_example_loop::<B, 2>(
+            "conv2d_weight_backward",
+            [x, output_grad],
+            &[weight.size],
+            |[x, g]| B::conv2d_weight_backward(x, weight.inner.clone(), g, options.clone()),
+        )
+    }
+
+    fn conv3d_weight_backward(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        output_grad: FloatTensor<Self>,
+        options: ConvOptions<3>,
+    ) -> FloatTensor<Self> {
+        per_example_loop::<B, 2>(
+            "conv3d_weight_backward",
+            [x, output_grad],
+            &[weight.size],
+            |[x, g]| B::conv3d_weight_backward(x, weight.inner.clone(), g, options.clone()),
+        )
+    }
+
+    fn conv_transpose1d_weight_backward(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        output_grad: FloatTensor<Self>,
+        options: ConvTransposeOptions<1>,
+    ) -> FloatTensor<Self> {
+        per_example_loop::<B, 2>(
+            "conv_transpose1d_weight_backward",
+            [x, output_grad],
+            &[weight.size],
+            |[x, g]| B::conv_transpose1d_weight_backward(x, weight.inner.clone(), g, options.clone()),
+        )
+    }
+
+    fn conv_transpose2d_weight_backward(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        output_grad: FloatTensor<Self>,
+        options: ConvTransposeOptions<2>,
+    ) -> FloatTensor<Self> {
+        per_example_loop::<B, 2>(
+            "conv_transpose2d_weight_backward",
+            [x, output_grad],
+            &[weight.size],
+            |[x, g]| B::conv_transpose2d_weight_backward(x, weight.inner.clone(), g, options.clone()),
+        )
+    }
+
+    fn conv_transpose3d_weight_backward(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        output_grad: FloatTensor<Self>,
+        options: ConvTransposeOptions<3>,
+    ) -> FloatTensor<Self> {
+        per_example_loop::<B, 2>(
+            "conv_transpose3d_weight_backward",
+            [x, output_grad],
+            &[weight.size],
+            |[x, g]| B::conv_transpose3d_weight_backward(x, weight.inner.clone(), g, options.clone()),
         )
     }
 
@@ -336,6 +465,28 @@ impl<B: Backend> ModuleOps<Self> for Batched<B> {
             size_of(&mask),
             size_of(&attn_bias),
         ];
+        // A mask or bias broadcast along the attention's own batch axis (size 1) is widened to
+        // it first: folding the vmapped axis into that axis would misalign it.
+        let batch = query.shape()[0];
+        let widen = |shape: Shape| {
+            let mut s = shape;
+            s[0] = batch;
+            s
+        };
+        let mask = mask.map(|m| match m.shape()[0] == batch {
+            true => m,
+            false => {
+                let s = widen(m.shape());
+                super::backend::expand::<B, BoolK>(m, s)
+            }
+        });
+        let attn_bias = attn_bias.map(|b| match b.shape()[0] == batch {
+            true => b,
+            false => {
+                let s = widen(b.shape());
+                super::backend::expand::<B, FloatK>(b, s)
+            }
+        });
         match common_size("attention", &sizes) {
             None => BatchedTensor::plain(B::attention(
                 query.inner,
@@ -380,7 +531,60 @@ impl<B: Backend> ModuleOps<Self> for Batched<B> {
     }
 }
 
-impl<B: Backend> ActivationOps<Self> for Batched<B> {}
+/// Activations go to the inner backend's own kernels (and `Autodiff`'s own backward rules).
+impl<B: Backend> ActivationOps<Self> for Batched<B> {
+    fn relu(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
+        tensor.map(B::relu)
+    }
+
+    fn gelu(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
+        tensor.map(B::gelu)
+    }
+
+    fn sigmoid(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
+        tensor.map(B::sigmoid)
+    }
+
+    fn log_sigmoid(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
+        tensor.map(B::log_sigmoid)
+    }
+
+    fn leaky_relu(tensor: FloatTensor<Self>, negative_slope: Scalar) -> FloatTensor<Self> {
+        tensor.map(|p| B::leaky_relu(p, negative_slope))
+    }
+
+    fn hard_sigmoid(tensor: FloatTensor<Self>, alpha: Scalar, beta: Scalar) -> FloatTensor<Self> {
+        tensor.map(|p| B::hard_sigmoid(p, alpha, beta))
+    }
+
+    fn softmax(tensor: FloatTensor<Self>, dim: usize) -> FloatTensor<Self> {
+        tensor.map_dim(dim, B::softmax)
+    }
+
+    fn log_softmax(tensor: FloatTensor<Self>, dim: usize) -> FloatTensor<Self> {
+        tensor.map_dim(dim, B::log_softmax)
+    }
+
+    fn softmin(tensor: FloatTensor<Self>, dim: usize) -> FloatTensor<Self> {
+        tensor.map_dim(dim, B::softmin)
+    }
+
+    fn relu_backward(output: FloatTensor<Self>, grad: FloatTensor<Self>) -> FloatTensor<Self> {
+        binary::<B, FloatK, _>("relu_backward", output, grad, B::relu_backward)
+    }
+
+    fn gelu_backward(x: FloatTensor<Self>, grad: FloatTensor<Self>) -> FloatTensor<Self> {
+        binary::<B, FloatK, _>("gelu_backward", x, grad, B::gelu_backward)
+    }
+
+    fn sigmoid_backward(output: FloatTensor<Self>, grad: FloatTensor<Self>) -> FloatTensor<Self> {
+        binary::<B, FloatK, _>("sigmoid_backward", output, grad, B::sigmoid_backward)
+    }
+
+    fn log_sigmoid_backward(x: FloatTensor<Self>, grad: FloatTensor<Self>) -> FloatTensor<Self> {
+        binary::<B, FloatK, _>("log_sigmoid_backward", x, grad, B::log_sigmoid_backward)
+    }
+}
 
 impl<B: Backend> TransactionOps<Self> for Batched<B> {}
 

@@ -140,6 +140,25 @@ pub(crate) fn select<B: Backend, K: Kind<B>>(
     select: impl FnOnce(P<B, K>, usize, Int<B>) -> P<B, K>,
     gather: impl FnOnce(usize, P<B, K>, Int<B>) -> P<B, K>,
 ) -> BatchedTensor<P<B, K>> {
+    if let (None, Some(n)) = (tensor.size, indices.size) {
+        // A shared table (an embedding) and per-example indices: one select of all the indices,
+        // then the batch axis moved to the front; the table is never copied per example.
+        let [_, k] = indices.inner.shape().dims();
+        let flat = B::int_reshape(indices.inner, Shape::new([n * k]));
+        let out = select(tensor.inner, dim, flat);
+        let mut shape = out.shape();
+        shape[dim] = k;
+        shape.insert(dim, n);
+        let rank = shape.num_dims();
+        let out = K::reshape(out, shape);
+        let axes: Vec<usize> = core::iter::once(dim)
+            .chain((0..rank).filter(|&a| a != dim))
+            .collect();
+        return BatchedTensor {
+            inner: K::permute(out, &axes),
+            size: Some(n),
+        };
+    }
     match common_size("select", &[tensor.size, indices.size]) {
         None => BatchedTensor::plain(select(tensor.inner, dim, indices.inner)),
         Some(n) => {
@@ -245,6 +264,36 @@ pub(crate) fn cat<B: Backend, K: Kind<B>>(
             size: Some(n),
         },
     }
+}
+
+/// `gather_nd`: shared data indexed by per-example indices keeps the batch axis in front of the
+/// result (the indices' leading axes come first); per-example data has no rule here.
+#[track_caller]
+pub(crate) fn gather_nd<T, I: TensorMetadata, Q>(
+    data: BatchedTensor<T>,
+    indices: BatchedTensor<I>,
+    f: impl FnOnce(T, I) -> Q,
+) -> BatchedTensor<Q> {
+    let data = data.unbatched("gather_nd");
+    BatchedTensor {
+        inner: f(data, indices.inner),
+        size: indices.size,
+    }
+}
+
+/// `scatter_nd`: only without a batch axis.
+#[track_caller]
+pub(crate) fn scatter_nd<T, I, Q>(
+    data: BatchedTensor<T>,
+    indices: BatchedTensor<I>,
+    values: BatchedTensor<T>,
+    f: impl FnOnce(T, I, T) -> Q,
+) -> BatchedTensor<Q> {
+    BatchedTensor::plain(f(
+        data.unbatched("scatter_nd"),
+        indices.unbatched("scatter_nd"),
+        values.unbatched("scatter_nd"),
+    ))
 }
 
 /// An operation returning two tensors (values and indices) along one axis.
