@@ -155,7 +155,9 @@ fn run<B: SomBackend>(device: &B::Device) {
     println!("The playbook's move: write the step for one example (distances, argmin, neighbourhood");
     println!("row, its share (h x, h)) and vmap it. burnax's vmap runs it once on a batching backend:");
     println!("every op of the step becomes one op over all examples, no loop. The shares of all examples");
-    println!("exist at once (N x M x D) before the sum, as in the playbook's version.");
+    println!("exist at once (N x M x D) before the sum, as in the playbook's version. XLA fuses the");
+    println!("shares into the sum; Burn runs op by op and writes them to memory, so on the CPU this");
+    println!("costs more than the direct port. The lesson of steps 4 and 5: change the formulation.");
     let (w_vmap, one_vmap) = timed_on::<B, _>(device, || {
         vmap_epoch(w0.clone(), data.clone(), grid, cfg.sigma_at(grid, 0))
     });
