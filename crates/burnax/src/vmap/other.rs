@@ -115,18 +115,56 @@ fn no_rule(op: &str) -> ! {
     panic!("vmap: `{op}` has no batching rule for operands that vary along the vmapped axis")
 }
 
+/// Convolutions: per-example inputs fold into the convolution's batch; shared weights and bias.
+macro_rules! conv_forward {
+    ($($name:ident: $options:ty),* $(,)?) => {$(
+        fn $name(
+            x: FloatTensor<Self>,
+            weight: FloatTensor<Self>,
+            bias: Option<FloatTensor<Self>>,
+            options: $options,
+        ) -> FloatTensor<Self> {
+            let params = [weight.size, size_of(&bias)];
+            per_example::<B, 1>(stringify!($name), [x], &params, |[x]| {
+                B::$name(x, weight.inner, bias.map(|b| b.inner), options)
+            })
+        }
+    )*};
+}
+
+/// Weight gradients of convolutions with per-example inputs (`vmap(grad(..))` of a CNN's loss):
+/// one backward per example, since the batched form needs grouped convolutions that not every
+/// backend has.
+macro_rules! conv_weight_backward {
+    ($($name:ident: $options:ty),* $(,)?) => {$(
+        fn $name(
+            x: FloatTensor<Self>,
+            weight: FloatTensor<Self>,
+            output_grad: FloatTensor<Self>,
+            options: $options,
+        ) -> FloatTensor<Self> {
+            per_example_loop::<B, 2>(stringify!($name), [x, output_grad], &[weight.size], |[x, g]| {
+                B::$name(x, weight.inner.clone(), g, options.clone())
+            })
+        }
+    )*};
+}
+
 impl<B: Backend> ModuleOps<Self> for Batched<B> {
-    fn conv2d(
-        x: FloatTensor<Self>,
-        weight: FloatTensor<Self>,
-        bias: Option<FloatTensor<Self>>,
-        options: ConvOptions<2>,
-    ) -> FloatTensor<Self> {
-        let params = [weight.size, size_of(&bias)];
-        per_example::<B, 1>("conv2d", [x], &params, |[x]| {
-            B::conv2d(x, weight.inner, bias.map(|b| b.inner), options)
-        })
-    }
+    conv_forward!(
+        conv2d: ConvOptions<2>,
+        conv3d: ConvOptions<3>,
+        conv_transpose2d: ConvTransposeOptions<2>,
+        conv_transpose3d: ConvTransposeOptions<3>,
+    );
+    conv_weight_backward!(
+        conv1d_weight_backward: ConvOptions<1>,
+        conv2d_weight_backward: ConvOptions<2>,
+        conv3d_weight_backward: ConvOptions<3>,
+        conv_transpose1d_weight_backward: ConvTransposeOptions<1>,
+        conv_transpose2d_weight_backward: ConvTransposeOptions<2>,
+        conv_transpose3d_weight_backward: ConvTransposeOptions<3>,
+    );
 
     fn deform_conv2d(
         x: FloatTensor<Self>,
@@ -186,128 +224,6 @@ impl<B: Backend> ModuleOps<Self> for Batched<B> {
             g.mask_grad.map(BatchedTensor::plain),
             g.bias_grad.map(BatchedTensor::plain),
         )
-    }
-
-    fn conv1d_weight_backward(
-        x: FloatTensor<Self>,
-        weight: FloatTensor<Self>,
-        output_grad: FloatTensor<Self>,
-        options: ConvOptions<1>,
-    ) -> FloatTensor<Self> {
-        per_example_loop::<B, 2>(
-            "conv1d_weight_backward",
-            [x, output_grad],
-            &[weight.size],
-            |[x, g]| B::conv1d_weight_backward(x, weight.inner.clone(), g, options.clone()),
-        )
-    }
-
-    /// Per-example weight gradients (`vmap(grad(..))` of a convolution) run one backward per
-    /// example: the batched form needs grouped convolutions that not every backend has.
-    fn conv2d_weight_backward(
-        x: FloatTensor<Self>,
-        weight: FloatTensor<Self>,
-        output_grad: FloatTensor<Self>,
-        options: ConvOptions<2>,
-    ) -> FloatTensor<Self> {
-        per_example_loop::<B, 2>(
-            "conv2d_weight_backward",
-            [x, output_grad],
-            &[weight.size],
-            |[x, g]| B::conv2d_weight_backward(x, weight.inner.clone(), g, options.clone()),
-        )
-    }
-
-    fn conv3d_weight_backward(
-        x: FloatTensor<Self>,
-        weight: FloatTensor<Self>,
-        output_grad: FloatTensor<Self>,
-        options: ConvOptions<3>,
-    ) -> FloatTensor<Self> {
-        per_example_loop::<B, 2>(
-            "conv3d_weight_backward",
-            [x, output_grad],
-            &[weight.size],
-            |[x, g]| B::conv3d_weight_backward(x, weight.inner.clone(), g, options.clone()),
-        )
-    }
-
-    fn conv_transpose1d_weight_backward(
-        x: FloatTensor<Self>,
-        weight: FloatTensor<Self>,
-        output_grad: FloatTensor<Self>,
-        options: ConvTransposeOptions<1>,
-    ) -> FloatTensor<Self> {
-        per_example_loop::<B, 2>(
-            "conv_transpose1d_weight_backward",
-            [x, output_grad],
-            &[weight.size],
-            |[x, g]| B::conv_transpose1d_weight_backward(x, weight.inner.clone(), g, options.clone()),
-        )
-    }
-
-    fn conv_transpose2d_weight_backward(
-        x: FloatTensor<Self>,
-        weight: FloatTensor<Self>,
-        output_grad: FloatTensor<Self>,
-        options: ConvTransposeOptions<2>,
-    ) -> FloatTensor<Self> {
-        per_example_loop::<B, 2>(
-            "conv_transpose2d_weight_backward",
-            [x, output_grad],
-            &[weight.size],
-            |[x, g]| B::conv_transpose2d_weight_backward(x, weight.inner.clone(), g, options.clone()),
-        )
-    }
-
-    fn conv_transpose3d_weight_backward(
-        x: FloatTensor<Self>,
-        weight: FloatTensor<Self>,
-        output_grad: FloatTensor<Self>,
-        options: ConvTransposeOptions<3>,
-    ) -> FloatTensor<Self> {
-        per_example_loop::<B, 2>(
-            "conv_transpose3d_weight_backward",
-            [x, output_grad],
-            &[weight.size],
-            |[x, g]| B::conv_transpose3d_weight_backward(x, weight.inner.clone(), g, options.clone()),
-        )
-    }
-
-    fn conv3d(
-        x: FloatTensor<Self>,
-        weight: FloatTensor<Self>,
-        bias: Option<FloatTensor<Self>>,
-        options: ConvOptions<3>,
-    ) -> FloatTensor<Self> {
-        let params = [weight.size, size_of(&bias)];
-        per_example::<B, 1>("conv3d", [x], &params, |[x]| {
-            B::conv3d(x, weight.inner, bias.map(|b| b.inner), options)
-        })
-    }
-
-    fn conv_transpose2d(
-        x: FloatTensor<Self>,
-        weight: FloatTensor<Self>,
-        bias: Option<FloatTensor<Self>>,
-        options: ConvTransposeOptions<2>,
-    ) -> FloatTensor<Self> {
-        let params = [weight.size, size_of(&bias)];
-        per_example::<B, 1>("conv_transpose2d", [x], &params, |[x]| {
-            B::conv_transpose2d(x, weight.inner, bias.map(|b| b.inner), options)
-        })
-    }
-
-    fn conv_transpose3d(
-        x: FloatTensor<Self>,
-        weight: FloatTensor<Self>,
-        bias: Option<FloatTensor<Self>>,
-        options: ConvTransposeOptions<3>,
-    ) -> FloatTensor<Self> {
-        let params = [weight.size, size_of(&bias)];
-        per_example::<B, 1>("conv_transpose3d", [x], &params, |[x]| {
-            B::conv_transpose3d(x, weight.inner, bias.map(|b| b.inner), options)
-        })
     }
 
     fn avg_pool2d(
