@@ -94,10 +94,21 @@ fn assert_agree(a: Vec<f32>, b: Vec<f32>, what: &str) {
     assert!(worst < 1e-5, "{what}: differ by {worst:e}");
 }
 
-/// Median time of `f` over `rounds` rounds, each forcing the result to the host.
-fn median_of(times: &mut [Duration]) -> f64 {
-    times.sort();
-    times[times.len() / 2].as_secs_f64()
+/// Median seconds of each function over `rounds` interleaved rounds, each forcing its result to
+/// the host.
+fn interleaved<const K: usize>(rounds: usize, fs: [&dyn Fn() -> Vec<f32>; K]) -> [f64; K] {
+    let mut times = [(); K].map(|_| Vec::<Duration>::new());
+    for _ in 0..rounds {
+        for (f, t) in fs.iter().zip(times.iter_mut()) {
+            let start = Instant::now();
+            std::hint::black_box(f());
+            t.push(start.elapsed());
+        }
+    }
+    times.map(|mut t| {
+        t.sort();
+        t[t.len() / 2].as_secs_f64()
+    })
 }
 
 fn main() {
@@ -123,19 +134,14 @@ fn main() {
         "vmap vs hand-batched",
     );
     assert_agree(values(v), values(looped(&xs, &p)), "vmap vs loop");
-    let (mut tv, mut th, mut tl) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..rounds {
-        let t = Instant::now();
-        std::hint::black_box(values(mapped.call((xs.clone(), p.clone()))));
-        tv.push(t.elapsed());
-        let t = Instant::now();
-        std::hint::black_box(values(mlp_batched(xs.clone(), p.clone())));
-        th.push(t.elapsed());
-        let t = Instant::now();
-        std::hint::black_box(values(looped(&xs, &p)));
-        tl.push(t.elapsed());
-    }
-    let (v, h, l) = (median_of(&mut tv), median_of(&mut th), median_of(&mut tl));
+    let [v, h, l] = interleaved(
+        rounds,
+        [
+            &|| values(mapped.call((xs.clone(), p.clone()))),
+            &|| values(mlp_batched(xs.clone(), p.clone())),
+            &|| values(looped(&xs, &p)),
+        ],
+    );
     println!(
         "MLP {D}-{H}-{K} + softmax over {N} examples: vmap {:.3} ms, hand-batched {:.3} ms (ratio {:.2}), loop {:.1} ms (vmap {:.0}x faster)",
         v * 1e3, h * 1e3, v / h, l * 1e3, l / v
@@ -145,16 +151,7 @@ fn main() {
     let by_vmap = |xs: &Tensor<B, 2>| -> Tensor<B, 2> { norms.call(xs.clone()) };
     let by_hand = |xs: &Tensor<B, 2>| xs.clone().square().sum_dim(1).sqrt();
     assert_agree(values(by_vmap(&xs)), values(by_hand(&xs)), "row norms");
-    let (mut tv, mut th) = (Vec::new(), Vec::new());
-    for _ in 0..rounds {
-        let t = Instant::now();
-        std::hint::black_box(values(by_vmap(&xs)));
-        tv.push(t.elapsed());
-        let t = Instant::now();
-        std::hint::black_box(values(by_hand(&xs)));
-        th.push(t.elapsed());
-    }
-    let (v, h) = (median_of(&mut tv), median_of(&mut th));
+    let [v, h] = interleaved(rounds, [&|| values(by_vmap(&xs)), &|| values(by_hand(&xs))]);
     println!(
         "row norms of {N} x {D}: vmap {:.1} us, reduction {:.1} us (ratio {:.2})",
         v * 1e6,
@@ -175,16 +172,7 @@ fn main() {
         )
     };
     assert_agree(values(batched(&p)), values(looped(&p)), "per-example gradients");
-    let (mut tv, mut tl) = (Vec::new(), Vec::new());
-    for _ in 0..rounds {
-        let t = Instant::now();
-        std::hint::black_box(values(batched(&p)));
-        tv.push(t.elapsed());
-        let t = Instant::now();
-        std::hint::black_box(values(looped(&p)));
-        tl.push(t.elapsed());
-    }
-    let (v, l) = (median_of(&mut tv), median_of(&mut tl));
+    let [v, l] = interleaved(rounds, [&|| values(batched(&p)), &|| values(looped(&p))]);
     println!(
         "per-example gradients of the MLP's loss, {N} examples: vmap(value_and_grad) {:.1} ms, loop of value_and_grad {:.1} ms (vmap {:.0}x faster)",
         v * 1e3, l * 1e3, l / v
