@@ -1,4 +1,5 @@
-//! Trees of tensors: tuples, arrays, `Vec`s and `Option`s of tensors, nested, as JAX's pytrees.
+//! Trees of tensors: tuples, arrays, `Vec`s and `Option`s of tensors and Burn modules, nested, as
+//! JAX's pytrees.
 //!
 //! A tree's *structure* is a backend-free type implementing [`TreeDef`]; its value on a
 //! backend `B` is `S::On<B>`. [`Leaf<D>`] is a rank-`D` float tensor:
@@ -12,12 +13,153 @@
 //!
 //! Keeping the structure apart from the backend is what lets a transformation move a tree to
 //! `Autodiff<B>` and bring its gradients back to `B` with the same shape.
+//!
+//! # Burn modules
+//! A module is a tree too once its structure has a name: [`ParamLeaf<D>`] is a `Param<Tensor<B,
+//! D>>` (its `ParamId` kept), [`LinearTree`] a `burn::nn::Linear<B>`, and [`tree_module!`](crate::tree_module)
+//! declares a module struct together with its structure, field by field. The gradient of a loss
+//! in a module then comes back as the same module type holding the gradients:
+//!
+//! ```
+//! use burn::backend::Flex;
+//! use burn::module::{Module, Param};
+//! use burn::nn::{Linear, LinearConfig};
+//! use burn::prelude::*;
+//! use burnax::grad::{value_and_grad_tree, Argnums, TreeFunc};
+//! use burnax::tree::{Leaf, LinearTree, ParamLeaf};
+//!
+//! burnax::tree_module! {
+//!     /// A linear layer with a learned output scale.
+//!     #[derive(Module, Debug)]
+//!     pub struct Scaled<B: Backend> {
+//!         pub linear: Linear<B> => LinearTree,
+//!         pub scale: Param<Tensor<B, 1>> => ParamLeaf<1>,
+//!     }
+//!     tree ScaledTree;
+//! }
+//!
+//! /// sum((scale * (x W + b))^2)
+//! struct Loss;
+//! impl TreeFunc for Loss {
+//!     type In = (ScaledTree, Leaf<2>);
+//!     type Aux = ();
+//!     fn call<B: Backend>(&self, (m, x): (Scaled<B>, Tensor<B, 2>)) -> (Tensor<B, 1>, ()) {
+//!         let y = m.linear.forward(x) * m.scale.val().unsqueeze();
+//!         (y.square().sum(), ())
+//!     }
+//! }
+//!
+//! let device = Default::default();
+//! let model = Scaled::<Flex> {
+//!     linear: LinearConfig::new(3, 2).init(&device),
+//!     scale: Param::from_tensor(Tensor::ones([1], &device)),
+//! };
+//! let x = Tensor::<Flex, 2>::ones([4, 3], &device);
+//! let (_, (), (grads, _)) = value_and_grad_tree(&Loss, (model, x), Argnums::Only(&[0]));
+//! assert_eq!(grads.linear.weight.val().dims(), [3, 2]); // d loss / d W, in the model's shape
+//! ```
+//!
+//! A module passes whole to every example of a `vmap_tree` as
+//! [`Shared<T>`](crate::vmap::Shared). Burn initialises parameters lazily and a clone made before
+//! that draws its own values: run or read a fresh model once before cloning it into examples.
 
+use burn::module::Param;
 use burn::prelude::*;
 
 /// A rank-`D` float tensor leaf.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Leaf<const D: usize>;
+
+/// A Burn parameter leaf: `Param<Tensor<B, D>>`, mapped with its `ParamId` kept.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ParamLeaf<const D: usize>;
+
+impl<const D: usize> TreeDef for ParamLeaf<D> {
+    type On<B: Backend> = Param<Tensor<B, D>>;
+    fn map<B1: Backend, B2: Backend, M: MapLeaves<B1, B2>>(
+        t: Param<Tensor<B1, D>>,
+        m: &mut M,
+    ) -> Param<Tensor<B2, D>> {
+        Param::initialized(t.id, m.leaf(t.val()))
+    }
+    fn leaf_count<B: Backend>(_: &Self::On<B>) -> usize {
+        1
+    }
+    fn top_level<B: Backend>(_: &Self::On<B>) -> usize {
+        1
+    }
+    fn top_level_leaves<B: Backend>(_: &Self::On<B>) -> Vec<usize> {
+        vec![1]
+    }
+}
+
+/// The structure of Burn's `nn::Linear<B>`: its weight, then its bias if it has one.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LinearTree;
+
+impl TreeDef for LinearTree {
+    type On<B: Backend> = burn::nn::Linear<B>;
+    fn map<B1: Backend, B2: Backend, M: MapLeaves<B1, B2>>(t: Self::On<B1>, m: &mut M) -> Self::On<B2> {
+        burn::nn::Linear {
+            weight: ParamLeaf::<2>::map(t.weight, m),
+            bias: <Option<ParamLeaf<1>> as TreeDef>::map(t.bias, m),
+        }
+    }
+    fn leaf_count<B: Backend>(t: &Self::On<B>) -> usize {
+        1 + usize::from(t.bias.is_some())
+    }
+    fn top_level<B: Backend>(_: &Self::On<B>) -> usize {
+        1
+    }
+    fn top_level_leaves<B: Backend>(t: &Self::On<B>) -> Vec<usize> {
+        vec![Self::leaf_count::<B>(t)]
+    }
+}
+
+/// Declares a Burn module struct and its tree structure together, each field with the
+/// structure of its type (`Linear<B> => LinearTree`, `Param<Tensor<B, 1>> => ParamLeaf<1>`,
+/// `Tensor<B, 2> => Leaf<2>`, another declared module's tree, ...). Attributes pass through, so
+/// `#[derive(Module, Debug)]` makes it a Burn module as usual. The structure counts as one
+/// top-level element for `argnums`. See the [module docs](self) for an example.
+#[macro_export]
+macro_rules! tree_module {
+    (
+        $(#[$attr:meta])*
+        $vis:vis struct $name:ident<B: Backend> {
+            $($(#[$fattr:meta])* $fvis:vis $field:ident : $fty:ty => $fdef:ty),* $(,)?
+        }
+        tree $tree:ident;
+    ) => {
+        $(#[$attr])*
+        $vis struct $name<B: $crate::__burn::prelude::Backend> {
+            $($(#[$fattr])* $fvis $field: $fty),*
+        }
+
+        #[doc = concat!("The tree structure of [`", stringify!($name), "`].")]
+        #[derive(Clone, Copy, Debug, Default)]
+        $vis struct $tree;
+
+        impl $crate::tree::TreeDef for $tree {
+            type On<B: $crate::__burn::prelude::Backend> = $name<B>;
+            fn map<
+                B1: $crate::__burn::prelude::Backend,
+                B2: $crate::__burn::prelude::Backend,
+                M: $crate::tree::MapLeaves<B1, B2>,
+            >(t: $name<B1>, m: &mut M) -> $name<B2> {
+                $name { $($field: <$fdef as $crate::tree::TreeDef>::map::<B1, B2, M>(t.$field, m)),* }
+            }
+            fn leaf_count<B: $crate::__burn::prelude::Backend>(t: &$name<B>) -> usize {
+                0 $(+ <$fdef as $crate::tree::TreeDef>::leaf_count::<B>(&t.$field))*
+            }
+            fn top_level<B: $crate::__burn::prelude::Backend>(_: &$name<B>) -> usize {
+                1
+            }
+            fn top_level_leaves<B: $crate::__burn::prelude::Backend>(t: &$name<B>) -> Vec<usize> {
+                vec![<Self as $crate::tree::TreeDef>::leaf_count::<B>(t)]
+            }
+        }
+    };
+}
 
 /// A function applied to every leaf of a tree, moving it from backend `B1` to `B2`.
 pub trait MapLeaves<B1: Backend, B2: Backend> {

@@ -64,7 +64,7 @@ use burn::prelude::*;
 use burn::tensor::TensorPrimitive;
 
 pub use backend::{Batched, BatchedTensor};
-pub use tree::{vmap_tree, Axes, Mapped, TreeFn, VmapTree};
+pub use tree::{vmap_tree, Axes, Mapped, Shared, TreeFn, VmapTree};
 
 use crate::grad::Func;
 

@@ -6,7 +6,7 @@ use burn::prelude::*;
 
 use super::{batch, unbatch, Batched, BatchedTensor};
 pub use crate::tree::TreeFn;
-use crate::tree::{Leaf, TreeDef};
+use crate::tree::{Leaf, MapLeaves, TreeDef};
 
 /// A leaf mapped along axis `AXIS` (default 0): the caller passes a rank `D + 1` tensor, the
 /// function sees rank `D`. Written where JAX writes an integer in `in_axes`/`out_axes`; a plain
@@ -119,6 +119,71 @@ macro_rules! mapped {
 }
 
 mapped!((1, 2), (2, 3), (3, 4), (4, 5), (5, 6));
+
+/// A whole subtree passed unmapped to every example (JAX's `in_axes=None` on a subtree), such as
+/// a model declared with [`tree_module!`](crate::tree_module): `(Shared<MlpTree>, Mapped<1>)`.
+/// As an output, it must not vary along the batch.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Shared<T>(PhantomData<T>);
+
+/// Moves leaves onto [`Batched<B>`], unbatched.
+struct ToBatched;
+
+impl<B: Backend> MapLeaves<B, Batched<B>> for ToBatched {
+    fn leaf<const D: usize>(&mut self, t: Tensor<B, D>) -> Tensor<Batched<B>, D> {
+        <Leaf<D> as Axes>::split::<B>(t)
+    }
+}
+
+/// Moves leaves off [`Batched<B>`]; panics on a batched one.
+struct FromBatched;
+
+impl<B: Backend> MapLeaves<Batched<B>, B> for FromBatched {
+    #[track_caller]
+    fn leaf<const D: usize>(&mut self, t: Tensor<Batched<B>, D>) -> Tensor<B, D> {
+        <Leaf<D> as Axes>::stack::<B>(t, 0)
+    }
+}
+
+/// Collects each leaf's data, to compare the sequential fallback's unmapped outputs.
+struct Collect(Vec<burn::tensor::TensorData>);
+
+impl<B: Backend> MapLeaves<B, B> for Collect {
+    fn leaf<const D: usize>(&mut self, t: Tensor<B, D>) -> Tensor<B, D> {
+        self.0.push(t.to_data());
+        t
+    }
+}
+
+impl<T: TreeDef> Axes for Shared<T> {
+    type Example = T;
+    type Stacked = T;
+    fn sizes<B: Backend>(_: &T::On<B>, _: &mut Vec<usize>) {}
+    fn split<B: Backend>(x: T::On<B>) -> T::On<Batched<B>> {
+        T::map(x, &mut ToBatched)
+    }
+    #[track_caller]
+    fn stack<B: Backend>(y: T::On<Batched<B>>, _: usize) -> T::On<B> {
+        T::map(y, &mut FromBatched)
+    }
+    fn example<B: Backend>(x: &T::On<B>, _: usize) -> T::On<B> {
+        x.clone()
+    }
+    #[track_caller]
+    fn stack_all<B: Backend>(ys: Vec<T::On<B>>) -> T::On<B> {
+        let data = |y: &T::On<B>| {
+            let mut c = Collect(Vec::new());
+            T::map::<B, B, _>(y.clone(), &mut c);
+            c.0
+        };
+        let first = data(&ys[0]);
+        assert!(
+            ys[1..].iter().all(|y| data(y) == first),
+            "vmap: an output marked `Shared` (JAX's out_axes=None) differs between examples"
+        );
+        ys.into_iter().next().expect("one example at least")
+    }
+}
 
 /// The caller's tree of an [`Axes`] on `B`.
 type StackedOn<T, B> = <<T as Axes>::Stacked as TreeDef>::On<B>;

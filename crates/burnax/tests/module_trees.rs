@@ -1,0 +1,141 @@
+//! Burn modules as tree nodes: gradients through `value_and_grad_tree` equal Burn's own, and a
+//! model passes whole to every example of a `vmap_tree`.
+
+use burn::backend::{Autodiff, Flex};
+use burn::module::{AutodiffModule, Module, Param};
+use burn::nn::{Linear, LinearConfig};
+use burn::prelude::*;
+use burnax::grad::{value_and_grad_module, value_and_grad_tree, Argnums, TreeFunc};
+use burnax::random;
+use burnax::tree::{Leaf, LinearTree, ParamLeaf, TreeFn};
+use burnax::vmap::{vmap_tree, Mapped, Shared};
+use burnax_testing::{assert_close, Tolerance};
+
+type B = Flex;
+
+burnax::tree_module! {
+    /// Two layers and a learned output scale.
+    #[derive(Module, Debug)]
+    pub struct Mlp<B: Backend> {
+        pub l1: Linear<B> => LinearTree,
+        pub l2: Linear<B> => LinearTree,
+        pub scale: Param<Tensor<B, 1>> => ParamLeaf<1>,
+    }
+    tree MlpTree;
+}
+
+impl<Bk: Backend> Mlp<Bk> {
+    fn new(device: &Bk::Device) -> Self {
+        let model = Self {
+            l1: LinearConfig::new(3, 5).init(device),
+            l2: LinearConfig::new(5, 2).init(device),
+            scale: Param::from_tensor(Tensor::from_floats([1.5], device)),
+        };
+        // Burn initialises parameters lazily, and clones made before that draw their own
+        // weights: run the model once so that every clone is the same model.
+        let _ = model.forward(Tensor::zeros([1, 3], device));
+        model
+    }
+
+    fn forward(&self, x: Tensor<Bk, 2>) -> Tensor<Bk, 2> {
+        self.l2.forward(self.l1.forward(x).tanh()) * self.scale.val().unsqueeze()
+    }
+}
+
+fn loss<Bk: Backend>(m: &Mlp<Bk>, x: Tensor<Bk, 2>) -> Tensor<Bk, 1> {
+    m.forward(x).square().sum()
+}
+
+struct Loss;
+impl TreeFunc for Loss {
+    type In = (MlpTree, Leaf<2>);
+    type Aux = ();
+    fn call<Bk: Backend>(&self, (m, x): (Mlp<Bk>, Tensor<Bk, 2>)) -> (Tensor<Bk, 1>, ()) {
+        (loss(&m, x), ())
+    }
+}
+
+fn values<const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
+    t.into_data().to_vec().unwrap()
+}
+
+fn wide<const D: usize>(t: Tensor<B, D>) -> Vec<f64> {
+    t.into_data().iter::<f64>().collect()
+}
+
+#[test]
+fn module_gradients_through_trees_equal_burns() {
+    let device = Default::default();
+    let model = Mlp::<Autodiff<B>>::new(&device);
+    let x = random::normal::<B, 2>(random::key(1), [4, 3], &device);
+    let (want_loss, grads) = value_and_grad_module(&model, |m| loss(m, Tensor::from_inner(x.clone())));
+    let inner = model.valid();
+    let (got_loss, (), (g, gx)) = value_and_grad_tree(&Loss, (inner.clone(), x), Argnums::Only(&[0]));
+    assert_eq!(values(got_loss), values(want_loss));
+    // The gradient tree is the model's type; each parameter keeps its id.
+    for (got, id, what) in [
+        (values(g.l1.weight.val()), inner.l1.weight.id, "l1.weight"),
+        (values(g.l2.weight.val()), inner.l2.weight.id, "l2.weight"),
+    ] {
+        let want = grads.get::<B, 2>(id).expect("used");
+        assert_close(&got, &wide(want), Tolerance::F32_REORDERED, what);
+    }
+    let b1 = g.l1.bias.expect("l1 has a bias");
+    assert_eq!(b1.id, inner.l1.bias.as_ref().unwrap().id);
+    assert_close(
+        &values(b1.val()),
+        &wide(grads.get::<B, 1>(b1.id).expect("used")),
+        Tolerance::F32_REORDERED,
+        "l1.bias",
+    );
+    assert_close(
+        &values(g.scale.val()),
+        &wide(grads.get::<B, 1>(inner.scale.id).expect("used")),
+        Tolerance::F32_REORDERED,
+        "scale",
+    );
+    assert_eq!(values(gx.abs().sum()), [0.0], "x was not asked for");
+}
+
+/// One example through the model.
+struct Predict;
+impl TreeFn for Predict {
+    type In = (MlpTree, Leaf<1>);
+    type Out = Leaf<1>;
+    fn call<Bk: Backend>(&self, (m, x): (Mlp<Bk>, Tensor<Bk, 1>)) -> Tensor<Bk, 1> {
+        m.forward(x.reshape([1, 3])).flatten(0, 1)
+    }
+}
+
+#[test]
+fn a_model_is_shared_by_every_example_of_a_vmap() {
+    let device = Default::default();
+    let model = Mlp::<B>::new(&device);
+    let xs = random::normal::<B, 2>(random::key(2), [6, 3], &device);
+    let ys =
+        vmap_tree::<(Shared<MlpTree>, Mapped<1>), Mapped<1>, _>(Predict).call((model.clone(), xs.clone()));
+    assert_close(
+        &values(ys),
+        &wide(model.forward(xs)),
+        Tolerance::F32_REORDERED,
+        "vmap of one example's prediction vs the batched forward",
+    );
+}
+
+#[test]
+#[should_panic(expected = "marked unmapped")]
+fn a_shared_output_that_varies_is_named() {
+    struct Leak;
+    impl TreeFn for Leak {
+        type In = (MlpTree, Leaf<1>);
+        type Out = MlpTree;
+        fn call<Bk: Backend>(&self, (mut m, x): (Mlp<Bk>, Tensor<Bk, 1>)) -> Mlp<Bk> {
+            m.scale = Param::from_tensor(x.sum());
+            m
+        }
+    }
+    let device = Default::default();
+    let xs = random::normal::<B, 2>(random::key(3), [2, 3], &device);
+    let _ = vmap_tree::<(Shared<MlpTree>, Mapped<1>), Shared<MlpTree>, _>(Leak)
+        .call((Mlp::<B>::new(&device), xs));
+}
