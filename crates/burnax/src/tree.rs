@@ -15,10 +15,12 @@
 //! `Autodiff<B>` and bring its gradients back to `B` with the same shape.
 //!
 //! # Burn modules
-//! A module is a tree too once its structure has a name: [`ParamLeaf<D>`] is a `Param<Tensor<B,
-//! D>>` (its `ParamId` kept), [`LinearTree`] a `burn::nn::Linear<B>`, and [`tree_module!`](crate::tree_module)
-//! declares a module struct together with its structure, field by field. The gradient of a loss
-//! in a module then comes back as the same module type holding the gradients:
+//! A module is a tree too once its structure has a name: [`ParamLeaf<D>`] is a
+//! `Param<Tensor<B, D>>` (its `ParamId` kept); [`LinearTree`], [`Conv2dTree`] and
+//! [`EmbeddingTree`] are Burn's layers of those names (the others are not yet: some keep private
+//! fields), and [`tree_module!`](crate::tree_module) declares a module struct together with its
+//! structure, field by field. The gradient of a loss in a module then comes back as the same
+//! module type holding the gradients:
 //!
 //! ```
 //! use burn::backend::Flex;
@@ -113,6 +115,57 @@ impl TreeDef for LinearTree {
     }
     fn top_level_leaves<B: Backend>(t: &Self::On<B>) -> Vec<usize> {
         vec![Self::leaf_count::<B>(t)]
+    }
+}
+
+/// The structure of Burn's `nn::conv::Conv2d<B>`: its weight, then its bias if it has one; the
+/// configuration fields are carried over.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Conv2dTree;
+
+impl TreeDef for Conv2dTree {
+    type On<B: Backend> = burn::nn::conv::Conv2d<B>;
+    fn map<B1: Backend, B2: Backend, M: MapLeaves<B1, B2>>(t: Self::On<B1>, m: &mut M) -> Self::On<B2> {
+        burn::nn::conv::Conv2d {
+            weight: ParamLeaf::<4>::map(t.weight, m),
+            bias: <Option<ParamLeaf<1>> as TreeDef>::map(t.bias, m),
+            stride: t.stride,
+            kernel_size: t.kernel_size,
+            dilation: t.dilation,
+            groups: t.groups,
+            padding: t.padding,
+        }
+    }
+    fn leaf_count<B: Backend>(t: &Self::On<B>) -> usize {
+        1 + usize::from(t.bias.is_some())
+    }
+    fn top_level<B: Backend>(_: &Self::On<B>) -> usize {
+        1
+    }
+    fn top_level_leaves<B: Backend>(t: &Self::On<B>) -> Vec<usize> {
+        vec![Self::leaf_count::<B>(t)]
+    }
+}
+
+/// The structure of Burn's `nn::Embedding<B>`: its table.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EmbeddingTree;
+
+impl TreeDef for EmbeddingTree {
+    type On<B: Backend> = burn::nn::Embedding<B>;
+    fn map<B1: Backend, B2: Backend, M: MapLeaves<B1, B2>>(t: Self::On<B1>, m: &mut M) -> Self::On<B2> {
+        burn::nn::Embedding {
+            weight: ParamLeaf::<2>::map(t.weight, m),
+        }
+    }
+    fn leaf_count<B: Backend>(_: &Self::On<B>) -> usize {
+        1
+    }
+    fn top_level<B: Backend>(_: &Self::On<B>) -> usize {
+        1
+    }
+    fn top_level_leaves<B: Backend>(_: &Self::On<B>) -> Vec<usize> {
+        vec![1]
     }
 }
 

@@ -139,3 +139,68 @@ fn a_shared_output_that_varies_is_named() {
     let _ = vmap_tree::<(Shared<MlpTree>, Mapped<1>), Shared<MlpTree>, _>(Leak)
         .call((Mlp::<B>::new(&device), xs));
 }
+
+burnax::tree_module! {
+    /// A convolution and an embedding, for the other built-in layer structures.
+    #[derive(Module, Debug)]
+    pub struct Cnn<B: Backend> {
+        pub conv: burn::nn::conv::Conv2d<B> => burnax::tree::Conv2dTree,
+        pub embed: burn::nn::Embedding<B> => burnax::tree::EmbeddingTree,
+    }
+    tree CnnTree;
+}
+
+fn cnn_loss<Bk: Backend>(m: &Cnn<Bk>, x: Tensor<Bk, 4>) -> Tensor<Bk, 1> {
+    let ids = Tensor::<Bk, 2, Int>::from_ints([[0, 2, 2]], &x.device());
+    let e = m.embed.forward(ids); // [1, 3, 4]
+    let y = m.conv.forward(x); // [1, 2, 3, 3]
+    y.tanh().square().sum() + (e.clone() * e).sum()
+}
+
+struct CnnLoss;
+impl TreeFunc for CnnLoss {
+    type In = (CnnTree, Leaf<4>);
+    type Aux = ();
+    fn call<Bk: Backend>(&self, (m, x): (Cnn<Bk>, Tensor<Bk, 4>)) -> (Tensor<Bk, 1>, ()) {
+        (cnn_loss(&m, x), ())
+    }
+}
+
+#[test]
+fn convolution_and_embedding_gradients_equal_burns() {
+    let device = Default::default();
+    let model = Cnn::<Autodiff<B>> {
+        conv: burn::nn::conv::Conv2dConfig::new([2, 2], [3, 3]).init(&device),
+        embed: burn::nn::EmbeddingConfig::new(3, 4).init(&device),
+    };
+    let x = random::normal::<B, 4>(random::key(4), [1, 2, 5, 5], &device);
+    let (_, grads) = value_and_grad_module(&model, |m| cnn_loss(m, Tensor::from_inner(x.clone())));
+    let inner = model.valid();
+    let (_, (), (g, _)) = value_and_grad_tree(&CnnLoss, (inner.clone(), x), Argnums::Only(&[0]));
+    assert_eq!(
+        (g.conv.stride, g.conv.groups),
+        (inner.conv.stride, inner.conv.groups)
+    );
+    assert_close(
+        &values(g.conv.weight.val().flatten::<1>(0, 3)),
+        &wide(
+            grads
+                .get::<B, 4>(inner.conv.weight.id)
+                .expect("used")
+                .flatten::<1>(0, 3),
+        ),
+        Tolerance::F32_REORDERED,
+        "conv.weight",
+    );
+    assert_close(
+        &values(g.embed.weight.val().flatten::<1>(0, 1)),
+        &wide(
+            grads
+                .get::<B, 2>(inner.embed.weight.id)
+                .expect("used")
+                .flatten::<1>(0, 1),
+        ),
+        Tolerance::F32_REORDERED,
+        "embed.weight",
+    );
+}
