@@ -1,5 +1,6 @@
 //! The grad family: [`grad`], [`value_and_grad`], [`vjp`], [`jvp`], [`jacrev`], [`jacfwd`],
-//! [`hessian`], to any order.
+//! [`hessian`], to any order; over trees: [`value_and_grad_tree`], [`grad_tree`], [`jacrev_tree`],
+//! [`hessian_tree`].
 //!
 //! Rust closures cannot be generic over the backend, and a derivative must run the function on
 //! another backend (`Autodiff<B>`) than the one it is called on. So a differentiable function is
@@ -471,6 +472,94 @@ impl<F: TreeFunc> TreeFn for GradTree<F> {
             None => Argnums::All,
         };
         value_and_grad_tree(&self.f, x, argnums).2
+    }
+}
+
+/// The Jacobian of a [`TreeFn`] by reverse mode, itself a [`TreeFn`] (`jax.jacrev` on
+/// pytrees). Built by [`jacrev_tree`].
+#[derive(Clone, Copy, Debug)]
+pub struct JacrevTree<F>(pub F);
+
+/// `jacrev_tree(f)`: for `f` from a tree to a tree, `x -> [d y_k / d x for k in outputs]`, one
+/// gradient tree (the input's structure) per scalar of the output, the output's leaves read in
+/// order and each row-major. JAX stacks the rows inside each leaf instead; here the rows are the
+/// outer `Vec`, which needs no rank arithmetic in types. One forward and reverse pass per output
+/// scalar.
+///
+/// ```
+/// use burn::backend::Flex;
+/// use burn::prelude::*;
+/// use burnax::grad::jacrev_tree;
+/// use burnax::tree::{Leaf, TreeFn};
+///
+/// /// (a, b) -> a * b, elementwise.
+/// struct Product;
+/// impl TreeFn for Product {
+///     type In = (Leaf<1>, Leaf<1>);
+///     type Out = Leaf<1>;
+///     fn call<B: Backend>(&self, (a, b): (Tensor<B, 1>, Tensor<B, 1>)) -> Tensor<B, 1> {
+///         a * b
+///     }
+/// }
+/// let d = Default::default();
+/// let a = Tensor::<Flex, 1>::from_floats([1.0, 2.0], &d);
+/// let b = Tensor::<Flex, 1>::from_floats([3.0, 4.0], &d);
+/// let rows = jacrev_tree(Product).call((a, b));
+/// assert_eq!(rows.len(), 2);
+/// let (da, db) = &rows[1]; // d (a_1 b_1) / d (a, b)
+/// assert_eq!(da.to_data().to_vec::<f32>().unwrap(), [0.0, 4.0]);
+/// assert_eq!(db.to_data().to_vec::<f32>().unwrap(), [0.0, 2.0]);
+/// ```
+pub fn jacrev_tree<F: TreeFn>(f: F) -> JacrevTree<F> {
+    JacrevTree(f)
+}
+
+/// `hessian_tree(f)`: for a scalar [`TreeFunc`] `f`, `jacrev_tree(grad_tree(f))`: one tree of
+/// second derivatives per scalar of the input (`jax.hessian` on pytrees, rows outermost).
+pub fn hessian_tree<F: TreeFunc>(f: F) -> JacrevTree<GradTree<F>> {
+    jacrev_tree(grad_tree(f))
+}
+
+/// Flattens every leaf of a tree into one vector, leaves in order.
+struct Flatten<B: Backend>(Vec<Tensor<B, 1>>);
+
+impl<B: Backend> MapLeaves<B, B> for Flatten<B> {
+    fn leaf<const D: usize>(&mut self, t: Tensor<B, D>) -> Tensor<B, D> {
+        let n = t.shape().num_elements();
+        self.0.push(t.clone().reshape([n]));
+        t
+    }
+}
+
+fn flat<T: TreeDef, B: Backend>(y: T::On<B>) -> Tensor<B, 1> {
+    let mut f = Flatten(Vec::new());
+    T::map::<B, B, _>(y, &mut f);
+    Tensor::cat(f.0, 0)
+}
+
+/// Output scalar `i` of a tree function, as a scalar [`TreeFunc`].
+struct Pick<'a, F> {
+    f: &'a F,
+    i: usize,
+}
+
+impl<F: TreeFn> TreeFunc for Pick<'_, F> {
+    type In = F::In;
+    type Aux = ();
+    fn call<B: Backend>(&self, x: <F::In as TreeDef>::On<B>) -> (Tensor<B, 1>, ()) {
+        (flat::<F::Out, B>(self.f.call(x)).narrow(0, self.i, 1), ())
+    }
+}
+
+impl<F: TreeFn> TreeFn for JacrevTree<F> {
+    type In = F::In;
+    type Out = Vec<F::In>;
+
+    fn call<B: Backend>(&self, x: <F::In as TreeDef>::On<B>) -> Vec<<F::In as TreeDef>::On<B>> {
+        let [m] = flat::<F::Out, B>(self.0.call(x.clone())).dims();
+        (0..m)
+            .map(|i| value_and_grad_tree(&Pick { f: &self.0, i }, x.clone(), Argnums::All).2)
+            .collect()
     }
 }
 

@@ -15,7 +15,7 @@
 //! | module | what | status |
 //! |---|---|---|
 //! | [`random`] | `threefry2x32` keys: `key`, `split`, `fold_in`, `bits`, `uniform`, `normal`, `permutation`, equal to `jax.random` | done |
-//! | [`grad`] | `grad`, `value_and_grad`, `vjp`, `jvp`, `jacrev`, `jacfwd`, `hessian` on [`grad::Func`]s, any order by nesting `Autodiff`; [`grad::value_and_grad_tree`] and [`grad::grad_tree`] with `argnums` and `has_aux` over [`tree`]s; [`grad::value_and_grad_module`] for Burn modules | done; `jvp` is reverse over reverse (Burn has no forward mode) |
+//! | [`grad`] | `grad`, `value_and_grad`, `vjp`, `jvp`, `jacrev`, `jacfwd`, `hessian` on [`grad::Func`]s, any order by nesting `Autodiff`; [`grad::value_and_grad_tree`], [`grad::grad_tree`], [`grad::jacrev_tree`], [`grad::hessian_tree`] with `argnums` and `has_aux` over [`tree`]s; [`grad::value_and_grad_module`] for Burn modules | done; `jvp` is reverse over reverse (Burn has no forward mode) |
 //! | [`control`] | `fori_loop`, `scan`, usable under `grad` | done |
 //! | [`tree`] | trees of tensors (tuples, arrays, `Vec`, `Option`, Burn modules via [`tree_module!`]), JAX's pytrees | done |
 //! | [`vmap`] | `vmap` over an axis, `vmap_tree` with `in_axes`/`out_axes` over trees; the [`vmap::Batched`] backend decorator with a batching rule per operation; composes with the grad family and itself | done (see its limits) |

@@ -253,3 +253,28 @@ fn jvp_of_a_constant_is_zero_and_shapes_are_checked() {
         "{msg}"
     );
 }
+
+/// `Mixed` split into two tree leaves: the same function of `concat(a, b)`.
+struct MixedPair;
+impl burnax::grad::TreeFunc for MixedPair {
+    type In = (burnax::tree::Leaf<1>, burnax::tree::Leaf<1>);
+    type Aux = ();
+    fn call<Bk: Backend>(&self, (a, b): (Tensor<Bk, 1>, Tensor<Bk, 1>)) -> (Tensor<Bk, 1>, ()) {
+        (Mixed.call(Tensor::cat(vec![a, b], 0)), ())
+    }
+}
+
+/// `hessian_tree` over a pair of leaves equals `hessian` of the concatenated input, row by row
+/// (so `jacrev_tree` of `grad_tree` does too), exactly: the same operations in the same order.
+#[test]
+fn hessian_and_jacrev_over_trees_match_the_flat_ones() {
+    use burnax::tree::TreeFn;
+    let x = [0.3, -0.7, 1.1, 0.2, -0.4];
+    let want = host(hessian(Mixed).call(t64(&x)));
+    let rows = burnax::grad::hessian_tree(MixedPair).call((t64(&x[..2]), t64(&x[2..])));
+    assert_eq!(rows.len(), 5);
+    for (i, (ha, hb)) in rows.into_iter().enumerate() {
+        let got: Vec<f64> = host(ha).into_iter().chain(host(hb)).collect();
+        assert_eq!(got, want[i * 5..(i + 1) * 5], "row {i}");
+    }
+}
