@@ -196,31 +196,49 @@ pub fn uniform_range<B: Backend, const D: usize>(
     to_uniform(bits(key, shape, device), minval, maxval)
 }
 
+/// An operand of [`fma`]: a tensor or a constant.
+enum Term<B: Backend, const D: usize> {
+    Tensor(Tensor<B, D>),
+    Constant(f32),
+}
+
+impl<B: Backend, const D: usize> From<Tensor<B, D>> for Term<B, D> {
+    fn from(t: Tensor<B, D>) -> Self {
+        Term::Tensor(t)
+    }
+}
+
+impl<B: Backend, const D: usize> From<f32> for Term<B, D> {
+    fn from(c: f32) -> Self {
+        Term::Constant(c)
+    }
+}
+
 /// `a * b + c` rounded once to `f32`, as the fused multiply-adds XLA's CPU code uses: the product
 /// of two `f32` is exact in `f64`, so only the sum rounds there before the final rounding (a
 /// double rounding that the fixture test shows never bites on JAX's values).
-fn fma<B: Backend, const D: usize>(a: Tensor<B, D>, b: Tensor<B, D>, c: Tensor<B, D>) -> Tensor<B, D> {
-    (a.cast(FloatDType::F64) * b.cast(FloatDType::F64) + c.cast(FloatDType::F64)).cast(FloatDType::F32)
-}
-
-/// [`fma`] with constant `b` and `c`.
-fn fma_c<B: Backend, const D: usize>(a: Tensor<B, D>, b: f32, c: f32) -> Tensor<B, D> {
-    a.cast(FloatDType::F64)
-        .mul_scalar(b as f64)
-        .add_scalar(c as f64)
-        .cast(FloatDType::F32)
-}
-
-/// [`fma`] with constant `b`.
-fn fma_k<B: Backend, const D: usize>(a: Tensor<B, D>, b: f32, c: Tensor<B, D>) -> Tensor<B, D> {
-    (a.cast(FloatDType::F64).mul_scalar(b as f64) + c.cast(FloatDType::F64)).cast(FloatDType::F32)
+fn fma<B: Backend, const D: usize>(
+    a: Tensor<B, D>,
+    b: impl Into<Term<B, D>>,
+    c: impl Into<Term<B, D>>,
+) -> Tensor<B, D> {
+    let a = a.cast(FloatDType::F64);
+    let product = match b.into() {
+        Term::Tensor(b) => a * b.cast(FloatDType::F64),
+        Term::Constant(b) => a.mul_scalar(b as f64),
+    };
+    let sum = match c.into() {
+        Term::Tensor(c) => product + c.cast(FloatDType::F64),
+        Term::Constant(c) => product.add_scalar(c as f64),
+    };
+    sum.cast(FloatDType::F32)
 }
 
 /// Horner's rule with fused steps, from the highest coefficient.
 fn horner<B: Backend, const D: usize>(x: &Tensor<B, D>, coefficients: &[f32]) -> Tensor<B, D> {
     let mut p = x.zeros_like().add_scalar(coefficients[0]);
     for &c in &coefficients[1..] {
-        p = fma(p, x.clone(), x.zeros_like().add_scalar(c));
+        p = fma(p, x.clone(), c);
     }
     p
 }
@@ -266,25 +284,18 @@ fn xla_log<B: Backend, const D: usize>(y: Tensor<B, D>) -> Tensor<B, D> {
     let x2 = x.clone() * x.clone();
     let x3 = x2.clone() * x.clone();
     // The polynomial in three interleaved parts, as Eigen evaluates it.
-    let y = fma_c(x.clone(), P[0], P[1]);
-    let y1 = fma_c(x.clone(), P[3], P[4]);
-    let y2 = fma_c(x.clone(), P[6], P[7]);
-    let y = fma_c2(y, &x, P[2]);
-    let y1 = fma_c2(y1, &x, P[5]);
-    let y2 = fma_c2(y2, &x, P[8]);
+    let y = fma(x.clone(), P[0], P[1]);
+    let y1 = fma(x.clone(), P[3], P[4]);
+    let y2 = fma(x.clone(), P[6], P[7]);
+    let y = fma(y, x.clone(), P[2]);
+    let y1 = fma(y1, x.clone(), P[5]);
+    let y2 = fma(y2, x.clone(), P[8]);
     let y = fma(y, x3.clone(), y1);
     let y = fma(y, x3.clone(), y2) * x3;
     // + e ln2 with ln2 = 0.693359375 - 2.12194440e-4 (Cephes' split), and - x^2 / 2.
-    let y = fma_k(e.clone(), -2.12194440e-4, y);
-    let x = fma_k(x2, -0.5, x) + y;
-    fma_k(e, 0.693359375, x)
-}
-
-/// `a * x + c` for a constant `c`, fused.
-fn fma_c2<B: Backend, const D: usize>(a: Tensor<B, D>, x: &Tensor<B, D>, c: f32) -> Tensor<B, D> {
-    (a.cast(FloatDType::F64) * x.clone().cast(FloatDType::F64))
-        .add_scalar(c as f64)
-        .cast(FloatDType::F32)
+    let y = fma(e.clone(), -2.12194440e-4, y);
+    let x = fma(x2, -0.5, x) + y;
+    fma(e, 0.693359375, x)
 }
 
 /// XLA's single-precision `log1p` on the CPU, which `jax.random.normal` goes through: for
@@ -317,7 +328,7 @@ fn xla_log1p<B: Backend, const D: usize>(x: Tensor<B, D>) -> Tensor<B, D> {
     let x2 = x.clone() * x.clone();
     let ratio = horner(&x, &NUM) / horner(&x, &DEN);
     let cubic = (x.clone() * x2.clone()) * ratio;
-    let near = x.clone() + fma_k(x2, -0.5, cubic);
+    let near = x.clone() + fma(x2, -0.5, cubic);
     // The far branch is used where `small` is false; its argument is clamped into `xla_log`'s
     // range (normal draws stay within it: 1 + x >= 2^-24 there).
     let far = xla_log(x.add_scalar(1.0).clamp(2f32.powi(-30), 2f32.powi(30)));
@@ -356,19 +367,8 @@ fn erf_inv<B: Backend, const D: usize>(x: Tensor<B, D>) -> Tensor<B, D> {
     let small = w.clone().lower_elem(5.0);
     let ws = w.clone().sub_scalar(2.5);
     let wl = w.sqrt().sub_scalar(3.0);
-    // Horner steps `c + p w` as XLA emits them, fused multiply-adds: exact product in f64,
-    // one rounding to f32.
-    let fma = |p: Tensor<B, D>, w: &Tensor<B, D>, c: f32| {
-        (p.cast(FloatDType::F64) * w.clone().cast(FloatDType::F64))
-            .add_scalar(c as f64)
-            .cast(FloatDType::F32)
-    };
-    let mut ps = ws.zeros_like().add_scalar(SMALL[0]);
-    let mut pl = wl.zeros_like().add_scalar(LARGE[0]);
-    for i in 1..9 {
-        ps = fma(ps, &ws, SMALL[i]);
-        pl = fma(pl, &wl, LARGE[i]);
-    }
+    // Horner steps `c + p w` as XLA emits them: fused multiply-adds.
+    let (ps, pl) = (horner(&ws, &SMALL), horner(&wl, &LARGE));
     pl.mask_where(small, ps) * x
 }
 
