@@ -72,6 +72,22 @@ use burn::prelude::*;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Leaf<const D: usize>;
 
+/// The counting methods of a structure that is one top-level element (a parameter or a layer),
+/// with `$count` its number of leaves for a value matched by `$t`.
+macro_rules! one_node {
+    (|$t:pat_param| $count:expr) => {
+        fn leaf_count<B: Backend>($t: &Self::On<B>) -> usize {
+            $count
+        }
+        fn top_level<B: Backend>(_: &Self::On<B>) -> usize {
+            1
+        }
+        fn top_level_leaves<B: Backend>(t: &Self::On<B>) -> Vec<usize> {
+            vec![Self::leaf_count::<B>(t)]
+        }
+    };
+}
+
 /// A Burn parameter leaf: `Param<Tensor<B, D>>`, mapped with its `ParamId` kept.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ParamLeaf<const D: usize>;
@@ -84,15 +100,7 @@ impl<const D: usize> TreeDef for ParamLeaf<D> {
     ) -> Param<Tensor<B2, D>> {
         Param::initialized(t.id, m.leaf(t.val()))
     }
-    fn leaf_count<B: Backend>(_: &Self::On<B>) -> usize {
-        1
-    }
-    fn top_level<B: Backend>(_: &Self::On<B>) -> usize {
-        1
-    }
-    fn top_level_leaves<B: Backend>(_: &Self::On<B>) -> Vec<usize> {
-        vec![1]
-    }
+    one_node!(|_| 1);
 }
 
 /// The structure of Burn's `nn::Linear<B>`: its weight, then its bias if it has one.
@@ -107,15 +115,7 @@ impl TreeDef for LinearTree {
             bias: <Option<ParamLeaf<1>> as TreeDef>::map(t.bias, m),
         }
     }
-    fn leaf_count<B: Backend>(t: &Self::On<B>) -> usize {
-        1 + usize::from(t.bias.is_some())
-    }
-    fn top_level<B: Backend>(_: &Self::On<B>) -> usize {
-        1
-    }
-    fn top_level_leaves<B: Backend>(t: &Self::On<B>) -> Vec<usize> {
-        vec![Self::leaf_count::<B>(t)]
-    }
+    one_node!(|t| 1 + usize::from(t.bias.is_some()));
 }
 
 /// The structure of Burn's `nn::conv::Conv2d<B>`: its weight, then its bias if it has one; the
@@ -136,15 +136,7 @@ impl TreeDef for Conv2dTree {
             padding: t.padding,
         }
     }
-    fn leaf_count<B: Backend>(t: &Self::On<B>) -> usize {
-        1 + usize::from(t.bias.is_some())
-    }
-    fn top_level<B: Backend>(_: &Self::On<B>) -> usize {
-        1
-    }
-    fn top_level_leaves<B: Backend>(t: &Self::On<B>) -> Vec<usize> {
-        vec![Self::leaf_count::<B>(t)]
-    }
+    one_node!(|t| 1 + usize::from(t.bias.is_some()));
 }
 
 /// The structure of Burn's `nn::Embedding<B>`: its table.
@@ -158,15 +150,7 @@ impl TreeDef for EmbeddingTree {
             weight: ParamLeaf::<2>::map(t.weight, m),
         }
     }
-    fn leaf_count<B: Backend>(_: &Self::On<B>) -> usize {
-        1
-    }
-    fn top_level<B: Backend>(_: &Self::On<B>) -> usize {
-        1
-    }
-    fn top_level_leaves<B: Backend>(_: &Self::On<B>) -> Vec<usize> {
-        vec![1]
-    }
+    one_node!(|_| 1);
 }
 
 /// Declares a Burn module struct and its tree structure together, each field with the
