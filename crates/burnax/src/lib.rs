@@ -23,7 +23,8 @@
 //!
 //! Coming from JAX? The [`guide`] maps each JAX call of the playbook to its equivalent.
 //!
-//! The transformations are planned as backend decorators, the way `Autodiff<B>` is one (see the
+//! The transformations are backend decorators, the way `Autodiff<B>` is one: `grad` runs a
+//! function on `Autodiff<B>`, `vmap` on [`vmap::Batched<B>`], so they nest in any order (see the
 //! project's `DESIGN.md`).
 #![warn(missing_docs)]
 
