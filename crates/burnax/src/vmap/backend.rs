@@ -168,6 +168,27 @@ pub(crate) fn with_axis<B: Backend, K: Kind<B>>(t: BatchedTensor<K::P>, n: usize
     }
 }
 
+/// Folds the batch axis into the next one: `[n, a, ..]` to `[n * a, ..]` (unbatched tensors get
+/// the axis first), for operations that are independent along their own first axis.
+pub(crate) fn fold<B: Backend, K: Kind<B>>(t: BatchedTensor<K::P>, n: usize) -> K::P {
+    let p = with_axis::<B, K>(t, n);
+    let mut shape = p.shape();
+    let first = shape.remove(0);
+    shape[0] *= first;
+    K::reshape(p, shape)
+}
+
+/// The inverse of [`fold`] on an operation's output: `[n * a', ..]` to `[n, a', ..]`.
+pub(crate) fn unfold<B: Backend, K: Kind<B>>(p: K::P, n: usize) -> BatchedTensor<K::P> {
+    let mut shape = p.shape();
+    shape[0] /= n;
+    shape.insert(0, n);
+    BatchedTensor {
+        inner: K::reshape(p, shape),
+        size: Some(n),
+    }
+}
+
 /// A binary operation that needs both operands batched with the same size (unbatched ones are
 /// expanded), or neither.
 #[track_caller]
@@ -192,13 +213,12 @@ pub(crate) fn binary<B: Backend, K: Kind<B>, Q>(
 /// of the batched operand instead, so the operation keeps its rank (CPU backends broadcast a
 /// rank-3 `[n, 1, h] + [1, 1, h]` several times slower than the rank-2 `[n, h] + [1, h]`).
 #[track_caller]
-pub(crate) fn broadcasting<B: Backend, K: Kind<B>, Q: TensorMetadata>(
+pub(crate) fn broadcasting<B: Backend, K: Kind<B>, Q: Kind<B>>(
     op: &str,
     lhs: BatchedTensor<K::P>,
     rhs: BatchedTensor<K::P>,
-    f: impl FnOnce(K::P, K::P) -> Q,
-    reshape: impl FnOnce(Q, Shape) -> Q,
-) -> BatchedTensor<Q> {
+    f: impl FnOnce(K::P, K::P) -> Q::P,
+) -> BatchedTensor<Q::P> {
     let Some(n) = common_size(op, &[lhs.size, rhs.size]) else {
         return BatchedTensor::plain(f(lhs.inner, rhs.inner));
     };
@@ -212,32 +232,17 @@ pub(crate) fn broadcasting<B: Backend, K: Kind<B>, Q: TensorMetadata>(
     };
     let folds = |batched: &BatchedTensor<K::P>, shared: &BatchedTensor<K::P>| {
         let (b, s) = (batched.inner.shape(), shared.inner.shape());
-        shared.size.is_none() && s.num_dims() + 1 == b.num_dims() && s[0] == 1
+        batched.size.is_some() && shared.size.is_none() && s.num_dims() + 1 == b.num_dims() && s[0] == 1
     };
-    let fold = |t: BatchedTensor<K::P>| {
-        let mut shape = t.inner.shape();
-        let n = shape.remove(0);
-        shape[0] *= n;
-        K::reshape(t.inner, shape)
-    };
-    let (inner, first) = if lhs.size.is_some() && folds(&lhs, &rhs) {
-        let a = lhs.inner.shape()[1];
-        (f(fold(lhs), rhs.inner), a)
-    } else if rhs.size.is_some() && folds(&rhs, &lhs) {
-        let a = rhs.inner.shape()[1];
-        (f(lhs.inner, fold(rhs)), a)
+    if folds(&lhs, &rhs) {
+        unfold::<B, Q>(f(fold::<B, K>(lhs, n), rhs.inner), n)
+    } else if folds(&rhs, &lhs) {
+        unfold::<B, Q>(f(lhs.inner, fold::<B, K>(rhs, n)), n)
     } else {
-        return BatchedTensor {
+        BatchedTensor {
             inner: f(lead(lhs), lead(rhs)),
             size: Some(n),
-        };
-    };
-    let mut shape = inner.shape();
-    shape[0] = first;
-    shape.insert(0, n);
-    BatchedTensor {
-        inner: reshape(inner, shape),
-        size: Some(n),
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use burn::tensor::backend::ExecutionError;
 use burn::tensor::ops::{BoolTensor, BoolTensorOps, Device, FloatTensor, IntTensor};
 use burn::tensor::{BoolDType, FloatDType, IntDType, Scalar, Shape, Slice, TensorData};
 
-use super::backend::{broadcasting, expand, readable, Batched, BatchedTensor, BoolK, Kind};
+use super::backend::{broadcasting, expand, readable, Batched, BatchedTensor, BoolK};
 use super::rules;
 
 impl<B: Backend> BoolTensorOps<Self> for Batched<B> {

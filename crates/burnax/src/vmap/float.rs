@@ -10,7 +10,9 @@ use burn::tensor::{
     TensorMetadata,
 };
 
-use super::backend::{binary, broadcasting, expand, readable, Batched, BatchedTensor, BoolK, FloatK, Kind};
+use super::backend::{
+    binary, broadcasting, expand, fold, readable, unfold, Batched, BatchedTensor, BoolK, FloatK,
+};
 use super::rules;
 
 impl<B: Backend> FloatTensorOps<Self> for Batched<B> {
@@ -101,16 +103,8 @@ impl<B: Backend> FloatTensorOps<Self> for Batched<B> {
     /// the rows (the hand-batched form); other cases are batched matmuls.
     fn float_matmul(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
         if let (Some(n), None) = (lhs.size, rhs.size) {
-            let shape = lhs.inner.shape();
-            if shape.num_dims() == 3 && rhs.inner.shape().num_dims() == 2 {
-                let [_, rows, k] = shape.dims();
-                let flat = B::float_reshape(lhs.inner, Shape::new([n * rows, k]));
-                let out = B::float_matmul(flat, rhs.inner);
-                let [_, m] = out.shape().dims();
-                return BatchedTensor {
-                    inner: B::float_reshape(out, Shape::new([n, rows, m])),
-                    size: Some(n),
-                };
+            if lhs.inner.shape().num_dims() == 3 && rhs.inner.shape().num_dims() == 2 {
+                return unfold::<B, FloatK>(B::float_matmul(fold::<B, FloatK>(lhs, n), rhs.inner), n);
             }
         }
         binary::<B, FloatK, _>("matmul", lhs, rhs, B::float_matmul)

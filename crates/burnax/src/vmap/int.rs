@@ -9,7 +9,7 @@ use burn::tensor::{
     BoolDType, Distribution, FloatDType, IndexingUpdateOp, IntDType, Scalar, Shape, Slice, TensorData,
 };
 
-use super::backend::{binary, broadcasting, expand, readable, Batched, BatchedTensor, BoolK, IntK, Kind};
+use super::backend::{binary, broadcasting, expand, readable, Batched, BatchedTensor, BoolK, IntK};
 use super::rules;
 
 impl<B: Backend> IntTensorOps<Self> for Batched<B> {

@@ -24,7 +24,7 @@ macro_rules! with_scalar {
 macro_rules! elementwise {
     ($T:ident, $K:ident; $($name:ident),* $(,)?) => {$(
         fn $name(lhs: $T<Self>, rhs: $T<Self>) -> $T<Self> {
-            broadcasting::<B, $K, _>(stringify!($name), lhs, rhs, B::$name, <$K as Kind<B>>::reshape)
+            broadcasting::<B, $K, $K>(stringify!($name), lhs, rhs, B::$name)
         }
     )*};
 }
@@ -33,13 +33,7 @@ macro_rules! elementwise {
 macro_rules! compare {
     ($T:ident, $K:ident; $($name:ident),* $(,)?) => {$(
         fn $name(lhs: $T<Self>, rhs: $T<Self>, out_dtype: BoolDType) -> BoolTensor<Self> {
-            broadcasting::<B, $K, _>(
-                stringify!($name),
-                lhs,
-                rhs,
-                |a, b| B::$name(a, b, out_dtype),
-                <BoolK as Kind<B>>::reshape,
-            )
+            broadcasting::<B, $K, BoolK>(stringify!($name), lhs, rhs, |a, b| B::$name(a, b, out_dtype))
         }
     )*};
 }

@@ -14,31 +14,12 @@ use burn::tensor::ops::{
 use burn::tensor::quantization::{QuantScheme, QuantizationParametersPrimitive};
 use burn::tensor::{FloatDType, Scalar, Shape, Slice, TensorData, TensorMetadata};
 
-use super::backend::{binary, common_size, with_axis, Batched, BatchedTensor, BoolK, FloatK, IntK, Kind};
+use super::backend::{
+    binary, common_size, fold, unfold, with_axis, Batched, BatchedTensor, BoolK, FloatK, IntK,
+};
 use super::rules;
 
 type Float<B> = <B as burn::tensor::backend::BackendTypes>::FloatTensorPrimitive;
-
-/// Folds the batch axis into the next one (the operation's own batch, `N`): `[n, N, ..]` to
-/// `[n * N, ..]`.
-fn fold<B: Backend, K: Kind<B>>(t: BatchedTensor<K::P>, n: usize) -> K::P {
-    let p = with_axis::<B, K>(t, n);
-    let mut shape = p.shape();
-    let first = shape.remove(0);
-    shape[0] *= first;
-    K::reshape(p, shape)
-}
-
-/// The inverse of [`fold`] on an operation's output.
-fn unfold<B: Backend, K: Kind<B>>(p: K::P, n: usize) -> BatchedTensor<K::P> {
-    let mut shape = p.shape();
-    shape[0] /= n;
-    shape.insert(0, n);
-    BatchedTensor {
-        inner: K::reshape(p, shape),
-        size: Some(n),
-    }
-}
 
 /// An operation whose `data` operands (input, output gradient) are independent along their
 /// first axis and whose `params` (weights, bias) are shared: per-example data folds into that
