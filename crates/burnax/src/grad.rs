@@ -1,6 +1,6 @@
 //! The grad family: [`grad`], [`value_and_grad`], [`vjp`], [`jvp`], [`jacrev`], [`jacfwd`],
-//! [`hessian`], to any order; over trees: [`value_and_grad_tree`], [`grad_tree`], [`jacrev_tree`],
-//! [`hessian_tree`].
+//! [`hessian`], to any order; over trees: [`value_and_grad_tree`], [`grad_tree`], [`vjp_tree`],
+//! [`jvp_tree`], [`jacrev_tree`], [`jacfwd_tree`], [`hessian_tree`].
 //!
 //! Rust closures cannot be generic over the backend, and a derivative must run the function on
 //! another backend (`Autodiff<B>`) than the one it is called on. So a differentiable function is
@@ -38,7 +38,7 @@ use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 
-use crate::tree::{MapLeaves, TreeDef, TreeFn};
+use crate::tree::{Leaf, MapLeaves, TreeDef, TreeFn};
 
 /// A pure function from a rank-`I` tensor to a rank-`O` tensor, callable on any backend.
 pub trait Func<const I: usize, const O: usize> {
@@ -126,7 +126,8 @@ impl<F: Func<1, 1>> Func<1, 2> for Jacrev<F> {
 }
 
 /// `f(x)` and the vector-Jacobian product `v^T J(x)` (`jax.vjp`, applied): the gradient of
-/// `sum(f(x) * v)`, of `x`'s shape. One forward and one reverse pass.
+/// `sum(f(x) * v)`, of `x`'s shape. One forward and one reverse pass. [`vjp_tree`] is the same
+/// over trees.
 ///
 /// # Panics
 /// If `v`'s shape differs from `f(x)`'s, naming both.
@@ -136,36 +137,12 @@ pub fn vjp<F: Func<I, O>, B: Backend, const I: usize, const O: usize>(
     x: Tensor<B, I>,
     v: Tensor<B, O>,
 ) -> (Tensor<B, O>, Tensor<B, I>) {
-    let (y, _, g) = vjp_with(f, x, |_| v);
+    let (y, _, g) = vjp_with(&AsTree(f), x, |_| v, "vjp");
     (y, g)
 }
 
-/// `f(x)`, the cotangent `v = cotangent(f(x))` and `v^T J(x)`: one forward and one reverse
-/// pass. [`jvp`] makes its cotangent from the output, which is why `v` is built here.
-#[track_caller]
-fn vjp_with<F: Func<I, O>, B: Backend, const I: usize, const O: usize>(
-    f: &F,
-    x: Tensor<B, I>,
-    cotangent: impl FnOnce(&Tensor<B, O>) -> Tensor<B, O>,
-) -> (Tensor<B, O>, Tensor<B, O>, Tensor<B, I>) {
-    let xa: Tensor<Autodiff<B>, I> = Tensor::from_inner(x.clone()).require_grad();
-    let y = f.call::<Autodiff<B>>(xa.clone());
-    let y_value = y.clone().inner();
-    let v = cotangent(&y_value);
-    assert_eq!(
-        y.dims(),
-        v.dims(),
-        "vjp: the cotangent v has shape {:?}, the output f(x) has shape {:?}",
-        v.dims(),
-        y.dims()
-    );
-    let grads = (y * Tensor::from_inner(v.clone())).sum().backward();
-    let g = xa.grad(&grads).unwrap_or_else(|| x.zeros_like());
-    (y_value, v, g)
-}
-
 /// `f(x)` and the Jacobian-vector product `J(x) t` (`jax.jvp`, for one tangent), of `f(x)`'s
-/// shape.
+/// shape. [`jvp_tree`] is the same over trees.
 ///
 /// Burn has reverse mode only, so the product is the transpose of a reverse pass: `u -> J^T u`
 /// is linear in `u`, and `J t` is the gradient of `(J^T u) . t` with respect to `u`. That is
@@ -202,21 +179,19 @@ pub fn jvp<F: Func<I, O>, B: Backend, const I: usize, const O: usize>(
     x: Tensor<B, I>,
     t: Tensor<B, I>,
 ) -> (Tensor<B, O>, Tensor<B, O>) {
-    assert_eq!(
-        x.dims(),
-        t.dims(),
-        "jvp: the tangent t has shape {:?}, the input x has shape {:?}",
-        t.dims(),
-        x.dims()
-    );
-    // The outer level tracks the cotangent u; the inner level differentiates f (once).
-    let (y, u, jt_u) = vjp_with(f, Tensor::<Autodiff<B>, I>::from_inner(x), |y| {
-        y.zeros_like().require_grad()
-    });
-    // J^T u was recorded as a function of u: its gradient along t is J t.
-    let grads = (jt_u * Tensor::from_inner(t)).sum().backward();
-    let jt = u.grad(&grads).unwrap_or_else(|| y.clone().inner().zeros_like());
-    (y.inner(), jt)
+    jvp_with(&AsTree(f), x, t, "jvp")
+}
+
+/// A [`Func`] as a [`TreeFn`] of one leaf each way: the single-tensor `vjp`/`jvp` are the tree
+/// ones. The ranks are parameters of the wrapper because a type may implement `Func` for several.
+struct AsTree<'a, F, const I: usize, const O: usize>(&'a F);
+
+impl<F: Func<I, O>, const I: usize, const O: usize> TreeFn for AsTree<'_, F, I, O> {
+    type In = Leaf<I>;
+    type Out = Leaf<O>;
+    fn call<B: Backend>(&self, x: Tensor<B, I>) -> Tensor<B, O> {
+        self.0.call(x)
+    }
 }
 
 /// The Jacobian of a vector function column by column, itself a [`Func`] (`jax.jacfwd`).
@@ -520,21 +495,21 @@ pub fn hessian_tree<F: TreeFunc>(f: F) -> JacrevTree<GradTree<F>> {
     jacrev_tree(grad_tree(f))
 }
 
-/// Flattens every leaf of a tree into one vector, leaves in order.
-struct Flatten<B: Backend>(Vec<Tensor<B, 1>>);
+/// Collects every leaf of a tree flattened to a vector, and its shape, leaves in order.
+struct Flatten<B: Backend>(Vec<Tensor<B, 1>>, Vec<Vec<usize>>);
 
 impl<B: Backend> MapLeaves<B, B> for Flatten<B> {
     fn leaf<const D: usize>(&mut self, t: Tensor<B, D>) -> Tensor<B, D> {
         let n = t.shape().num_elements();
         self.0.push(t.clone().reshape([n]));
+        self.1.push(t.dims().to_vec());
         t
     }
 }
 
+/// Every leaf of a tree, flattened and concatenated.
 fn flat<T: TreeDef, B: Backend>(y: T::On<B>) -> Tensor<B, 1> {
-    let mut f = Flatten(Vec::new());
-    T::map::<B, B, _>(y, &mut f);
-    Tensor::cat(f.0, 0)
+    Tensor::cat(leaves::<T, B>(&y), 0)
 }
 
 /// Output scalar `i` of a tree function, as a scalar [`TreeFunc`].
@@ -560,6 +535,315 @@ impl<F: TreeFn> TreeFn for JacrevTree<F> {
         (0..m)
             .map(|i| value_and_grad_tree(&Pick { f: &self.0, i }, x.clone(), Argnums::All).2)
             .collect()
+    }
+}
+
+/// `f(x)` and the vector-Jacobian product over trees (`jax.vjp` on pytrees, applied): the
+/// gradient of `sum over the output's leaves of sum(y_k * v_k)`, in the input's structure. One
+/// forward and one reverse pass.
+///
+/// ```
+/// use burn::backend::Flex;
+/// use burn::prelude::*;
+/// use burnax::grad::vjp_tree;
+/// use burnax::tree::{Leaf, TreeFn};
+///
+/// /// (a, b) -> (a * b, a + b), elementwise.
+/// struct ProdSum;
+/// impl TreeFn for ProdSum {
+///     type In = (Leaf<1>, Leaf<1>);
+///     type Out = (Leaf<1>, Leaf<1>);
+///     fn call<B: Backend>(&self, (a, b): (Tensor<B, 1>, Tensor<B, 1>)) -> (Tensor<B, 1>, Tensor<B, 1>) {
+///         (a.clone() * b.clone(), a + b)
+///     }
+/// }
+/// let d = Default::default();
+/// let t = |v: [f32; 2]| Tensor::<Flex, 1>::from_floats(v, &d);
+/// let v = (t([1.0, 0.0]), t([0.0, 1.0])); // picks a_0 b_0 and a_1 + b_1
+/// let (_, (da, db)) = vjp_tree(&ProdSum, (t([2.0, 3.0]), t([5.0, 7.0])), v);
+/// assert_eq!(da.into_data().to_vec::<f32>().unwrap(), [5.0, 1.0]);
+/// assert_eq!(db.into_data().to_vec::<f32>().unwrap(), [2.0, 1.0]);
+/// ```
+///
+/// # Panics
+/// If `v` does not have the structure and leaf shapes of `f(x)`, naming the leaf and both
+/// shapes.
+#[allow(clippy::type_complexity)]
+#[track_caller]
+pub fn vjp_tree<F: TreeFn, B: Backend>(
+    f: &F,
+    x: <F::In as TreeDef>::On<B>,
+    v: <F::Out as TreeDef>::On<B>,
+) -> (<F::Out as TreeDef>::On<B>, <F::In as TreeDef>::On<B>) {
+    let (y, _, g) = vjp_with(f, x, |_| v, "vjp_tree");
+    (y, g)
+}
+
+/// `f(x)` and the Jacobian-vector product over trees (`jax.jvp` on pytrees, for one tangent
+/// tree), in the output's structure. Reverse over reverse, as [`jvp`] explains.
+///
+/// ```
+/// use burn::backend::Flex;
+/// use burn::prelude::*;
+/// use burnax::grad::jvp_tree;
+/// use burnax::tree::{Leaf, TreeFn};
+///
+/// /// (a, b) -> a * b, elementwise: J t = b t_a + a t_b.
+/// struct Product;
+/// impl TreeFn for Product {
+///     type In = (Leaf<1>, Leaf<1>);
+///     type Out = Leaf<1>;
+///     fn call<B: Backend>(&self, (a, b): (Tensor<B, 1>, Tensor<B, 1>)) -> Tensor<B, 1> {
+///         a * b
+///     }
+/// }
+/// let d = Default::default();
+/// let t = |v: [f32; 2]| Tensor::<Flex, 1>::from_floats(v, &d);
+/// let (y, jt) = jvp_tree(&Product, (t([2.0, 3.0]), t([5.0, 7.0])), (t([1.0, 0.0]), t([0.0, 1.0])));
+/// assert_eq!(y.into_data().to_vec::<f32>().unwrap(), [10.0, 21.0]);
+/// assert_eq!(jt.into_data().to_vec::<f32>().unwrap(), [5.0, 3.0]);
+/// ```
+///
+/// # Panics
+/// If `t` does not have the structure and leaf shapes of `x`, naming the leaf and both shapes.
+#[allow(clippy::type_complexity)]
+#[track_caller]
+pub fn jvp_tree<F: TreeFn, B: Backend>(
+    f: &F,
+    x: <F::In as TreeDef>::On<B>,
+    t: <F::In as TreeDef>::On<B>,
+) -> (<F::Out as TreeDef>::On<B>, <F::Out as TreeDef>::On<B>) {
+    jvp_with(f, x, t, "jvp_tree")
+}
+
+/// The Jacobian of a [`TreeFn`] column by column, itself a [`TreeFn`] (`jax.jacfwd` on
+/// pytrees). Built by [`jacfwd_tree`].
+#[derive(Clone, Copy, Debug)]
+pub struct JacfwdTree<F>(pub F);
+
+/// `jacfwd_tree(f)`: for `f` from a tree to a tree, `x -> [d y / d x_j for j in inputs]`, one
+/// tree in the output's structure per scalar of the input (the input's leaves read in order, each
+/// row-major): one [`jvp_tree`] per input scalar. Column `j` here is the transpose of entry `j`
+/// of every row of [`jacrev_tree`]; JAX appends the input's axes to each output leaf instead.
+///
+/// ```
+/// use burn::backend::Flex;
+/// use burn::prelude::*;
+/// use burnax::grad::jacfwd_tree;
+/// use burnax::tree::{Leaf, TreeFn};
+///
+/// /// x -> (sum(x), x^2)
+/// struct SumSquares;
+/// impl TreeFn for SumSquares {
+///     type In = Leaf<1>;
+///     type Out = (Leaf<1>, Leaf<1>);
+///     fn call<B: Backend>(&self, x: Tensor<B, 1>) -> (Tensor<B, 1>, Tensor<B, 1>) {
+///         (x.clone().sum(), x.square())
+///     }
+/// }
+/// let x = Tensor::<Flex, 1>::from_floats([3.0, 4.0], &Default::default());
+/// let columns = jacfwd_tree(SumSquares).call(x);
+/// let (ds, dsq) = &columns[1]; // d / d x_1
+/// assert_eq!(ds.to_data().to_vec::<f32>().unwrap(), [1.0]);
+/// assert_eq!(dsq.to_data().to_vec::<f32>().unwrap(), [0.0, 8.0]);
+/// ```
+pub fn jacfwd_tree<F: TreeFn>(f: F) -> JacfwdTree<F> {
+    JacfwdTree(f)
+}
+
+impl<F: TreeFn> TreeFn for JacfwdTree<F> {
+    type In = F::In;
+    type Out = Vec<F::Out>;
+
+    fn call<B: Backend>(&self, x: <F::In as TreeDef>::On<B>) -> Vec<<F::Out as TreeDef>::On<B>> {
+        let n: usize = leaves::<F::In, B>(&x).iter().map(|l| l.dims()[0]).sum();
+        (0..n)
+            .map(|j| {
+                let e = F::In::map(x.clone(), &mut Basis { j, offset: 0 });
+                jvp_with(&self.0, x.clone(), e, "jacfwd_tree").1
+            })
+            .collect()
+    }
+}
+
+/// `f(x)`, the cotangent `v = cotangent(f(x))` and `v^T J(x)`: one forward and one reverse
+/// pass. [`jvp_with`] makes its cotangent from the output, which is why `v` is built here.
+#[allow(clippy::type_complexity)]
+#[track_caller]
+fn vjp_with<F: TreeFn, B: Backend>(
+    f: &F,
+    x: <F::In as TreeDef>::On<B>,
+    cotangent: impl FnOnce(&<F::Out as TreeDef>::On<B>) -> <F::Out as TreeDef>::On<B>,
+    name: &str,
+) -> (
+    <F::Out as TreeDef>::On<B>,
+    <F::Out as TreeDef>::On<B>,
+    <F::In as TreeDef>::On<B>,
+) {
+    let all = vec![true; F::In::leaf_count::<B>(&x)];
+    let xa = F::In::map(x, &mut Lift { selected: &all, i: 0 });
+    let y = f.call::<Autodiff<B>>(xa.clone());
+    let y_value = F::Out::map(y.clone(), &mut Inner);
+    let v = cotangent(&y_value);
+    same_shapes::<F::Out, B>(name, (&v, "cotangent v"), (&y_value, "output f(x)"));
+    let none = vec![false; F::Out::leaf_count::<B>(&v)];
+    let va = F::Out::map(
+        v.clone(),
+        &mut Lift {
+            selected: &none,
+            i: 0,
+        },
+    );
+    let g = match dot::<F::Out, Autodiff<B>>(y, va) {
+        Some(d) => F::In::map(
+            xa,
+            &mut ReadGrads::<B> {
+                grads: &d.backward(),
+                selected: &all,
+                i: 0,
+            },
+        ),
+        // An output with no leaves: nothing depends on x.
+        None => F::In::map(xa, &mut Zeros),
+    };
+    (y_value, v, g)
+}
+
+/// `f(x)` and `J(x) t`, as [`jvp`] explains: the outer `Autodiff` level tracks the cotangent
+/// `u`, the inner one differentiates `f` once, and `J t` is the gradient of `(J^T u) . t` in `u`.
+#[allow(clippy::type_complexity)]
+#[track_caller]
+fn jvp_with<F: TreeFn, B: Backend>(
+    f: &F,
+    x: <F::In as TreeDef>::On<B>,
+    t: <F::In as TreeDef>::On<B>,
+    name: &str,
+) -> (<F::Out as TreeDef>::On<B>, <F::Out as TreeDef>::On<B>) {
+    same_shapes::<F::In, B>(name, (&t, "tangent t"), (&x, "input x"));
+    let constant = vec![false; F::In::leaf_count::<B>(&x)];
+    let xo = F::In::map(
+        x,
+        &mut Lift {
+            selected: &constant,
+            i: 0,
+        },
+    );
+    let (y, u, jt_u) = vjp_with(f, xo, |y| F::Out::map(y.clone(), &mut Tracked), name);
+    let to = F::In::map(
+        t,
+        &mut Lift {
+            selected: &constant,
+            i: 0,
+        },
+    );
+    let jt = match dot::<F::In, Autodiff<B>>(jt_u, to) {
+        Some(d) => {
+            let all = vec![true; F::Out::leaf_count::<Autodiff<B>>(&u)];
+            F::Out::map(
+                u,
+                &mut ReadGrads::<B> {
+                    grads: &d.backward(),
+                    selected: &all,
+                    i: 0,
+                },
+            )
+        }
+        // An input with no leaves: the product is zero.
+        None => F::Out::map(u, &mut Zeros),
+    };
+    (F::Out::map(y, &mut Inner), jt)
+}
+
+/// `sum over leaves of sum(a_k * b_k)`, or `None` for a tree with no leaves.
+fn dot<T: TreeDef, B: Backend>(a: T::On<B>, b: T::On<B>) -> Option<Tensor<B, 1>> {
+    leaves::<T, B>(&a)
+        .into_iter()
+        .zip(leaves::<T, B>(&b))
+        .map(|(a, b)| (a * b).sum())
+        .reduce(|acc, s| acc + s)
+}
+
+/// Panics unless `a` and `b` have the same leaves with the same shapes, naming the first
+/// difference.
+#[track_caller]
+fn same_shapes<T: TreeDef, B: Backend>(name: &str, a: (&T::On<B>, &str), b: (&T::On<B>, &str)) {
+    let (sa, sb) = (shapes::<T, B>(a.0), shapes::<T, B>(b.0));
+    let (what_a, what_b) = (a.1, b.1);
+    assert_eq!(
+        sa.len(),
+        sb.len(),
+        "{name}: the {what_a} has {} leaves, the {what_b} has {}",
+        sa.len(),
+        sb.len()
+    );
+    for (k, (x, y)) in sa.iter().zip(&sb).enumerate() {
+        if x != y {
+            if sa.len() == 1 {
+                panic!("{name}: the {what_a} has shape {x:?}, the {what_b} has shape {y:?}");
+            }
+            panic!(
+                "{name}: leaf {k} of the {what_a} has shape {x:?}, leaf {k} of the {what_b} has shape {y:?}"
+            );
+        }
+    }
+}
+
+/// Every leaf of a tree, flattened to a vector, in order.
+fn leaves<T: TreeDef, B: Backend>(t: &T::On<B>) -> Vec<Tensor<B, 1>> {
+    let mut f = Flatten(Vec::new(), Vec::new());
+    T::map::<B, B, _>(t.clone(), &mut f);
+    f.0
+}
+
+/// Every leaf's shape, in order.
+fn shapes<T: TreeDef, B: Backend>(t: &T::On<B>) -> Vec<Vec<usize>> {
+    let mut f = Flatten(Vec::new(), Vec::new());
+    T::map::<B, B, _>(t.clone(), &mut f);
+    f.1
+}
+
+/// Zeros in place of every leaf, without a graph.
+struct Zeros;
+
+impl<B: Backend> MapLeaves<Autodiff<B>, B> for Zeros {
+    fn leaf<const D: usize>(&mut self, t: Tensor<Autodiff<B>, D>) -> Tensor<B, D> {
+        t.inner().zeros_like()
+    }
+}
+
+/// Zeros in place of every leaf, tracked: the cotangent `u` that [`jvp_with`] differentiates in.
+struct Tracked;
+
+impl<B: AutodiffBackend> MapLeaves<B, B> for Tracked {
+    fn leaf<const D: usize>(&mut self, t: Tensor<B, D>) -> Tensor<B, D> {
+        t.zeros_like().require_grad()
+    }
+}
+
+/// The tangent that is 1 at scalar `j` of the tree (leaves in order, each row-major), 0
+/// elsewhere, in each leaf's dtype.
+struct Basis {
+    j: usize,
+    offset: usize,
+}
+
+impl<B: Backend> MapLeaves<B, B> for Basis {
+    fn leaf<const D: usize>(&mut self, t: Tensor<B, D>) -> Tensor<B, D> {
+        let shape = t.shape();
+        let n = shape.num_elements();
+        let zeros = t.zeros_like();
+        let e = if (self.offset..self.offset + n).contains(&self.j) {
+            let k = self.j - self.offset;
+            let one = t.ones_like().reshape([n]).narrow(0, k, 1);
+            zeros
+                .reshape([n])
+                .slice_assign(burn::tensor::s![k..k + 1], one)
+                .reshape(shape)
+        } else {
+            zeros
+        };
+        self.offset += n;
+        e
     }
 }
 

@@ -25,6 +25,7 @@
 //! | `jax.vjp(f, x)[1](v)` | [`vjp(&f, x, v)`](crate::grad::vjp) | returns `(f(x), v^T J)` |
 //! | `jax.jvp(f, (x,), (t,))` | [`jvp(&f, x, t)`](crate::grad::jvp) | returns `(f(x), J t)`; by reverse over reverse (Burn has no forward mode) |
 //! | `jax.jacfwd(f)` | [`jacfwd(f)`](crate::grad::jacfwd) | one `jvp` per input; equals `jacrev` |
+//! | `jax.vjp`, `jax.jvp`, `jax.jacfwd` on pytrees | [`vjp_tree(&f, x, v)`](crate::grad::vjp_tree), [`jvp_tree(&f, x, t)`](crate::grad::jvp_tree), [`jacfwd_tree(f)`](crate::grad::jacfwd_tree) | `f` a [`TreeFn`](crate::tree::TreeFn); `jacfwd_tree` gives one output tree per input scalar (columns outermost) |
 //! | `jax.value_and_grad(f, argnums=(0, 1), has_aux=True)(w, b)` | [`value_and_grad_tree(&f, (w, b), Argnums::Only(&[0, 1]))`](crate::grad::value_and_grad_tree) | `f` implements [`TreeFunc`](crate::grad::TreeFunc); the gradient has the input's structure, zeros where not selected |
 //! | `jax.value_and_grad(loss)(params)` for a model | [`value_and_grad_module(&model, \|m\| loss(m))`](crate::grad::value_and_grad_module) | Burn's `GradientsParams`, ready for an optimizer |
 //! | `lax.fori_loop`, `lax.scan` | [`fori_loop`](crate::control::fori_loop), [`scan`](crate::control::scan) | plain loops here (no tracing needed); work under `grad` |

@@ -278,3 +278,110 @@ fn hessian_and_jacrev_over_trees_match_the_flat_ones() {
         assert_eq!(got, want[i * 5..(i + 1) * 5], "row {i}");
     }
 }
+
+/// A tree function with a rank-2 leaf on each side: `(W [2, 3], x [3]) -> (tanh(W x) [2],
+/// W * exp(x) [2, 3])`, the second broadcasting `x` along `W`'s rows.
+struct Layer;
+impl burnax::tree::TreeFn for Layer {
+    type In = (burnax::tree::Leaf<2>, burnax::tree::Leaf<1>);
+    type Out = (burnax::tree::Leaf<1>, burnax::tree::Leaf<2>);
+    fn call<Bk: Backend>(&self, (w, x): (Tensor<Bk, 2>, Tensor<Bk, 1>)) -> (Tensor<Bk, 1>, Tensor<Bk, 2>) {
+        let y = w.clone().matmul(x.clone().reshape([3, 1])).reshape([2]).tanh();
+        (y, w * x.exp().reshape([1, 3]))
+    }
+}
+
+fn t64_2(v: &[f64], rows: usize) -> Tensor<B, 2> {
+    t64(v).reshape([rows, v.len() / rows])
+}
+
+/// `Layer`'s input from 9 numbers (W row-major, then x), and its output flattened on the host.
+fn layer_in(v: &[f64]) -> (Tensor<B, 2>, Tensor<B, 1>) {
+    (t64_2(&v[..6], 2), t64(&v[6..]))
+}
+fn layer_out((y, z): (Tensor<B, 1>, Tensor<B, 2>)) -> Vec<f64> {
+    host(y).into_iter().chain(host(z)).collect()
+}
+
+/// `jvp_tree` against central differences along the tangent, `vjp_tree` and `jacfwd_tree`
+/// against `jacrev_tree` (reverse mode, another code path), leaves of rank 1 and 2 on both sides.
+#[test]
+fn jvp_vjp_and_jacfwd_over_trees_match_differences_and_jacrev() {
+    use burnax::grad::{jacfwd_tree, jacrev_tree, jvp_tree, vjp_tree};
+    use burnax::tree::TreeFn;
+    let tol = Tolerance::CENTRAL_DIFF_F64;
+    let x = [0.3, -0.5, 0.8, 1.1, -0.2, 0.4, 0.7, -0.9, 0.25];
+    let t = [0.5, 1.0, -1.5, 0.25, 2.0, -0.75, 1.25, 0.5, -1.0];
+    let (y, jt) = jvp_tree(&Layer, layer_in(&x), layer_in(&t));
+    assert_eq!(layer_out(y), layer_out(Layer.call(layer_in(&x))));
+    let h = 1e-6;
+    let at = |s: f64| -> Vec<f64> {
+        let p: Vec<f64> = x.iter().zip(&t).map(|(a, b)| a + s * b).collect();
+        layer_out(Layer.call(layer_in(&p)))
+    };
+    let (plus, minus) = (at(h), at(-h));
+    for (i, got) in layer_out(jt).into_iter().enumerate() {
+        let want = (plus[i] - minus[i]) / (2.0 * h);
+        assert!(
+            tol.accepts(got, want),
+            "(J t)[{i}] = {got}, central difference {want}"
+        );
+    }
+
+    // Rows of the Jacobian by reverse mode: rows[i] = d out_i / d (W, x).
+    let rows: Vec<Vec<f64>> = jacrev_tree(Layer)
+        .call(layer_in(&x))
+        .into_iter()
+        .map(|(dw, dx)| host(dw).into_iter().chain(host(dx)).collect())
+        .collect();
+    assert_eq!(rows.len(), 8);
+    let columns: Vec<Vec<f64>> = jacfwd_tree(Layer)
+        .call(layer_in(&x))
+        .into_iter()
+        .map(layer_out)
+        .collect();
+    assert_eq!(columns.len(), 9);
+    for (j, column) in columns.iter().enumerate() {
+        for (i, row) in rows.iter().enumerate() {
+            assert!(
+                tol.accepts(column[i], row[j]),
+                "J[{i}, {j}]: jacfwd_tree {}, jacrev_tree {}",
+                column[i],
+                row[j]
+            );
+        }
+    }
+    let v = [1.5, -0.5, 0.25, 1.0, -2.0, 0.5, 0.75, -1.25];
+    let (_, (dw, dx)) = vjp_tree(&Layer, layer_in(&x), (t64(&v[..2]), t64_2(&v[2..], 2)));
+    let vj: Vec<f64> = host(dw).into_iter().chain(host(dx)).collect();
+    for (j, got) in vj.into_iter().enumerate() {
+        let want: f64 = (0..8).map(|i| v[i] * rows[i][j]).sum();
+        assert!(
+            tol.accepts(got, want),
+            "(v J)[{j}] = {got}, from jacrev_tree {want}"
+        );
+    }
+}
+
+#[test]
+fn vjp_tree_and_jvp_tree_name_the_leaf_of_the_wrong_shape() {
+    use burnax::grad::{jvp_tree, vjp_tree};
+    let x = [0.3, -0.5, 0.8, 1.1, -0.2, 0.4, 0.7, -0.9, 0.25];
+    let msg = |r: std::thread::Result<()>| *r.expect_err("a wrong shape").downcast::<String>().unwrap();
+    let bad_v = msg(std::panic::catch_unwind(|| {
+        vjp_tree(&Layer, layer_in(&x), (t64(&[1.0, 2.0]), t64_2(&[1.0; 6], 3)));
+    }));
+    assert!(
+        bad_v.contains("vjp_tree: leaf 1 of the cotangent v has shape [3, 2]")
+            && bad_v.contains("leaf 1 of the output f(x) has shape [2, 3]"),
+        "{bad_v}"
+    );
+    let bad_t = msg(std::panic::catch_unwind(|| {
+        jvp_tree(&Layer, layer_in(&x), (t64_2(&[1.0; 6], 2), t64(&[1.0; 2])));
+    }));
+    assert!(
+        bad_t.contains("jvp_tree: leaf 1 of the tangent t has shape [2]")
+            && bad_t.contains("leaf 1 of the input x has shape [3]"),
+        "{bad_t}"
+    );
+}
