@@ -790,16 +790,18 @@ fn same_shapes<T: TreeDef, B: Backend>(name: &str, a: (&T::On<B>, &str), b: (&T:
 
 /// Every leaf of a tree, flattened to a vector, in order.
 fn leaves<T: TreeDef, B: Backend>(t: &T::On<B>) -> Vec<Tensor<B, 1>> {
-    let mut f = Flatten(Vec::new(), Vec::new());
-    T::map::<B, B, _>(t.clone(), &mut f);
-    f.0
+    flatten::<T, B>(t).0
 }
 
 /// Every leaf's shape, in order.
 fn shapes<T: TreeDef, B: Backend>(t: &T::On<B>) -> Vec<Vec<usize>> {
+    flatten::<T, B>(t).1
+}
+
+fn flatten<T: TreeDef, B: Backend>(t: &T::On<B>) -> Flatten<B> {
     let mut f = Flatten(Vec::new(), Vec::new());
     T::map::<B, B, _>(t.clone(), &mut f);
-    f.1
+    f
 }
 
 /// Zeros in place of every leaf, without a graph.
