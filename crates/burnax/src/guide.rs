@@ -29,7 +29,7 @@
 //! | `jax.value_and_grad(f, argnums=(0, 1), has_aux=True)(w, b)` | [`value_and_grad_tree(&f, (w, b), Argnums::Only(&[0, 1]))`](crate::grad::value_and_grad_tree) | `f` implements [`TreeFunc`](crate::grad::TreeFunc); the gradient has the input's structure, zeros where not selected |
 //! | `jax.value_and_grad(loss)(params)` for a model | [`value_and_grad_module(&model, \|m\| loss(m))`](crate::grad::value_and_grad_module) | Burn's `GradientsParams`, ready for an optimizer |
 //! | `lax.fori_loop`, `lax.scan` | [`fori_loop`](crate::control::fori_loop), [`scan`](crate::control::scan) | plain loops here (no tracing needed); work under `grad` |
-//! | pytrees | [`tree`](crate::tree): tuples, arrays, `Vec`, `Option` of tensors; Burn modules declared with [`tree_module!`](crate::tree_module) | gradients of a module come back as the module type |
+//! | pytrees | [`tree`](crate::tree): tuples, arrays, `Vec`, `Option` of tensors; Burn's layers (linear, embedding, convolutions, group/instance/RMS norms); modules declared with [`tree_module!`](crate::tree_module) | gradients of a module come back as the module type |
 //! | `jax.vmap(f)(xs)` | [`vmap(f).call(xs)`](crate::vmap::vmap) | `f` is a `Func` for one example; runs once on the [`Batched<B>`](crate::vmap::Batched) backend, no loop |
 //! | `jax.vmap(f, in_axes=1, out_axes=1)` | `vmap(f).in_axis(1).out_axis(1)` | |
 //! | `jax.vmap(f, in_axes=(0, None))(xs, w)` | [`vmap_tree::<(Mapped<1>, Leaf<2>), Mapped<1>, _>(f).call((xs, w))`](crate::vmap::vmap_tree) | axes as types: [`Mapped<D, AXIS>`](crate::vmap::Mapped) maps, [`Leaf<D>`](crate::tree::Leaf) is `None`; `.axis_size(n)` when nothing is mapped |

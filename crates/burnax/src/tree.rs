@@ -16,10 +16,14 @@
 //!
 //! # Burn modules
 //! A module is a tree too once its structure has a name: [`ParamLeaf<D>`] is a
-//! `Param<Tensor<B, D>>` (its `ParamId` kept); [`LinearTree`], [`Conv2dTree`] and
-//! [`EmbeddingTree`] are Burn's layers of those names (the others are not yet: some keep private
-//! fields), and [`tree_module!`](crate::tree_module) declares a module struct together with its
-//! structure, field by field. The gradient of a loss in a module then comes back as the same
+//! `Param<Tensor<B, D>>` (its `ParamId` kept); [`LinearTree`], [`EmbeddingTree`], the
+//! convolutions ([`Conv1dTree`] to [`Conv3dTree`], [`ConvTranspose1dTree`] to
+//! [`ConvTranspose3dTree`]), [`GroupNormTree`], [`InstanceNormTree`] and [`RmsNormTree`] are
+//! Burn's layers of those names; [`Static<T>`] is a field without tensors (a setting, `Dropout`,
+//! an activation); and [`tree_module!`](crate::tree_module) declares a module struct together
+//! with its structure, field by field. Burn's `LayerNorm` keeps its epsilon private, so it cannot
+//! be rebuilt on another backend and has no structure here: use `RmsNorm` or a `tree_module!`
+//! of your own with the two parameters. The gradient of a loss in a module then comes back as the same
 //! module type holding the gradients:
 //!
 //! ```
@@ -65,6 +69,8 @@
 //! [`Shared<T>`](crate::vmap::Shared). Burn initialises parameters lazily and a clone made before
 //! that draws its own values: run or read a fresh model once before cloning it into examples.
 
+use core::marker::PhantomData;
+
 use burn::module::Param;
 use burn::prelude::*;
 
@@ -103,59 +109,110 @@ impl<const D: usize> TreeDef for ParamLeaf<D> {
     one_node!(|_| 1);
 }
 
-/// The structure of Burn's `nn::Linear<B>`: its weight, then its bias if it has one.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct LinearTree;
+/// The structure of one of Burn's layers: its parameters mapped in the order listed, its
+/// configuration fields carried over. One top-level element.
+macro_rules! layer_tree {
+    ($(
+        $(#[$doc:meta])*
+        $tree:ident = $($seg:ident)::+ { $($param:ident: $def:ty),+ ; $($keep:ident),* }
+    )*) => {$(
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default)]
+        pub struct $tree;
 
-impl TreeDef for LinearTree {
-    type On<B: Backend> = burn::nn::Linear<B>;
-    fn map<B1: Backend, B2: Backend, M: MapLeaves<B1, B2>>(t: Self::On<B1>, m: &mut M) -> Self::On<B2> {
-        burn::nn::Linear {
-            weight: ParamLeaf::<2>::map(t.weight, m),
-            bias: <Option<ParamLeaf<1>> as TreeDef>::map(t.bias, m),
+        impl TreeDef for $tree {
+            type On<B: Backend> = $($seg)::+<B>;
+            fn map<B1: Backend, B2: Backend, M: MapLeaves<B1, B2>>(t: Self::On<B1>, m: &mut M) -> Self::On<B2> {
+                $($seg)::+ {
+                    $($param: <$def as TreeDef>::map(t.$param, m),)+
+                    $($keep: t.$keep,)*
+                }
+            }
+            one_node!(|t| 0 $(+ <$def as TreeDef>::leaf_count::<B>(&t.$param))+);
         }
-    }
-    one_node!(|t| 1 + usize::from(t.bias.is_some()));
+    )*};
 }
 
-/// The structure of Burn's `nn::conv::Conv2d<B>`: its weight, then its bias if it has one; the
-/// configuration fields are carried over.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Conv2dTree;
+layer_tree! {
+    /// The structure of Burn's `nn::Linear<B>`: its weight, then its bias if it has one.
+    LinearTree = burn::nn::Linear { weight: ParamLeaf<2>, bias: Option<ParamLeaf<1>>; }
 
-impl TreeDef for Conv2dTree {
-    type On<B: Backend> = burn::nn::conv::Conv2d<B>;
-    fn map<B1: Backend, B2: Backend, M: MapLeaves<B1, B2>>(t: Self::On<B1>, m: &mut M) -> Self::On<B2> {
-        burn::nn::conv::Conv2d {
-            weight: ParamLeaf::<4>::map(t.weight, m),
-            bias: <Option<ParamLeaf<1>> as TreeDef>::map(t.bias, m),
-            stride: t.stride,
-            kernel_size: t.kernel_size,
-            dilation: t.dilation,
-            groups: t.groups,
-            padding: t.padding,
-        }
+    /// The structure of Burn's `nn::Embedding<B>`: its table.
+    EmbeddingTree = burn::nn::Embedding { weight: ParamLeaf<2>; }
+
+    /// The structure of Burn's `nn::conv::Conv1d<B>`: its weight, then its bias if it has one.
+    Conv1dTree = burn::nn::conv::Conv1d {
+        weight: ParamLeaf<3>, bias: Option<ParamLeaf<1>>;
+        stride, kernel_size, dilation, groups, padding
     }
-    one_node!(|t| 1 + usize::from(t.bias.is_some()));
+
+    /// The structure of Burn's `nn::conv::Conv2d<B>`: its weight, then its bias if it has one.
+    Conv2dTree = burn::nn::conv::Conv2d {
+        weight: ParamLeaf<4>, bias: Option<ParamLeaf<1>>;
+        stride, kernel_size, dilation, groups, padding
+    }
+
+    /// The structure of Burn's `nn::conv::Conv3d<B>`: its weight, then its bias if it has one.
+    Conv3dTree = burn::nn::conv::Conv3d {
+        weight: ParamLeaf<5>, bias: Option<ParamLeaf<1>>;
+        stride, kernel_size, dilation, groups, padding
+    }
+
+    /// The structure of Burn's `nn::conv::ConvTranspose1d<B>`: its weight, then its bias if it
+    /// has one.
+    ConvTranspose1dTree = burn::nn::conv::ConvTranspose1d {
+        weight: ParamLeaf<3>, bias: Option<ParamLeaf<1>>;
+        stride, kernel_size, dilation, groups, padding, padding_out, channels
+    }
+
+    /// The structure of Burn's `nn::conv::ConvTranspose2d<B>`: its weight, then its bias if it
+    /// has one.
+    ConvTranspose2dTree = burn::nn::conv::ConvTranspose2d {
+        weight: ParamLeaf<4>, bias: Option<ParamLeaf<1>>;
+        stride, kernel_size, dilation, groups, padding, padding_out, channels
+    }
+
+    /// The structure of Burn's `nn::conv::ConvTranspose3d<B>`: its weight, then its bias if it
+    /// has one.
+    ConvTranspose3dTree = burn::nn::conv::ConvTranspose3d {
+        weight: ParamLeaf<5>, bias: Option<ParamLeaf<1>>;
+        stride, kernel_size, dilation, groups, padding, padding_out, channels
+    }
+
+    /// The structure of Burn's `nn::GroupNorm<B>`: its scale and shift, if affine.
+    GroupNormTree = burn::nn::GroupNorm {
+        gamma: Option<ParamLeaf<1>>, beta: Option<ParamLeaf<1>>;
+        num_groups, num_channels, epsilon, affine
+    }
+
+    /// The structure of Burn's `nn::InstanceNorm<B>`: its scale and shift, if affine.
+    InstanceNormTree = burn::nn::InstanceNorm {
+        gamma: Option<ParamLeaf<1>>, beta: Option<ParamLeaf<1>>;
+        num_channels, epsilon, affine
+    }
+
+    /// The structure of Burn's `nn::RmsNorm<B>`: its scale.
+    RmsNormTree = burn::nn::RmsNorm { gamma: ParamLeaf<1>; epsilon }
 }
 
-/// The structure of Burn's `nn::Embedding<B>`: its table.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct EmbeddingTree;
+/// The structure of a field that holds no tensor: a configuration value (`usize`, `f64`, an
+/// enum) or a layer without parameters (`Dropout`, `Relu`, a pooling layer). The value is carried
+/// over as it is; it has no leaves. `tree_module!` fields of such types use it:
+/// `pub dropout: Dropout => Static<Dropout>`.
+pub struct Static<T>(PhantomData<fn() -> T>);
 
-impl TreeDef for EmbeddingTree {
-    type On<B: Backend> = burn::nn::Embedding<B>;
-    fn map<B1: Backend, B2: Backend, M: MapLeaves<B1, B2>>(t: Self::On<B1>, m: &mut M) -> Self::On<B2> {
-        burn::nn::Embedding {
-            weight: ParamLeaf::<2>::map(t.weight, m),
-        }
+impl<T: Clone> TreeDef for Static<T> {
+    type On<B: Backend> = T;
+    fn map<B1: Backend, B2: Backend, M: MapLeaves<B1, B2>>(t: T, _: &mut M) -> T {
+        t
     }
-    one_node!(|_| 1);
+    one_node!(|_| 0);
 }
 
 /// Declares a Burn module struct and its tree structure together, each field with the
 /// structure of its type (`Linear<B> => LinearTree`, `Param<Tensor<B, 1>> => ParamLeaf<1>`,
-/// `Tensor<B, 2> => Leaf<2>`, another declared module's tree, ...). Attributes pass through, so
+/// `Tensor<B, 2> => Leaf<2>`, another declared module's tree, `Dropout => Static<Dropout>` for
+/// a field without tensors, ...). Attributes pass through, so
 /// `#[derive(Module, Debug)]` makes it a Burn module as usual. The structure counts as one
 /// top-level element for `argnums`. See the [module docs](self) for an example.
 #[macro_export]

@@ -204,3 +204,123 @@ fn convolution_and_embedding_gradients_equal_burns() {
         "embed.weight",
     );
 }
+
+burnax::tree_module! {
+    /// Every other built-in layer structure, a parameter-free layer and a setting.
+    #[derive(Module, Debug)]
+    pub struct Zoo<B: Backend> {
+        pub c1: burn::nn::conv::Conv1d<B> => burnax::tree::Conv1dTree,
+        pub c3: burn::nn::conv::Conv3d<B> => burnax::tree::Conv3dTree,
+        pub t1: burn::nn::conv::ConvTranspose1d<B> => burnax::tree::ConvTranspose1dTree,
+        pub t2: burn::nn::conv::ConvTranspose2d<B> => burnax::tree::ConvTranspose2dTree,
+        pub t3: burn::nn::conv::ConvTranspose3d<B> => burnax::tree::ConvTranspose3dTree,
+        pub group: burn::nn::GroupNorm<B> => burnax::tree::GroupNormTree,
+        pub instance: burn::nn::InstanceNorm<B> => burnax::tree::InstanceNormTree,
+        pub rms: burn::nn::RmsNorm<B> => burnax::tree::RmsNormTree,
+        pub dropout: burn::nn::Dropout => burnax::tree::Static<burn::nn::Dropout>,
+        pub power: usize => burnax::tree::Static<usize>,
+    }
+    tree ZooTree;
+}
+
+impl<Bk: Backend> Zoo<Bk> {
+    fn new(device: &Bk::Device) -> Self {
+        use burn::nn::conv::*;
+        use burn::nn::*;
+        Self {
+            c1: Conv1dConfig::new(2, 4, 3).init(device),
+            c3: Conv3dConfig::new([1, 2], [2, 2, 2]).init(device),
+            t1: ConvTranspose1dConfig::new([4, 2], 3).init(device),
+            t2: ConvTranspose2dConfig::new([2, 3], [2, 2]).init(device),
+            t3: ConvTranspose3dConfig::new([2, 1], [2, 2, 2]).init(device),
+            group: GroupNormConfig::new(2, 4).init(device),
+            instance: InstanceNormConfig::new(4).init(device),
+            rms: RmsNormConfig::new(4).init(device),
+            dropout: DropoutConfig::new(0.0).init(),
+            power: 2,
+        }
+    }
+
+    /// Every layer used once, on inputs `a` `[1, 2, 6]`, `b` `[1, 2, 3, 3]`, `c` `[1, 1, 3, 3, 3]`.
+    fn loss(&self, a: Tensor<Bk, 3>, b: Tensor<Bk, 4>, c: Tensor<Bk, 5>) -> Tensor<Bk, 1> {
+        let h = self.c1.forward(a); // [1, 4, 4]
+        let h = self
+            .rms
+            .forward(self.instance.forward(self.group.forward(h).tanh()));
+        let h = self.dropout.forward(self.t1.forward(h)); // [1, 2, 6]
+        let p = self.power as i32;
+        let b = self.t2.forward(b); // [1, 3, 4, 4]
+        let c = self.t3.forward(self.c3.forward(c)); // [1, 1, 3, 3, 3] via [1, 2, 2, 2, 2]
+        h.powi_scalar(p).sum() + b.sin().sum() + c.tanh().powi_scalar(p).sum()
+    }
+}
+
+struct ZooLoss;
+impl TreeFunc for ZooLoss {
+    type In = (ZooTree, Leaf<3>, Leaf<4>, Leaf<5>);
+    type Aux = ();
+    fn call<Bk: Backend>(
+        &self,
+        (m, a, b, c): (Zoo<Bk>, Tensor<Bk, 3>, Tensor<Bk, 4>, Tensor<Bk, 5>),
+    ) -> (Tensor<Bk, 1>, ()) {
+        (m.loss(a, b, c), ())
+    }
+}
+
+/// Compares each float parameter of a gradient module with Burn's gradient of the same id.
+struct SameAsBurn<'a> {
+    grads: &'a burn::optim::GradientsParams,
+    checked: usize,
+}
+impl burn::module::ModuleVisitor<B> for SameAsBurn<'_> {
+    fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<B, D>>) {
+        let want = self
+            .grads
+            .get::<B, D>(p.id)
+            .expect("Burn has a gradient for every parameter");
+        let got: Vec<f32> = p.val().into_data().iter::<f32>().collect();
+        assert_close(
+            &got,
+            &wide(want),
+            Tolerance::F32_REORDERED,
+            &format!("parameter {}", p.id),
+        );
+        self.checked += 1;
+    }
+}
+
+#[test]
+fn every_built_in_layer_structure_gives_burns_gradients() {
+    use burnax::tree::TreeDef;
+    let device = Default::default();
+    let model = Zoo::<Autodiff<B>>::new(&device);
+    let a = random::normal::<B, 3>(random::key(5), [1, 2, 6], &device);
+    let b = random::normal::<B, 4>(random::key(6), [1, 2, 3, 3], &device);
+    let c = random::normal::<B, 5>(random::key(7), [1, 1, 3, 3, 3], &device);
+    let (want_loss, grads) = value_and_grad_module(&model, |m| {
+        m.loss(
+            Tensor::from_inner(a.clone()),
+            Tensor::from_inner(b.clone()),
+            Tensor::from_inner(c.clone()),
+        )
+    });
+    let inner = model.valid();
+    let (got_loss, (), (g, ..)) =
+        value_and_grad_tree(&ZooLoss, (inner.clone(), a, b, c), Argnums::Only(&[0]));
+    assert_close(
+        &values(got_loss),
+        &wide(want_loss),
+        Tolerance::F32_REORDERED,
+        "loss",
+    );
+    let mut check = SameAsBurn {
+        grads: &grads,
+        checked: 0,
+    };
+    g.visit(&mut check);
+    // Weight and bias of 5 convolutions, 2 + 2 + 1 norm parameters: every one a leaf.
+    assert_eq!(check.checked, 15);
+    assert_eq!(ZooTree::leaf_count::<B>(&inner), 15);
+    // Settings are carried over.
+    assert_eq!((g.power, g.c1.kernel_size, g.t2.channels), (2, 3, [2, 3]));
+}
