@@ -15,16 +15,23 @@
 //! `Autodiff<B>` and bring its gradients back to `B` with the same shape.
 //!
 //! # Burn modules
-//! A module is a tree too once its structure has a name: [`ParamLeaf<D>`] is a
-//! `Param<Tensor<B, D>>` (its `ParamId` kept); [`LinearTree`], [`EmbeddingTree`], the
-//! convolutions ([`Conv1dTree`] to [`Conv3dTree`], [`ConvTranspose1dTree`] to
-//! [`ConvTranspose3dTree`]), [`GroupNormTree`], [`InstanceNormTree`] and [`RmsNormTree`] are
-//! Burn's layers of those names; [`Static<T>`] is a field without tensors (a setting, `Dropout`,
-//! an activation); and [`tree_module!`](crate::tree_module) declares a module struct together
-//! with its structure, field by field. Burn's `LayerNorm` keeps its epsilon private, so it cannot
-//! be rebuilt on another backend and has no structure here: use `RmsNorm` or a `tree_module!`
-//! of your own with the two parameters. The gradient of a loss in a module then comes back as the same
-//! module type holding the gradients:
+//! A module is a tree too once its structure has a name:
+//! - [`ParamLeaf<D>`] is a `Param<Tensor<B, D>>` (its `ParamId` kept);
+//! - [`LinearTree`], [`EmbeddingTree`], the convolutions ([`Conv1dTree`] to [`Conv3dTree`],
+//!   [`ConvTranspose1dTree`] to [`ConvTranspose3dTree`]), [`GroupNormTree`],
+//!   [`InstanceNormTree`], [`RmsNormTree`] and [`MultiHeadAttentionTree`] are Burn's layers of
+//!   those names;
+//! - [`Static<T>`] is a field without tensors (a setting, `Dropout`, an activation);
+//! - [`tree_module!`](crate::tree_module) declares a module struct together with its structure,
+//!   field by field.
+//!
+//! Burn's `LayerNorm` keeps its epsilon private, so it cannot be rebuilt on another backend and
+//! has no structure here (nor have the transformer layers that hold one): use `RmsNorm`, or a
+//! `tree_module!` of your own with the two parameters. The recurrent layers hold
+//! `Activation<B>`, which may carry parameters of its own, and `BatchNorm`'s running statistics
+//! are state, not parameters: neither is a tree yet.
+//!
+//! The gradient of a loss in a module comes back as the same module type holding the gradients:
 //!
 //! ```
 //! use burn::backend::Flex;
@@ -193,6 +200,13 @@ layer_tree! {
 
     /// The structure of Burn's `nn::RmsNorm<B>`: its scale.
     RmsNormTree = burn::nn::RmsNorm { gamma: ParamLeaf<1>; epsilon }
+
+    /// The structure of Burn's `nn::attention::MultiHeadAttention<B>`: its query, key, value
+    /// and output projections, in that order.
+    MultiHeadAttentionTree = burn::nn::attention::MultiHeadAttention {
+        query: LinearTree, key: LinearTree, value: LinearTree, output: LinearTree;
+        dropout, activation, d_model, n_heads, d_k, min_float, quiet_softmax
+    }
 }
 
 /// The structure of a field that holds no tensor: a configuration value (`usize`, `f64`, an

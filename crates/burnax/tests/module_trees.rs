@@ -217,6 +217,7 @@ burnax::tree_module! {
         pub group: burn::nn::GroupNorm<B> => burnax::tree::GroupNormTree,
         pub instance: burn::nn::InstanceNorm<B> => burnax::tree::InstanceNormTree,
         pub rms: burn::nn::RmsNorm<B> => burnax::tree::RmsNormTree,
+        pub mha: burn::nn::attention::MultiHeadAttention<B> => burnax::tree::MultiHeadAttentionTree,
         pub dropout: burn::nn::Dropout => burnax::tree::Static<burn::nn::Dropout>,
         pub power: usize => burnax::tree::Static<usize>,
     }
@@ -236,6 +237,9 @@ impl<Bk: Backend> Zoo<Bk> {
             group: GroupNormConfig::new(2, 4).init(device),
             instance: InstanceNormConfig::new(4).init(device),
             rms: RmsNormConfig::new(4).init(device),
+            mha: attention::MultiHeadAttentionConfig::new(4, 2)
+                .with_dropout(0.0)
+                .init(device),
             dropout: DropoutConfig::new(0.0).init(),
             power: 2,
         }
@@ -247,6 +251,10 @@ impl<Bk: Backend> Zoo<Bk> {
         let h = self
             .rms
             .forward(self.instance.forward(self.group.forward(h).tanh()));
+        let h = self
+            .mha
+            .forward(burn::nn::attention::MhaInput::self_attn(h))
+            .context;
         let h = self.dropout.forward(self.t1.forward(h)); // [1, 2, 6]
         let p = self.power as i32;
         let b = self.t2.forward(b); // [1, 3, 4, 4]
@@ -318,9 +326,13 @@ fn every_built_in_layer_structure_gives_burns_gradients() {
         checked: 0,
     };
     g.visit(&mut check);
-    // Weight and bias of 5 convolutions, 2 + 2 + 1 norm parameters: every one a leaf.
-    assert_eq!(check.checked, 15);
-    assert_eq!(ZooTree::leaf_count::<B>(&inner), 15);
+    // Weight and bias of 5 convolutions and 4 projections, 2 + 2 + 1 norm parameters: every one
+    // a leaf.
+    assert_eq!(check.checked, 23);
+    assert_eq!(ZooTree::leaf_count::<B>(&inner), 23);
     // Settings are carried over.
-    assert_eq!((g.power, g.c1.kernel_size, g.t2.channels), (2, 3, [2, 3]));
+    assert_eq!(
+        (g.power, g.c1.kernel_size, g.t2.channels, g.mha.n_heads),
+        (2, 3, [2, 3], 2)
+    );
 }
