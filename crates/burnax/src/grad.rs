@@ -37,8 +37,10 @@ use burn::module::AutodiffModule;
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
+use burn::tensor::FloatDType;
 
 use crate::tree::{Leaf, MapLeaves, TreeDef, TreeFn};
+use crate::vmap::{self, Batched};
 
 /// A pure function from a rank-`I` tensor to a rank-`O` tensor, callable on any backend.
 pub trait Func<const I: usize, const O: usize> {
@@ -92,14 +94,32 @@ impl<F: Func<I, 1>, const I: usize> Func<I, I> for Grad<F> {
     }
 }
 
-/// The Jacobian of a vector function by reverse mode, itself a [`Func`] (`jax.jacrev`).
+/// The Jacobian of a vector function by reverse mode, itself a [`Func`] (`jax.jacrev`). Built
+/// by [`jacrev`].
 #[derive(Clone, Copy, Debug)]
-pub struct Jacrev<F>(pub F);
+pub struct Jacrev<F> {
+    f: F,
+    looped: bool,
+}
 
 /// `jacrev(f)`: for `f` from `[n]` to `[m]`, the function `x -> J(x)` of shape `[m, n]`,
-/// `J[i, j] = d f_i / d x_j`: one reverse pass per output.
+/// `J[i, j] = d f_i / d x_j`.
+///
+/// As JAX does, the rows come from one forward pass and one reverse pass whose cotangent is
+/// the identity matrix, mapped over its rows by [`vmap`](crate::vmap) (the function runs on
+/// `Autodiff<Batched<B>>`). [`Jacrev::looped`] runs one pass per row instead: the oracle in
+/// the tests, and the way out for a function that uses an operation with no batching rule.
 pub fn jacrev<F>(f: F) -> Jacrev<F> {
-    Jacrev(f)
+    Jacrev { f, looped: false }
+}
+
+impl<F> Jacrev<F> {
+    /// One forward and reverse pass per output instead of one batched pass: slower (by the
+    /// number of outputs, less the batching's own gain), but needs no batching rules.
+    pub fn looped(mut self) -> Self {
+        self.looped = true;
+        self
+    }
 }
 
 /// Output `i` of `f`, as a scalar function.
@@ -117,11 +137,23 @@ impl<F: Func<1, 1>> Func<1, 1> for Component<'_, F> {
 impl<F: Func<1, 1>> Func<1, 2> for Jacrev<F> {
     fn call<B: Backend>(&self, x: Tensor<B, 1>) -> Tensor<B, 2> {
         let [n] = x.dims();
-        let [m] = self.0.call(x.clone()).dims();
-        let rows: Vec<Tensor<B, 2>> = (0..m)
-            .map(|i| grad(Component { f: &self.0, i }).call(x.clone()).reshape([1, n]))
-            .collect();
-        Tensor::cat(rows, 0)
+        if self.looped {
+            let [m] = self.f.call(x.clone()).dims();
+            let rows: Vec<Tensor<B, 2>> = (0..m)
+                .map(|i| grad(Component { f: &self.f, i }).call(x.clone()).reshape([1, n]))
+                .collect();
+            return Tensor::cat(rows, 0);
+        }
+        // The cotangent is row i of the identity for example i: the gradient of example i is
+        // row i of the Jacobian.
+        let mut m = 0;
+        let identity = |y: &Tensor<Batched<B>, 1>| {
+            [m] = y.dims();
+            let eye = Tensor::<B, 2>::eye(m, &y.device()).cast(FloatDType::from(y.dtype()));
+            vmap::batch::<B, 2, 1>(eye, 0).0
+        };
+        let (_, _, rows) = vjp_with(&AsTree(&self.f), vmap::shared(x), identity, "jacrev");
+        vmap::unbatch::<B, 1, 2>(rows, m, 0)
     }
 }
 

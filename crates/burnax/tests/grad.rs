@@ -385,3 +385,40 @@ fn vjp_tree_and_jvp_tree_name_the_leaf_of_the_wrong_shape() {
         "{bad_t}"
     );
 }
+
+/// The batched `jacrev` (one reverse pass with the identity as a vmapped cotangent) against
+/// its looped oracle (one pass per row), first and second order, in f64: the same products in
+/// another grouping, so equal to rounding (`F32_REORDERED` is far looser than f64 needs and still
+/// catches any wrong entry).
+#[test]
+fn jacrev_and_hessian_equal_their_looped_oracles() {
+    let tol = Tolerance::F32_REORDERED;
+    let close = |got: Vec<f64>, want: Vec<f64>, what: &str| {
+        assert_eq!(got.len(), want.len(), "{what}");
+        for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert!(tol.accepts(*g, *w), "{what}[{k}]: batched {g}, looped {w}");
+        }
+    };
+    let x = [0.3, -0.7, 1.1, 0.2, -0.4];
+    close(
+        host(jacrev(TwoOut).call(t64(&x[..3]))),
+        host(jacrev(TwoOut).looped().call(t64(&x[..3]))),
+        "jacrev(TwoOut)",
+    );
+    close(
+        host(jacrev(Vector).call(t64(&x))),
+        host(jacrev(Vector).looped().call(t64(&x))),
+        "jacrev(Vector)",
+    );
+    close(
+        host(hessian(Mixed).call(t64(&x))),
+        host(hessian(Mixed).looped().call(t64(&x))),
+        "hessian(Mixed)",
+    );
+    let m = [2.0, 0.5, -0.3, 0.5, 1.5, 0.25, -0.3, 0.25, 1.0];
+    close(
+        host(hessian(Quadratic(m.to_vec())).call(t64(&x[..3]))),
+        host(hessian(Quadratic(m.to_vec())).looped().call(t64(&x[..3]))),
+        "hessian(Quadratic)",
+    );
+}

@@ -96,6 +96,13 @@ pub fn batch<B: Backend, const J: usize, const I: usize>(
     (Tensor::from_primitive(TensorPrimitive::Float(batched)), n)
 }
 
+/// Moves `x` onto [`Batched<B>`] as the same for every example (JAX's `in_axes=None`).
+pub(crate) fn shared<B: Backend, const D: usize>(x: Tensor<B, D>) -> Tensor<Batched<B>, D> {
+    Tensor::from_primitive(TensorPrimitive::Float(BatchedTensor::plain(
+        x.into_primitive().tensor(),
+    )))
+}
+
 /// Moves a result off [`Batched<B>`], its batch axis (size `n`) at `axis`: the inverse of
 /// [`batch`]. A result that does not vary along the batch is broadcast to it, as JAX does with
 /// `out_axes` set.
