@@ -37,10 +37,10 @@ use burn::module::AutodiffModule;
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
-use burn::tensor::FloatDType;
+use burn::tensor::{FloatDType, TensorPrimitive};
 
 use crate::tree::{Leaf, MapLeaves, TreeDef, TreeFn};
-use crate::vmap::{self, Batched};
+use crate::vmap::{self, Batched, BatchedTensor};
 
 /// A pure function from a rank-`I` tensor to a rank-`O` tensor, callable on any backend.
 pub trait Func<const I: usize, const O: usize> {
@@ -106,9 +106,13 @@ pub struct Jacrev<F> {
 /// `J[i, j] = d f_i / d x_j`.
 ///
 /// As JAX does, the rows come from one forward pass and one reverse pass whose cotangent is
-/// the identity matrix, mapped over its rows by [`vmap`](crate::vmap) (the function runs on
+/// the identity matrix, mapped over its rows by [`vmap`] (the function runs on
 /// `Autodiff<Batched<B>>`). [`Jacrev::looped`] runs one pass per row instead: the oracle in
 /// the tests, and the way out for a function that uses an operation with no batching rule.
+///
+/// # Panics
+/// Calling it panics if `f` uses an operation that has no batching rule (the message names the
+/// operation; [`Jacrev::looped`] needs none).
 pub fn jacrev<F>(f: F) -> Jacrev<F> {
     Jacrev { f, looped: false }
 }
@@ -485,13 +489,25 @@ impl<F: TreeFunc> TreeFn for GradTree<F> {
 /// The Jacobian of a [`TreeFn`] by reverse mode, itself a [`TreeFn`] (`jax.jacrev` on
 /// pytrees). Built by [`jacrev_tree`].
 #[derive(Clone, Copy, Debug)]
-pub struct JacrevTree<F>(pub F);
+pub struct JacrevTree<F> {
+    f: F,
+    looped: bool,
+}
+
+impl<F> JacrevTree<F> {
+    /// One forward and reverse pass per output scalar instead of one batched pass, as
+    /// [`Jacrev::looped`].
+    pub fn looped(mut self) -> Self {
+        self.looped = true;
+        self
+    }
+}
 
 /// `jacrev_tree(f)`: for `f` from a tree to a tree, `x -> [d y_k / d x for k in outputs]`, one
 /// gradient tree (the input's structure) per scalar of the output, the output's leaves read in
 /// order and each row-major. JAX stacks the rows inside each leaf instead; here the rows are the
-/// outer `Vec`, which needs no rank arithmetic in types. One forward and reverse pass per output
-/// scalar.
+/// outer `Vec`, which needs no rank arithmetic in types. One forward and one reverse pass, the
+/// cotangent being the identity mapped by [`vmap`], as [`jacrev`] explains.
 ///
 /// ```
 /// use burn::backend::Flex;
@@ -518,7 +534,7 @@ pub struct JacrevTree<F>(pub F);
 /// assert_eq!(db.to_data().to_vec::<f32>().unwrap(), [0.0, 2.0]);
 /// ```
 pub fn jacrev_tree<F: TreeFn>(f: F) -> JacrevTree<F> {
-    JacrevTree(f)
+    JacrevTree { f, looped: false }
 }
 
 /// `hessian_tree(f)`: for a scalar [`TreeFunc`] `f`, `jacrev_tree(grad_tree(f))`: one tree of
@@ -563,10 +579,69 @@ impl<F: TreeFn> TreeFn for JacrevTree<F> {
     type Out = Vec<F::In>;
 
     fn call<B: Backend>(&self, x: <F::In as TreeDef>::On<B>) -> Vec<<F::In as TreeDef>::On<B>> {
-        let [m] = flat::<F::Out, B>(self.0.call(x.clone())).dims();
-        (0..m)
-            .map(|i| value_and_grad_tree(&Pick { f: &self.0, i }, x.clone(), Argnums::All).2)
-            .collect()
+        if self.looped {
+            let [m] = flat::<F::Out, B>(self.f.call(x.clone())).dims();
+            return (0..m)
+                .map(|i| value_and_grad_tree(&Pick { f: &self.f, i }, x.clone(), Argnums::All).2)
+                .collect();
+        }
+        // Example i's cotangent is 1 at output scalar i: its gradient is row i.
+        let mut m = 0;
+        let identity = |y: &<F::Out as TreeDef>::On<Batched<B>>| {
+            m = shapes::<F::Out, Batched<B>>(y)
+                .iter()
+                .map(|s| s.iter().product::<usize>())
+                .sum();
+            F::Out::map(
+                y.clone(),
+                &mut IdentityRows::<B> {
+                    m,
+                    offset: 0,
+                    eye: None,
+                },
+            )
+        };
+        let xs = F::In::map(x, &mut vmap::ToBatched);
+        let (_, _, rows) = vjp_with(&self.f, xs, identity, "jacrev_tree");
+        (0..m).map(|i| F::In::map(rows.clone(), &mut Row(i))).collect()
+    }
+}
+
+/// The cotangent of [`JacrevTree`]: each leaf batched over the `m` output scalars, example `i`
+/// being 1 at scalar `i` (leaves in order, each row-major) and 0 elsewhere.
+struct IdentityRows<B: Backend> {
+    m: usize,
+    offset: usize,
+    eye: Option<Tensor<B, 2>>,
+}
+
+impl<B: Backend> MapLeaves<Batched<B>, Batched<B>> for IdentityRows<B> {
+    fn leaf<const D: usize>(&mut self, t: Tensor<Batched<B>, D>) -> Tensor<Batched<B>, D> {
+        let m = self.m;
+        let eye = self
+            .eye
+            .get_or_insert_with(|| Tensor::<B, 2>::eye(m, &t.device()).cast(FloatDType::from(t.dtype())));
+        let dims = t.dims();
+        let n: usize = dims.iter().product();
+        let columns = eye.clone().narrow(1, self.offset, n);
+        self.offset += n;
+        let shape: Vec<usize> = core::iter::once(m).chain(dims).collect();
+        let inner = B::float_reshape(columns.into_primitive().tensor(), shape.into());
+        Tensor::from_primitive(TensorPrimitive::Float(BatchedTensor { inner, size: Some(m) }))
+    }
+}
+
+/// Example `i` of every leaf; an unbatched leaf is the same for every example.
+struct Row(usize);
+
+impl<B: Backend> MapLeaves<Batched<B>, B> for Row {
+    fn leaf<const D: usize>(&mut self, t: Tensor<Batched<B>, D>) -> Tensor<B, D> {
+        let BatchedTensor { inner, size } = t.into_primitive().tensor();
+        let inner = match size {
+            Some(_) => vmap::example::<B>(&inner, self.0),
+            None => inner,
+        };
+        Tensor::from_primitive(TensorPrimitive::Float(inner))
     }
 }
 

@@ -20,7 +20,7 @@
 //! | `jax.grad(f)(x)` | [`grad(f).call(x)`](crate::grad::grad) | `f` returns shape `[1]` |
 //! | `jax.value_and_grad(f)(x)` | [`value_and_grad(&f, x)`](crate::grad::value_and_grad) | |
 //! | `jax.grad(jax.grad(f))` | `grad(grad(f))` | any order, by nested `Autodiff` |
-//! | `jax.jacrev(f)`, `jax.hessian(f)` | [`jacrev(f)`](crate::grad::jacrev), [`hessian(f)`](crate::grad::hessian) | one reverse pass per output |
+//! | `jax.jacrev(f)`, `jax.hessian(f)` | [`jacrev(f)`](crate::grad::jacrev), [`hessian(f)`](crate::grad::hessian) | one reverse pass with the identity as a vmapped cotangent, as JAX does; `.looped()` runs a pass per output |
 //! | `jax.jacrev(f)`, `jax.hessian(f)` on pytrees | [`jacrev_tree(f)`](crate::grad::jacrev_tree), [`hessian_tree(f)`](crate::grad::hessian_tree) | one gradient tree per output scalar (rows outermost, where JAX stacks inside each leaf) |
 //! | `jax.vjp(f, x)[1](v)` | [`vjp(&f, x, v)`](crate::grad::vjp) | returns `(f(x), v^T J)` |
 //! | `jax.jvp(f, (x,), (t,))` | [`jvp(&f, x, t)`](crate::grad::jvp) | returns `(f(x), J t)`; by reverse over reverse (Burn has no forward mode) |

@@ -422,3 +422,41 @@ fn jacrev_and_hessian_equal_their_looped_oracles() {
         "hessian(Quadratic)",
     );
 }
+
+/// `jacrev_tree` and `hessian_tree` batched against their looped oracles, leaves of rank 1 and 2
+/// on both sides (tolerance as in `jacrev_and_hessian_equal_their_looped_oracles`).
+#[test]
+fn jacrev_tree_and_hessian_tree_equal_their_looped_oracles() {
+    use burnax::grad::{hessian_tree, jacrev_tree};
+    use burnax::tree::TreeFn;
+    let tol = Tolerance::F32_REORDERED;
+    let x = [0.3, -0.5, 0.8, 1.1, -0.2, 0.4, 0.7, -0.9, 0.25];
+    let flat = |(dw, dx): (Tensor<B, 2>, Tensor<B, 1>)| -> Vec<f64> {
+        host(dw).into_iter().chain(host(dx)).collect()
+    };
+    let batched = jacrev_tree(Layer).call(layer_in(&x));
+    let looped = jacrev_tree(Layer).looped().call(layer_in(&x));
+    assert_eq!((batched.len(), looped.len()), (8, 8));
+    for (i, (b, l)) in batched.into_iter().zip(looped).enumerate() {
+        for (j, (g, w)) in flat(b).into_iter().zip(flat(l)).enumerate() {
+            assert!(
+                tol.accepts(g, w),
+                "jacrev_tree row {i} entry {j}: batched {g}, looped {w}"
+            );
+        }
+    }
+    let pair = (t64(&x[..2]), t64(&x[2..5]));
+    let batched = hessian_tree(MixedPair).call(pair.clone());
+    let looped = hessian_tree(MixedPair).looped().call(pair);
+    assert_eq!((batched.len(), looped.len()), (5, 5));
+    for (i, ((ba, bb), (la, lb))) in batched.into_iter().zip(looped).enumerate() {
+        let b: Vec<f64> = host(ba).into_iter().chain(host(bb)).collect();
+        let l: Vec<f64> = host(la).into_iter().chain(host(lb)).collect();
+        for (j, (g, w)) in b.into_iter().zip(l).enumerate() {
+            assert!(
+                tol.accepts(g, w),
+                "hessian_tree row {i} entry {j}: batched {g}, looped {w}"
+            );
+        }
+    }
+}

@@ -6,6 +6,7 @@ use core::marker::PhantomData;
 
 use burn::prelude::Backend;
 use burn::tensor::backend::{BackendTypes, DTypeUsageSet, ExecutionError};
+use burn::tensor::ops::FloatTensor;
 use burn::tensor::{DType, Shape, Slice, TensorData, TensorMetadata};
 
 /// A Burn backend whose tensors may carry a hidden batch axis: the backend that [`vmap`](super)
@@ -80,6 +81,18 @@ impl<P> BatchedTensor<P> {
         }
         self.inner
     }
+}
+
+/// Example `i` of a physical tensor whose batch axis is its first: the slice without that axis.
+pub(crate) fn example<B: Backend>(p: &FloatTensor<B>, i: usize) -> FloatTensor<B> {
+    let mut shape = p.shape();
+    let mut one: Vec<Slice> = shape
+        .iter()
+        .map(|&s| Slice::new(0, Some(s as isize), 1))
+        .collect();
+    one[0] = Slice::new(i as isize, Some(i as isize + 1), 1);
+    shape.remove(0);
+    B::float_reshape(B::float_slice(p.clone(), &one), shape)
 }
 
 /// The batch size shared by operands, or `None` when none is batched.

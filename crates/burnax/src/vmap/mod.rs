@@ -63,7 +63,9 @@ mod tree;
 use burn::prelude::*;
 use burn::tensor::TensorPrimitive;
 
+pub(crate) use backend::example;
 pub use backend::{Batched, BatchedTensor};
+pub(crate) use tree::ToBatched;
 pub use tree::{vmap_tree, Axes, Mapped, Shared, TreeFn, VmapTree};
 
 use crate::grad::Func;

@@ -15,7 +15,7 @@ use burn::tensor::quantization::{QuantScheme, QuantizationParametersPrimitive};
 use burn::tensor::{FloatDType, Scalar, Shape, Slice, TensorData, TensorMetadata};
 
 use super::backend::{
-    binary, common_size, fold, unfold, with_axis, Batched, BatchedTensor, BoolK, FloatK, IntK,
+    binary, common_size, example, fold, unfold, with_axis, Batched, BatchedTensor, BoolK, FloatK, IntK,
 };
 use super::rules;
 
@@ -62,20 +62,9 @@ fn per_example_loop<B: Backend, const N: usize>(
         return BatchedTensor::plain(f(data.map(|t| t.inner)));
     };
     let physical = data.map(|t| with_axis::<B, FloatK>(t, n));
-    let example = |p: &Float<B>, i: usize| {
-        let mut shape = p.shape();
-        let all: Vec<Slice> = shape
-            .iter()
-            .map(|&s| Slice::new(0, Some(s as isize), 1))
-            .collect();
-        let mut one = all;
-        one[0] = Slice::new(i as isize, Some(i as isize + 1), 1);
-        shape.remove(0);
-        B::float_reshape(B::float_slice(p.clone(), &one), shape)
-    };
     let parts: Vec<Float<B>> = (0..n)
         .map(|i| {
-            let out = f(core::array::from_fn(|j| example(&physical[j], i)));
+            let out = f(core::array::from_fn(|j| example::<B>(&physical[j], i)));
             let mut shape = out.shape();
             shape.insert(0, 1);
             B::float_reshape(out, shape)

@@ -4,7 +4,7 @@ use core::marker::PhantomData;
 
 use burn::prelude::*;
 
-use super::{batch, unbatch, Batched, BatchedTensor};
+use super::{batch, unbatch, Batched};
 pub use crate::tree::TreeFn;
 use crate::tree::{Leaf, MapLeaves, TreeDef};
 
@@ -54,8 +54,7 @@ impl<const D: usize> Axes for Leaf<D> {
     fn sizes<B: Backend>(_: &Tensor<B, D>, _: &mut Vec<usize>) {}
 
     fn split<B: Backend>(x: Tensor<B, D>) -> Tensor<Batched<B>, D> {
-        let inner = x.into_primitive().tensor();
-        Tensor::from_primitive(burn::tensor::TensorPrimitive::Float(BatchedTensor::plain(inner)))
+        super::shared(x)
     }
 
     #[track_caller]
@@ -127,7 +126,7 @@ mapped!((1, 2), (2, 3), (3, 4), (4, 5), (5, 6));
 pub struct Shared<T>(PhantomData<T>);
 
 /// Moves leaves onto [`Batched<B>`], unbatched.
-struct ToBatched;
+pub(crate) struct ToBatched;
 
 impl<B: Backend> MapLeaves<B, Batched<B>> for ToBatched {
     fn leaf<const D: usize>(&mut self, t: Tensor<B, D>) -> Tensor<Batched<B>, D> {
