@@ -234,27 +234,25 @@ impl<F: Func<I, O>, const I: usize, const O: usize> TreeFn for AsTree<'_, F, I, 
 #[derive(Clone, Copy, Debug)]
 pub struct Jacfwd<F>(pub F);
 
-/// `jacfwd(f)`: for `f` from `[n]` to `[m]`, the function `x -> J(x)` of shape `[m, n]`, one
-/// [`jvp`] per input coordinate. Equal to [`jacrev`]'s result; it pays off when `n` is much
-/// smaller than `m` (see [`jvp`] for what a column costs here).
+/// `jacfwd(f)`: for `f` from `[n]` to `[m]`, the function `x -> J(x)` of shape `[m, n]`: the
+/// [`jvp`]s of the `n` basis vectors, mapped by [`vmap`] into one batched pass as JAX does.
+/// Equal to [`jacrev`]'s result (the tests check it against [`Jacrev::looped`]); see [`jvp`] for
+/// what a pass costs here.
+///
+/// # Panics
+/// Calling it panics if `f` uses an operation that has no batching rule, naming the operation.
 pub fn jacfwd<F>(f: F) -> Jacfwd<F> {
     Jacfwd(f)
 }
 
 impl<F: Func<1, 1>> Func<1, 2> for Jacfwd<F> {
     fn call<B: Backend>(&self, x: Tensor<B, 1>) -> Tensor<B, 2> {
+        // Example j's tangent is row j of the identity: its product J e_j is column j.
         let [n] = x.dims();
-        let columns: Vec<Tensor<B, 2>> = (0..n)
-            .map(|j| {
-                let e = x
-                    .zeros_like()
-                    .slice_assign(burn::tensor::s![j..j + 1], x.ones_like().narrow(0, j, 1));
-                let col = jvp(&self.0, x.clone(), e).1;
-                let [m] = col.dims();
-                col.reshape([m, 1])
-            })
-            .collect();
-        Tensor::cat(columns, 1)
+        let eye = Tensor::<B, 2>::eye(n, &x.device()).cast(FloatDType::from(x.dtype()));
+        let tangents = vmap::batch::<B, 2, 1>(eye, 0).0;
+        let (_, columns) = jvp_with(&AsTree(&self.0), vmap::shared(x), tangents, "jacfwd");
+        vmap::unbatch::<B, 1, 2>(columns, n, 1)
     }
 }
 
@@ -607,8 +605,9 @@ impl<F: TreeFn> TreeFn for JacrevTree<F> {
     }
 }
 
-/// The cotangent of [`JacrevTree`]: each leaf batched over the `m` output scalars, example `i`
-/// being 1 at scalar `i` (leaves in order, each row-major) and 0 elsewhere.
+/// The identity as a batched tree: each leaf batched over the tree's `m` scalars, example `i`
+/// being 1 at scalar `i` (leaves in order, each row-major) and 0 elsewhere. The cotangent of
+/// [`JacrevTree`], the tangent of [`JacfwdTree`].
 struct IdentityRows<B: Backend> {
     m: usize,
     offset: usize,
@@ -730,8 +729,9 @@ pub struct JacfwdTree<F>(pub F);
 
 /// `jacfwd_tree(f)`: for `f` from a tree to a tree, `x -> [d y / d x_j for j in inputs]`, one
 /// tree in the output's structure per scalar of the input (the input's leaves read in order, each
-/// row-major): one [`jvp_tree`] per input scalar. Column `j` here is the transpose of entry `j`
-/// of every row of [`jacrev_tree`]; JAX appends the input's axes to each output leaf instead.
+/// row-major): the [`jvp_tree`]s of the basis vectors in one batched pass, as [`jacfwd`]. Column
+/// `j` here is the transpose of entry `j` of every row of [`jacrev_tree`]; JAX appends the
+/// input's axes to each output leaf instead.
 ///
 /// ```
 /// use burn::backend::Flex;
@@ -763,12 +763,23 @@ impl<F: TreeFn> TreeFn for JacfwdTree<F> {
     type Out = Vec<F::Out>;
 
     fn call<B: Backend>(&self, x: <F::In as TreeDef>::On<B>) -> Vec<<F::Out as TreeDef>::On<B>> {
-        let n: usize = leaves::<F::In, B>(&x).iter().map(|l| l.dims()[0]).sum();
+        let n = shapes::<F::In, B>(&x)
+            .iter()
+            .map(|s| s.iter().product::<usize>())
+            .sum();
+        let xs = F::In::map(x, &mut vmap::ToBatched);
+        // Example j's tangent is 1 at input scalar j: its product is column j.
+        let tangents = F::In::map(
+            xs.clone(),
+            &mut IdentityRows::<B> {
+                m: n,
+                offset: 0,
+                eye: None,
+            },
+        );
+        let (_, columns) = jvp_with(&self.0, xs, tangents, "jacfwd_tree");
         (0..n)
-            .map(|j| {
-                let e = F::In::map(x.clone(), &mut Basis { j, offset: 0 });
-                jvp_with(&self.0, x.clone(), e, "jacfwd_tree").1
-            })
+            .map(|j| F::Out::map(columns.clone(), &mut Row(j)))
             .collect()
     }
 }
@@ -926,33 +937,6 @@ struct Tracked;
 impl<B: AutodiffBackend> MapLeaves<B, B> for Tracked {
     fn leaf<const D: usize>(&mut self, t: Tensor<B, D>) -> Tensor<B, D> {
         t.zeros_like().require_grad()
-    }
-}
-
-/// The tangent that is 1 at scalar `j` of the tree (leaves in order, each row-major), 0
-/// elsewhere, in each leaf's dtype.
-struct Basis {
-    j: usize,
-    offset: usize,
-}
-
-impl<B: Backend> MapLeaves<B, B> for Basis {
-    fn leaf<const D: usize>(&mut self, t: Tensor<B, D>) -> Tensor<B, D> {
-        let shape = t.shape();
-        let n = shape.num_elements();
-        let zeros = t.zeros_like();
-        let e = if (self.offset..self.offset + n).contains(&self.j) {
-            let k = self.j - self.offset;
-            let one = t.ones_like().reshape([n]).narrow(0, k, 1);
-            zeros
-                .reshape([n])
-                .slice_assign(burn::tensor::s![k..k + 1], one)
-                .reshape(shape)
-        } else {
-            zeros
-        };
-        self.offset += n;
-        e
     }
 }
 

@@ -386,8 +386,9 @@ fn vjp_tree_and_jvp_tree_name_the_leaf_of_the_wrong_shape() {
     );
 }
 
-/// The batched `jacrev` (one reverse pass with the identity as a vmapped cotangent) against
-/// its looped oracle (one pass per row), first and second order, in f64: the same products in
+/// The batched `jacrev` (one reverse pass with the identity as a vmapped cotangent) and `jacfwd`
+/// (the identity as vmapped tangents) against the looped `jacrev` (one pass per row), first and
+/// second order, in f64: the same products in
 /// another grouping, so equal to rounding (`F32_REORDERED` is far looser than f64 needs and still
 /// catches any wrong entry).
 #[test]
@@ -411,6 +412,16 @@ fn jacrev_and_hessian_equal_their_looped_oracles() {
         "jacrev(Vector)",
     );
     close(
+        host(burnax::grad::jacfwd(TwoOut).call(t64(&x[..3]))),
+        host(jacrev(TwoOut).looped().call(t64(&x[..3]))),
+        "jacfwd(TwoOut)",
+    );
+    close(
+        host(burnax::grad::jacfwd(Vector).call(t64(&x))),
+        host(jacrev(Vector).looped().call(t64(&x))),
+        "jacfwd(Vector)",
+    );
+    close(
         host(hessian(Mixed).call(t64(&x))),
         host(hessian(Mixed).looped().call(t64(&x))),
         "hessian(Mixed)",
@@ -423,8 +434,8 @@ fn jacrev_and_hessian_equal_their_looped_oracles() {
     );
 }
 
-/// `jacrev_tree` and `hessian_tree` batched against their looped oracles, leaves of rank 1 and 2
-/// on both sides (tolerance as in `jacrev_and_hessian_equal_their_looped_oracles`).
+/// `jacrev_tree`, `jacfwd_tree` and `hessian_tree` batched against the looped `jacrev_tree`,
+/// leaves of rank 1 and 2 on both sides (tolerance as in `jacrev_and_hessian_equal_their_looped_oracles`).
 #[test]
 fn jacrev_tree_and_hessian_tree_equal_their_looped_oracles() {
     use burnax::grad::{hessian_tree, jacrev_tree};
@@ -435,13 +446,34 @@ fn jacrev_tree_and_hessian_tree_equal_their_looped_oracles() {
         host(dw).into_iter().chain(host(dx)).collect()
     };
     let batched = jacrev_tree(Layer).call(layer_in(&x));
-    let looped = jacrev_tree(Layer).looped().call(layer_in(&x));
+    let looped: Vec<Vec<f64>> = jacrev_tree(Layer)
+        .looped()
+        .call(layer_in(&x))
+        .into_iter()
+        .map(flat)
+        .collect();
     assert_eq!((batched.len(), looped.len()), (8, 8));
-    for (i, (b, l)) in batched.into_iter().zip(looped).enumerate() {
-        for (j, (g, w)) in flat(b).into_iter().zip(flat(l)).enumerate() {
+    for (i, (b, l)) in batched.into_iter().zip(&looped).enumerate() {
+        for (j, (g, w)) in flat(b).into_iter().zip(l).enumerate() {
             assert!(
-                tol.accepts(g, w),
+                tol.accepts(g, *w),
                 "jacrev_tree row {i} entry {j}: batched {g}, looped {w}"
+            );
+        }
+    }
+    let columns: Vec<Vec<f64>> = burnax::grad::jacfwd_tree(Layer)
+        .call(layer_in(&x))
+        .into_iter()
+        .map(layer_out)
+        .collect();
+    assert_eq!(columns.len(), 9);
+    for (j, column) in columns.iter().enumerate() {
+        for (i, row) in looped.iter().enumerate() {
+            assert!(
+                tol.accepts(column[i], row[j]),
+                "J[{i}, {j}]: jacfwd_tree {}, looped jacrev_tree {}",
+                column[i],
+                row[j]
             );
         }
     }
