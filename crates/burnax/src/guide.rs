@@ -21,10 +21,10 @@
 //! | `jax.value_and_grad(f)(x)` | [`value_and_grad(&f, x)`](crate::grad::value_and_grad) | |
 //! | `jax.grad(jax.grad(f))` | `grad(grad(f))` | any order, by nested `Autodiff` |
 //! | `jax.jacrev(f)`, `jax.hessian(f)` | [`jacrev(f)`](crate::grad::jacrev), [`hessian(f)`](crate::grad::hessian) | one reverse pass with the identity as a vmapped cotangent, as JAX does; `.looped()` runs a pass per output |
-//! | `jax.jacrev(f)`, `jax.hessian(f)` on pytrees | [`jacrev_tree(f)`](crate::grad::jacrev_tree), [`hessian_tree(f)`](crate::grad::hessian_tree) | one gradient tree per output scalar (rows outermost, where JAX stacks inside each leaf) |
+//! | `jax.jacrev(f)`, `jax.hessian(f)` on pytrees | [`jacrev_tree(f)`](crate::grad::jacrev_tree), [`hessian_tree(f)`](crate::grad::hessian_tree) | one gradient tree per output scalar (rows outermost, where JAX stacks inside each leaf); batched like `jacrev` |
 //! | `jax.vjp(f, x)[1](v)` | [`vjp(&f, x, v)`](crate::grad::vjp) | returns `(f(x), v^T J)` |
 //! | `jax.jvp(f, (x,), (t,))` | [`jvp(&f, x, t)`](crate::grad::jvp) | returns `(f(x), J t)`; by reverse over reverse (Burn has no forward mode) |
-//! | `jax.jacfwd(f)` | [`jacfwd(f)`](crate::grad::jacfwd) | one `jvp` per input; equals `jacrev` |
+//! | `jax.jacfwd(f)` | [`jacfwd(f)`](crate::grad::jacfwd) | the `jvp`s of the basis vectors, batched by `vmap` into one pass; equals `jacrev` |
 //! | `jax.vjp`, `jax.jvp`, `jax.jacfwd` on pytrees | [`vjp_tree(&f, x, v)`](crate::grad::vjp_tree), [`jvp_tree(&f, x, t)`](crate::grad::jvp_tree), [`jacfwd_tree(f)`](crate::grad::jacfwd_tree) | `f` a [`TreeFn`](crate::tree::TreeFn); `jacfwd_tree` gives one output tree per input scalar (columns outermost) |
 //! | `jax.value_and_grad(f, argnums=(0, 1), has_aux=True)(w, b)` | [`value_and_grad_tree(&f, (w, b), Argnums::Only(&[0, 1]))`](crate::grad::value_and_grad_tree) | `f` implements [`TreeFunc`](crate::grad::TreeFunc); the gradient has the input's structure, zeros where not selected |
 //! | `jax.value_and_grad(loss)(params)` for a model | [`value_and_grad_module(&model, \|m\| loss(m))`](crate::grad::value_and_grad_module) | Burn's `GradientsParams`, ready for an optimizer |
