@@ -57,6 +57,15 @@ impl Tolerance {
         atol: 1e-5,
     };
 
+    /// The same `f64` computation grouped another way: a batched pass against a loop of passes
+    /// (`jacrev` against `jacrev(..).looped()`). Each entry is a sum of a few dozen products,
+    /// rounded at about 1e-16 each, so 1e-12 leaves a wide margin and still catches a missing or
+    /// extra term.
+    pub const F64_REORDERED: Tolerance = Tolerance {
+        rtol: 1e-12,
+        atol: 1e-12,
+    };
+
     /// Whether `got` is within the tolerance of `want`.
     pub fn accepts(&self, got: f64, want: f64) -> bool {
         (got - want).abs() <= self.rtol * want.abs() + self.atol

@@ -150,13 +150,20 @@ impl<F: Func<1, 1>> Func<1, 2> for Jacrev<F> {
         }
         // The cotangent is row i of the identity for example i: the gradient of example i is
         // row i of the Jacobian.
+        let (device, dtype) = (x.device(), x.dtype());
         let mut m = 0;
         let identity = |y: &Tensor<Batched<B>, 1>| {
             [m] = y.dims();
+            if m == 0 {
+                return y.clone();
+            }
             let eye = Tensor::<B, 2>::eye(m, &y.device()).cast(FloatDType::from(y.dtype()));
             vmap::batch::<B, 2, 1>(eye, 0).0
         };
         let (_, _, rows) = vjp_with(&AsTree(&self.f), vmap::shared(x), identity, "jacrev");
+        if m == 0 {
+            return Tensor::<B, 2>::zeros([0, n], &device).cast(FloatDType::from(dtype));
+        }
         vmap::unbatch::<B, 1, 2>(rows, m, 0)
     }
 }
@@ -590,6 +597,10 @@ impl<F: TreeFn> TreeFn for JacrevTree<F> {
                 .iter()
                 .map(|s| s.iter().product::<usize>())
                 .sum();
+            if m == 0 {
+                // No output scalar: nothing to batch, and no rows to return.
+                return y.clone();
+            }
             F::Out::map(
                 y.clone(),
                 &mut IdentityRows::<B> {
@@ -601,6 +612,7 @@ impl<F: TreeFn> TreeFn for JacrevTree<F> {
         };
         let xs = F::In::map(x, &mut vmap::ToBatched);
         let (_, _, rows) = vjp_with(&self.f, xs, identity, "jacrev_tree");
+        // With no output scalar there are no rows (and the pass above ran unbatched).
         (0..m).map(|i| F::In::map(rows.clone(), &mut Row(i))).collect()
     }
 }
@@ -616,16 +628,23 @@ struct IdentityRows<B: Backend> {
 
 impl<B: Backend> MapLeaves<Batched<B>, Batched<B>> for IdentityRows<B> {
     fn leaf<const D: usize>(&mut self, t: Tensor<Batched<B>, D>) -> Tensor<Batched<B>, D> {
-        let m = self.m;
-        let eye = self
-            .eye
-            .get_or_insert_with(|| Tensor::<B, 2>::eye(m, &t.device()).cast(FloatDType::from(t.dtype())));
+        let (m, device, dtype) = (self.m, t.device(), t.dtype());
         let dims = t.dims();
         let n: usize = dims.iter().product();
-        let columns = eye.clone().narrow(1, self.offset, n);
-        self.offset += n;
         let shape: Vec<usize> = core::iter::once(m).chain(dims).collect();
-        let inner = B::float_reshape(columns.into_primitive().tensor(), shape.into());
+        let inner = if n == 0 {
+            // A leaf with no scalars: no column of the identity falls in it.
+            B::float_zeros(shape.into(), &device, dtype.into())
+        } else {
+            let eye = self.eye.get_or_insert_with(|| Tensor::<B, 2>::eye(m, &device));
+            // Each leaf in its own dtype (a tree may mix f32 and f64 leaves).
+            let columns = eye
+                .clone()
+                .narrow(1, self.offset, n)
+                .cast(FloatDType::from(dtype));
+            B::float_reshape(columns.into_primitive().tensor(), shape.into())
+        };
+        self.offset += n;
         Tensor::from_primitive(TensorPrimitive::Float(BatchedTensor { inner, size: Some(m) }))
     }
 }
@@ -767,6 +786,9 @@ impl<F: TreeFn> TreeFn for JacfwdTree<F> {
             .iter()
             .map(|s| s.iter().product::<usize>())
             .sum();
+        if n == 0 {
+            return Vec::new();
+        }
         let xs = F::In::map(x, &mut vmap::ToBatched);
         // Example j's tangent is 1 at input scalar j: its product is column j.
         let tangents = F::In::map(
