@@ -31,6 +31,15 @@
 //! derivatives is checked here against finite differences (see the tests).
 //!
 //! Scalars are tensors of shape `[1]` (Burn has no rank-0 tensors).
+//!
+//! # Second and higher order through Burn's module operations
+//! Burn 0.21's autodiff differentiates the backward pass of most operations, convolutions
+//! included, but not that of its fused `linear` (which `nn::Linear::forward` calls), embedding,
+//! pooling and interpolation operations: a second derivative through them panics with Burn's
+//! "Can't differentiate ..." message. First derivatives are fine. [`linear`] is
+//! `nn::Linear::forward` written with `matmul`, differentiable to any order; use it in
+//! functions given to [`hessian`], [`jvp`], [`jacfwd`] (all reverse over reverse) or to nested
+//! `grad`.
 
 use burn::backend::Autodiff;
 use burn::module::AutodiffModule;
@@ -110,9 +119,13 @@ pub struct Jacrev<F> {
 /// `Autodiff<Batched<B>>`). [`Jacrev::looped`] runs one pass per row instead: the oracle in
 /// the tests, and the way out for a function that uses an operation with no batching rule.
 ///
+/// The batched pass holds `m` copies of the backward pass's intermediates and an `m x m`
+/// identity: for many outputs (a Hessian in a hundred thousand parameters), `.looped()` trades
+/// time for that memory.
+///
 /// # Panics
-/// Calling it panics if `f` uses an operation that has no batching rule (the message names the
-/// operation; [`Jacrev::looped`] needs none).
+/// Calling it panics if the backward pass of `f` uses an operation that has no batching rule
+/// (the message names the operation and says "vmap"); [`Jacrev::looped`] needs none.
 pub fn jacrev<F>(f: F) -> Jacrev<F> {
     Jacrev { f, looped: false }
 }
@@ -247,7 +260,8 @@ pub struct Jacfwd<F>(pub F);
 /// what a pass costs here.
 ///
 /// # Panics
-/// Calling it panics if `f` uses an operation that has no batching rule, naming the operation.
+/// Calling it panics if the passes of `f` use an operation that has no batching rule, naming the
+/// operation; `jacrev(f).looped()` computes the same matrix without batching.
 pub fn jacfwd<F>(f: F) -> Jacfwd<F> {
     Jacfwd(f)
 }
@@ -959,6 +973,36 @@ struct Tracked;
 impl<B: AutodiffBackend> MapLeaves<B, B> for Tracked {
     fn leaf<const D: usize>(&mut self, t: Tensor<B, D>) -> Tensor<B, D> {
         t.zeros_like().require_grad()
+    }
+}
+
+/// `layer.forward(x)` for Burn's `nn::Linear`, written with `matmul` and an add, so that it
+/// can be differentiated to any order: Burn's own `forward` calls a fused operation whose
+/// backward pass Burn cannot differentiate again (see the [module docs](self)). Same result up
+/// to rounding.
+///
+/// ```
+/// use burn::backend::Flex;
+/// use burn::nn::LinearConfig;
+/// use burn::prelude::*;
+/// use burnax::grad::{hessian, linear, Func};
+///
+/// /// sum(tanh(x W + b)^2) for a fixed layer of 3 inputs.
+/// struct Loss;
+/// impl Func<1, 1> for Loss {
+///     fn call<B: Backend>(&self, x: Tensor<B, 1>) -> Tensor<B, 1> {
+///         let layer = LinearConfig::new(3, 2).init::<B>(&x.device());
+///         linear(&layer, x.reshape([1, 3])).tanh().square().sum()
+///     }
+/// }
+/// let x = Tensor::<Flex, 1>::from_floats([0.1, -0.2, 0.3], &Default::default());
+/// assert_eq!(hessian(Loss).call(x).dims(), [3, 3]);
+/// ```
+pub fn linear<B: Backend, const D: usize>(layer: &burn::nn::Linear<B>, x: Tensor<B, D>) -> Tensor<B, D> {
+    let y = x.matmul(layer.weight.val().unsqueeze());
+    match &layer.bias {
+        Some(b) => y + b.val().unsqueeze(),
+        None => y,
     }
 }
 

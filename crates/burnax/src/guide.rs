@@ -19,7 +19,7 @@
 //! | `def f(x): ...` | a type implementing [`Func`](crate::grad::Func) with a generic `call<B: Backend>` | written once, runs on any backend, including `Autodiff<B>` |
 //! | `jax.grad(f)(x)` | [`grad(f).call(x)`](crate::grad::grad) | `f` returns shape `[1]` |
 //! | `jax.value_and_grad(f)(x)` | [`value_and_grad(&f, x)`](crate::grad::value_and_grad) | |
-//! | `jax.grad(jax.grad(f))` | `grad(grad(f))` | any order, by nested `Autodiff` |
+//! | `jax.grad(jax.grad(f))` | `grad(grad(f))` | any order, by nested `Autodiff`; through a linear layer use [`grad::linear`](crate::grad::linear) (Burn's fused `linear` differentiates once only) |
 //! | `jax.jacrev(f)`, `jax.hessian(f)` | [`jacrev(f)`](crate::grad::jacrev), [`hessian(f)`](crate::grad::hessian) | one reverse pass with the identity as a vmapped cotangent, as JAX does; `.looped()` runs a pass per output |
 //! | `jax.jacrev(f)`, `jax.hessian(f)` on pytrees | [`jacrev_tree(f)`](crate::grad::jacrev_tree), [`hessian_tree(f)`](crate::grad::hessian_tree) | one gradient tree per output scalar (rows outermost, where JAX stacks inside each leaf); batched like `jacrev` |
 //! | `jax.vjp(f, x)[1](v)` | [`vjp(&f, x, v)`](crate::grad::vjp) | returns `(f(x), v^T J)` |
@@ -29,7 +29,7 @@
 //! | `jax.value_and_grad(f, argnums=(0, 1), has_aux=True)(w, b)` | [`value_and_grad_tree(&f, (w, b), Argnums::Only(&[0, 1]))`](crate::grad::value_and_grad_tree) | `f` implements [`TreeFunc`](crate::grad::TreeFunc); the gradient has the input's structure, zeros where not selected |
 //! | `jax.value_and_grad(loss)(params)` for a model | [`value_and_grad_module(&model, \|m\| loss(m))`](crate::grad::value_and_grad_module) | Burn's `GradientsParams`, ready for an optimizer |
 //! | `lax.fori_loop`, `lax.scan` | [`fori_loop`](crate::control::fori_loop), [`scan`](crate::control::scan) | plain loops here (no tracing needed); work under `grad` |
-//! | pytrees | [`tree`](crate::tree): tuples, arrays, `Vec`, `Option` of tensors; Burn's layers (linear, embedding, convolutions, group/instance/RMS norms); modules declared with [`tree_module!`](crate::tree_module) | gradients of a module come back as the module type |
+//! | pytrees | [`tree`](crate::tree): tuples, arrays, `Vec`, `Option` of tensors; Burn's layers (linear, embedding, convolutions, group/instance/RMS norms, multi-head attention), [`Static<T>`](crate::tree::Static) for fields without tensors; modules declared with [`tree_module!`](crate::tree_module) | gradients of a module come back as the module type |
 //! | `jax.vmap(f)(xs)` | [`vmap(f).call(xs)`](crate::vmap::vmap) | `f` is a `Func` for one example; runs once on the [`Batched<B>`](crate::vmap::Batched) backend, no loop |
 //! | `jax.vmap(f, in_axes=1, out_axes=1)` | `vmap(f).in_axis(1).out_axis(1)` | |
 //! | `jax.vmap(f, in_axes=(0, None))(xs, w)` | [`vmap_tree::<(Mapped<1>, Leaf<2>), Mapped<1>, _>(f).call((xs, w))`](crate::vmap::vmap_tree) | axes as types: [`Mapped<D, AXIS>`](crate::vmap::Mapped) maps, [`Leaf<D>`](crate::tree::Leaf) is `None`; `.axis_size(n)` when nothing is mapped |

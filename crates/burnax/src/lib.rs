@@ -15,17 +15,16 @@
 //! | module | what | status |
 //! |---|---|---|
 //! | [`random`] | `threefry2x32` keys: `key`, `split`, `fold_in`, `bits`, `uniform`, `normal`, `permutation`, equal to `jax.random` | done |
-//! | [`grad`] | `grad`, `value_and_grad`, `vjp`, `jvp`, `jacrev`, `jacfwd`, `hessian` on [`grad::Func`]s, any order by nesting `Autodiff`; [`grad::value_and_grad_tree`], [`grad::grad_tree`], [`grad::jacrev_tree`], [`grad::hessian_tree`] with `argnums` and `has_aux` over [`tree`]s; [`grad::value_and_grad_module`] for Burn modules | done; `jvp` is reverse over reverse (Burn has no forward mode) |
+//! | [`grad`] | `grad`, `value_and_grad`, `vjp`, `jvp`, `jacrev`, `jacfwd`, `hessian` on [`grad::Func`]s, any order by nesting `Autodiff`; the same over [`tree`]s (`*_tree`, with `argnums` and `has_aux`); Jacobians and Hessians in one pass batched by [`vmap`]; [`grad::value_and_grad_module`] for Burn modules | done; `jvp` is reverse over reverse (Burn has no forward mode); Burn cannot differentiate its fused `linear`, embedding and pooling twice ([`grad::linear`] can) |
 //! | [`control`] | `fori_loop`, `scan`, usable under `grad` | done |
-//! | [`tree`] | trees of tensors (tuples, arrays, `Vec`, `Option`, Burn modules via [`tree_module!`]), JAX's pytrees | done |
+//! | [`tree`] | trees of tensors (tuples, arrays, `Vec`, `Option`; Burn's layers, and modules declared with [`tree_module!`]), JAX's pytrees | done; `LayerNorm`, recurrent layers and `BatchNorm` have no structure yet |
 //! | [`vmap`] | `vmap` over an axis, `vmap_tree` with `in_axes`/`out_axes` over trees; the [`vmap::Batched`] backend decorator with a batching rule per operation; composes with the grad family and itself | done (see its limits) |
 //! | `jit`, `pmap` | tracing and replay; data parallelism | not yet |
 //!
 //! Coming from JAX? The [`guide`] maps each JAX call of the playbook to its equivalent.
 //!
 //! The transformations are backend decorators, the way `Autodiff<B>` is one: `grad` runs a
-//! function on `Autodiff<B>`, `vmap` on [`vmap::Batched<B>`], so they nest in any order (see the
-//! project's `DESIGN.md`).
+//! function on `Autodiff<B>`, `vmap` on [`vmap::Batched<B>`], so they nest in any order.
 #![warn(missing_docs)]
 
 #[doc(hidden)]

@@ -215,6 +215,27 @@ layer_tree! {
 /// `pub dropout: Dropout => Static<Dropout>`.
 pub struct Static<T>(PhantomData<fn() -> T>);
 
+// By hand: derived impls would ask the same of `T`, which a marker type does not need.
+impl<T> Clone for Static<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Static<T> {}
+
+impl<T> Default for Static<T> {
+    fn default() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<T> core::fmt::Debug for Static<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Static<{}>", core::any::type_name::<T>())
+    }
+}
+
 impl<T: Clone> TreeDef for Static<T> {
     type On<B: Backend> = T;
     fn map<B1: Backend, B2: Backend, M: MapLeaves<B1, B2>>(t: T, _: &mut M) -> T {

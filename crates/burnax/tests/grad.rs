@@ -583,3 +583,57 @@ fn batched_jacrev_in_f32() {
         );
     }
 }
+
+/// A one-layer loss through Burn's `Linear`: its weights from fixed numbers, on any backend.
+struct LinearLoss {
+    burn_forward: bool,
+}
+impl Func<1, 1> for LinearLoss {
+    fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
+        let (device, dtype) = (x.device(), x.dtype());
+        let w: Vec<f64> = (0..6).map(|i| ((i as f64) * 0.7).sin()).collect();
+        let layer = burn::nn::Linear {
+            weight: burn::module::Param::from_tensor(Tensor::from_data(
+                TensorData::new(w, [3, 2]),
+                (&device, dtype),
+            )),
+            bias: Some(burn::module::Param::from_tensor(Tensor::from_data(
+                TensorData::new(vec![0.1, -0.2], [2]),
+                (&device, dtype),
+            ))),
+        };
+        let x = x.reshape([1, 3]);
+        let y = if self.burn_forward {
+            layer.forward(x)
+        } else {
+            burnax::grad::linear(&layer, x)
+        };
+        y.tanh().square().sum()
+    }
+}
+
+/// Burn cannot differentiate its fused `linear` twice; `grad::linear` can, and equals Burn's
+/// forward and first derivative.
+#[test]
+fn second_order_through_a_linear_layer_needs_grad_linear() {
+    let x = [0.4, -0.3, 0.9];
+    let ours = LinearLoss { burn_forward: false };
+    let burns = LinearLoss { burn_forward: true };
+    check_grads(&ours, &x, 2);
+    let (v1, g1) = value_and_grad(&ours, t64(&x));
+    let (v2, g2) = value_and_grad(&burns, t64(&x));
+    let tol = Tolerance::F64_REORDERED;
+    for (a, b) in host(v1)
+        .into_iter()
+        .chain(host(g1))
+        .zip(host(v2).into_iter().chain(host(g2)))
+    {
+        assert!(tol.accepts(a, b), "grad::linear {a}, Burn's forward {b}");
+    }
+    let second = std::panic::catch_unwind(|| hessian(LinearLoss { burn_forward: true }).call(t64(&x)));
+    let msg = *second
+        .expect_err("Burn 0.21 cannot differentiate linear's backward; if it can now, update the grad docs")
+        .downcast::<&str>()
+        .unwrap();
+    assert!(msg.contains("Can't differentiate linear"), "{msg}");
+}
