@@ -166,12 +166,9 @@ impl<F: Func<1, 1>> Func<1, 2> for Jacrev<F> {
         let (device, dtype) = (x.device(), x.dtype());
         let mut m = 0;
         let identity = |y: &Tensor<Batched<B>, 1>| {
-            [m] = y.dims();
-            if m == 0 {
-                return y.clone();
-            }
-            let eye = Tensor::<B, 2>::eye(m, &y.device()).cast(FloatDType::from(y.dtype()));
-            vmap::batch::<B, 2, 1>(eye, 0).0
+            let (size, v) = batched_identity::<Leaf<1>, B>(y);
+            m = size;
+            v
         };
         let (_, _, rows) = vjp_with(&AsTree(&self.f), vmap::shared(x), identity, "jacrev");
         if m == 0 {
@@ -269,10 +266,14 @@ pub fn jacfwd<F>(f: F) -> Jacfwd<F> {
 impl<F: Func<1, 1>> Func<1, 2> for Jacfwd<F> {
     fn call<B: Backend>(&self, x: Tensor<B, 1>) -> Tensor<B, 2> {
         // Example j's tangent is row j of the identity: its product J e_j is column j.
-        let [n] = x.dims();
-        let eye = Tensor::<B, 2>::eye(n, &x.device()).cast(FloatDType::from(x.dtype()));
-        let tangents = vmap::batch::<B, 2, 1>(eye, 0).0;
-        let (_, columns) = jvp_with(&AsTree(&self.0), vmap::shared(x), tangents, "jacfwd");
+        let (device, dtype) = (x.device(), x.dtype());
+        let xs = vmap::shared(x);
+        let (n, tangents) = batched_identity::<Leaf<1>, B>(&xs);
+        let (_, columns) = jvp_with(&AsTree(&self.0), xs, tangents, "jacfwd");
+        if n == 0 {
+            let [m] = columns.dims();
+            return Tensor::<B, 2>::zeros([m, 0], &device).cast(FloatDType::from(dtype));
+        }
         vmap::unbatch::<B, 1, 2>(columns, n, 1)
     }
 }
@@ -562,14 +563,23 @@ pub fn hessian_tree<F: TreeFunc>(f: F) -> JacrevTree<GradTree<F>> {
     jacrev_tree(grad_tree(f))
 }
 
-/// Collects every leaf of a tree flattened to a vector, and its shape, leaves in order.
-struct Flatten<B: Backend>(Vec<Tensor<B, 1>>, Vec<Vec<usize>>);
+/// Collects every leaf of a tree flattened to a vector, leaves in order.
+struct Flatten<B: Backend>(Vec<Tensor<B, 1>>);
 
 impl<B: Backend> MapLeaves<B, B> for Flatten<B> {
     fn leaf<const D: usize>(&mut self, t: Tensor<B, D>) -> Tensor<B, D> {
         let n = t.shape().num_elements();
         self.0.push(t.clone().reshape([n]));
-        self.1.push(t.dims().to_vec());
+        t
+    }
+}
+
+/// Collects every leaf's shape, leaves in order.
+struct Shapes(Vec<Vec<usize>>);
+
+impl<B: Backend> MapLeaves<B, B> for Shapes {
+    fn leaf<const D: usize>(&mut self, t: Tensor<B, D>) -> Tensor<B, D> {
+        self.0.push(t.dims().to_vec());
         t
     }
 }
@@ -607,22 +617,9 @@ impl<F: TreeFn> TreeFn for JacrevTree<F> {
         // Example i's cotangent is 1 at output scalar i: its gradient is row i.
         let mut m = 0;
         let identity = |y: &<F::Out as TreeDef>::On<Batched<B>>| {
-            m = shapes::<F::Out, Batched<B>>(y)
-                .iter()
-                .map(|s| s.iter().product::<usize>())
-                .sum();
-            if m == 0 {
-                // No output scalar: nothing to batch, and no rows to return.
-                return y.clone();
-            }
-            F::Out::map(
-                y.clone(),
-                &mut IdentityRows::<B> {
-                    m,
-                    offset: 0,
-                    eye: None,
-                },
-            )
+            let (size, v) = batched_identity::<F::Out, B>(y);
+            m = size;
+            v
         };
         let xs = F::In::map(x, &mut vmap::ToBatched);
         let (_, _, rows) = vjp_with(&self.f, xs, identity, "jacrev_tree");
@@ -631,9 +628,31 @@ impl<F: TreeFn> TreeFn for JacrevTree<F> {
     }
 }
 
-/// The identity as a batched tree: each leaf batched over the tree's `m` scalars, example `i`
-/// being 1 at scalar `i` (leaves in order, each row-major) and 0 elsewhere. The cotangent of
-/// [`JacrevTree`], the tangent of [`JacfwdTree`].
+/// The number `m` of scalars of a tree (on `Batched<B>`, unbatched) and the identity over them
+/// in its structure: each leaf batched over the `m` examples, example `i` being 1 at scalar `i`
+/// (leaves in order, each row-major) and 0 elsewhere. The cotangent of the reverse-mode
+/// Jacobians, the tangent of the forward-mode ones. With no scalar, the tree itself: nothing to
+/// batch.
+fn batched_identity<T: TreeDef, B: Backend>(t: &T::On<Batched<B>>) -> (usize, T::On<Batched<B>>) {
+    let m = shapes::<T, Batched<B>>(t)
+        .iter()
+        .map(|s| s.iter().product::<usize>())
+        .sum();
+    if m == 0 {
+        return (0, t.clone());
+    }
+    let identity = T::map(
+        t.clone(),
+        &mut IdentityRows::<B> {
+            m,
+            offset: 0,
+            eye: None,
+        },
+    );
+    (m, identity)
+}
+
+/// The mapper behind [`batched_identity`].
 struct IdentityRows<B: Backend> {
     m: usize,
     offset: usize,
@@ -796,23 +815,12 @@ impl<F: TreeFn> TreeFn for JacfwdTree<F> {
     type Out = Vec<F::Out>;
 
     fn call<B: Backend>(&self, x: <F::In as TreeDef>::On<B>) -> Vec<<F::Out as TreeDef>::On<B>> {
-        let n = shapes::<F::In, B>(&x)
-            .iter()
-            .map(|s| s.iter().product::<usize>())
-            .sum();
+        let xs = F::In::map(x, &mut vmap::ToBatched);
+        // Example j's tangent is 1 at input scalar j: its product is column j.
+        let (n, tangents) = batched_identity::<F::In, B>(&xs);
         if n == 0 {
             return Vec::new();
         }
-        let xs = F::In::map(x, &mut vmap::ToBatched);
-        // Example j's tangent is 1 at input scalar j: its product is column j.
-        let tangents = F::In::map(
-            xs.clone(),
-            &mut IdentityRows::<B> {
-                m: n,
-                offset: 0,
-                eye: None,
-            },
-        );
         let (_, columns) = jvp_with(&self.0, xs, tangents, "jacfwd_tree");
         (0..n)
             .map(|j| F::Out::map(columns.clone(), &mut Row(j)))
@@ -944,18 +952,16 @@ fn same_shapes<T: TreeDef, B: Backend>(name: &str, a: (&T::On<B>, &str), b: (&T:
 
 /// Every leaf of a tree, flattened to a vector, in order.
 fn leaves<T: TreeDef, B: Backend>(t: &T::On<B>) -> Vec<Tensor<B, 1>> {
-    flatten::<T, B>(t).0
+    let mut f = Flatten(Vec::new());
+    T::map::<B, B, _>(t.clone(), &mut f);
+    f.0
 }
 
 /// Every leaf's shape, in order.
 fn shapes<T: TreeDef, B: Backend>(t: &T::On<B>) -> Vec<Vec<usize>> {
-    flatten::<T, B>(t).1
-}
-
-fn flatten<T: TreeDef, B: Backend>(t: &T::On<B>) -> Flatten<B> {
-    let mut f = Flatten(Vec::new(), Vec::new());
+    let mut f = Shapes(Vec::new());
     T::map::<B, B, _>(t.clone(), &mut f);
-    f
+    f.0
 }
 
 /// Zeros in place of every leaf, without a graph.
