@@ -302,12 +302,38 @@ fn layer_in(v: &[f64]) -> (Tensor<B, 2>, Tensor<B, 1>) {
 fn layer_out((y, z): (Tensor<B, 1>, Tensor<B, 2>)) -> Vec<f64> {
     host(y).into_iter().chain(host(z)).collect()
 }
+/// A gradient in `Layer`'s input structure, flattened like `layer_in`'s numbers.
+fn layer_grad((dw, dx): (Tensor<B, 2>, Tensor<B, 1>)) -> Vec<f64> {
+    host(dw).into_iter().chain(host(dx)).collect()
+}
+
+/// `jacfwd_tree(Layer)` at `x`, column by column, equals the transpose of `rows` (one flattened
+/// input gradient per output scalar, from `oracle`).
+fn assert_jacfwd_tree_transposes(x: &[f64], rows: &[Vec<f64>], tol: Tolerance, oracle: &str) {
+    use burnax::tree::TreeFn;
+    let columns: Vec<Vec<f64>> = burnax::grad::jacfwd_tree(Layer)
+        .call(layer_in(x))
+        .into_iter()
+        .map(layer_out)
+        .collect();
+    assert_eq!(columns.len(), 9);
+    for (j, column) in columns.iter().enumerate() {
+        for (i, row) in rows.iter().enumerate() {
+            assert!(
+                tol.accepts(column[i], row[j]),
+                "J[{i}, {j}]: jacfwd_tree {}, {oracle} {}",
+                column[i],
+                row[j]
+            );
+        }
+    }
+}
 
 /// `jvp_tree` against central differences along the tangent, `vjp_tree` and `jacfwd_tree`
 /// against `jacrev_tree` (reverse mode, another code path), leaves of rank 1 and 2 on both sides.
 #[test]
 fn jvp_vjp_and_jacfwd_over_trees_match_differences_and_jacrev() {
-    use burnax::grad::{jacfwd_tree, jacrev_tree, jvp_tree, vjp_tree};
+    use burnax::grad::{jacrev_tree, jvp_tree, vjp_tree};
     use burnax::tree::TreeFn;
     let tol = Tolerance::CENTRAL_DIFF_F64;
     let x = [0.3, -0.5, 0.8, 1.1, -0.2, 0.4, 0.7, -0.9, 0.25];
@@ -332,28 +358,13 @@ fn jvp_vjp_and_jacfwd_over_trees_match_differences_and_jacrev() {
     let rows: Vec<Vec<f64>> = jacrev_tree(Layer)
         .call(layer_in(&x))
         .into_iter()
-        .map(|(dw, dx)| host(dw).into_iter().chain(host(dx)).collect())
+        .map(layer_grad)
         .collect();
     assert_eq!(rows.len(), 8);
-    let columns: Vec<Vec<f64>> = jacfwd_tree(Layer)
-        .call(layer_in(&x))
-        .into_iter()
-        .map(layer_out)
-        .collect();
-    assert_eq!(columns.len(), 9);
-    for (j, column) in columns.iter().enumerate() {
-        for (i, row) in rows.iter().enumerate() {
-            assert!(
-                tol.accepts(column[i], row[j]),
-                "J[{i}, {j}]: jacfwd_tree {}, jacrev_tree {}",
-                column[i],
-                row[j]
-            );
-        }
-    }
+    assert_jacfwd_tree_transposes(&x, &rows, tol, "jacrev_tree");
     let v = [1.5, -0.5, 0.25, 1.0, -2.0, 0.5, 0.75, -1.25];
-    let (_, (dw, dx)) = vjp_tree(&Layer, layer_in(&x), (t64(&v[..2]), t64_2(&v[2..], 2)));
-    let vj: Vec<f64> = host(dw).into_iter().chain(host(dx)).collect();
+    let (_, vj) = vjp_tree(&Layer, layer_in(&x), (t64(&v[..2]), t64_2(&v[2..], 2)));
+    let vj = layer_grad(vj);
     for (j, got) in vj.into_iter().enumerate() {
         let want: f64 = (0..8).map(|i| v[i] * rows[i][j]).sum();
         assert!(
@@ -440,41 +451,23 @@ fn jacrev_tree_and_hessian_tree_equal_their_looped_oracles() {
     use burnax::tree::TreeFn;
     let tol = Tolerance::F64_REORDERED;
     let x = [0.3, -0.5, 0.8, 1.1, -0.2, 0.4, 0.7, -0.9, 0.25];
-    let flat = |(dw, dx): (Tensor<B, 2>, Tensor<B, 1>)| -> Vec<f64> {
-        host(dw).into_iter().chain(host(dx)).collect()
-    };
     let batched = jacrev_tree(Layer).call(layer_in(&x));
     let looped: Vec<Vec<f64>> = jacrev_tree(Layer)
         .looped()
         .call(layer_in(&x))
         .into_iter()
-        .map(flat)
+        .map(layer_grad)
         .collect();
     assert_eq!((batched.len(), looped.len()), (8, 8));
     for (i, (b, l)) in batched.into_iter().zip(&looped).enumerate() {
-        for (j, (g, w)) in flat(b).into_iter().zip(l).enumerate() {
+        for (j, (g, w)) in layer_grad(b).into_iter().zip(l).enumerate() {
             assert!(
                 tol.accepts(g, *w),
                 "jacrev_tree row {i} entry {j}: batched {g}, looped {w}"
             );
         }
     }
-    let columns: Vec<Vec<f64>> = burnax::grad::jacfwd_tree(Layer)
-        .call(layer_in(&x))
-        .into_iter()
-        .map(layer_out)
-        .collect();
-    assert_eq!(columns.len(), 9);
-    for (j, column) in columns.iter().enumerate() {
-        for (i, row) in looped.iter().enumerate() {
-            assert!(
-                tol.accepts(column[i], row[j]),
-                "J[{i}, {j}]: jacfwd_tree {}, looped jacrev_tree {}",
-                column[i],
-                row[j]
-            );
-        }
-    }
+    assert_jacfwd_tree_transposes(&x, &looped, tol, "looped jacrev_tree");
     let pair = (t64(&x[..2]), t64(&x[2..5]));
     let batched = hessian_tree(MixedPair).call(pair.clone());
     let looped = hessian_tree(MixedPair).looped().call(pair);
