@@ -14,6 +14,9 @@
 //! 4. [`walk_segments()`] placing: the same walk, writing every example's index at its sorted
 //!    position.
 //! 5. [`unit_sums()`]: `[M, D + 1]`, each unit's sum of examples then its count.
+//!
+//! Few examples (at most [`crate::gpu`]'s `SCAN_EXAMPLES`) take [`unit_sums_scan()`] instead:
+//! one launch, the same sums in the same order.
 
 use cubecl::prelude::*;
 
@@ -194,4 +197,43 @@ pub fn unit_sums(
         }
         sums[e] = s;
     }
+}
+
+/// Steps 1 to 5 in one launch, for few examples: one thread per unit walks every example's
+/// best unit in example order and adds its own examples into its row of `sums` (`[m, d + 1]`,
+/// as [`unit_sums()`] writes it, the same additions in the same order, so the same bits). Costs
+/// `M·N` comparisons, all threads of a warp reading the same `bmu[i]`; five launches fewer than
+/// the sort, which is what few examples are bound by.
+#[allow(clippy::too_many_arguments)]
+#[cube(launch)]
+pub fn unit_sums_scan(
+    data: &Array<f32>,
+    bmu: &Array<i32>,
+    sums: &mut Array<f32>,
+    n: u32,
+    m: u32,
+    d: u32,
+    data_stride: u32,
+) {
+    let u = ABSOLUTE_POS;
+    let d = d as usize;
+    let data_stride = data_stride as usize;
+    if u >= m as usize {
+        terminate!();
+    }
+    let row = u * (d + 1);
+    for c in 0..d {
+        sums[row + c] = 0.0;
+    }
+    // Counts stay exact in f32 up to 2^24, far beyond the examples this kernel takes.
+    let mut count = 0.0f32;
+    for i in 0..n as usize {
+        if bmu[i] as usize == u {
+            for c in 0..d {
+                sums[row + c] += data[i * data_stride + c];
+            }
+            count += 1.0;
+        }
+    }
+    sums[row + d] = count;
 }
