@@ -45,12 +45,30 @@ pub fn epoch(w: &[f32], data: &[f32], d: usize, grid: Grid, sigma: [f64; 2]) -> 
     let stats = EpochStats {
         quantization_error: qe_from_candidates(data, d, &best),
     };
+    (update(data, d, &best, grid, sigma), stats)
+}
 
+/// The second half of [`epoch`]: the new `m x d` weights from every example's best unit
+/// (`best[i].index` for row `i` of `data`). Public so that a search done another way (for
+/// example on operands rounded to a lower precision, `benches`' `precision-cost`) trains the
+/// same way.
+///
+/// # Panics
+/// If `best` and `data` differ in their number of rows, or a unit lies outside `grid`.
+pub fn update(data: &[f32], d: usize, best: &[Candidate], grid: Grid, sigma: [f64; 2]) -> Vec<f32> {
+    let (gx, m) = (grid.width, grid.units());
+    assert_eq!(
+        data.len(),
+        best.len() * d,
+        "update: {} best units for {} values of dimension {d}",
+        best.len(),
+        data.len()
+    );
     // Sums and counts, laid out (y, x, d + 1) so that the first smoothing is one GEMM.
     // Accumulated in example order: a fixed order, so the bits do not depend on threads.
     let c = d + 1;
     let mut s = vec![0f32; m * c];
-    for (x, b) in data.chunks_exact(d).zip(&best) {
+    for (x, b) in data.chunks_exact(d).zip(best) {
         let (bx, by) = grid.coords(b.index as usize);
         let cell = &mut s[(by * gx + bx) * c..(by * gx + bx + 1) * c];
         for (acc, v) in cell.iter_mut().zip(x) {
@@ -58,7 +76,7 @@ pub fn epoch(w: &[f32], data: &[f32], d: usize, grid: Grid, sigma: [f64; 2]) -> 
         }
         cell[d] += 1.0;
     }
-    (smooth_and_divide(&s, d, grid, sigma), stats)
+    smooth_and_divide(&s, d, grid, sigma)
 }
 
 /// `C = A B` for row-major `A` (`r x k`) and `B` (`k x cols`).
