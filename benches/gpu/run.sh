@@ -35,7 +35,7 @@ if [ -n "${KERNEL_TESTS:-}" ]; then
 fi
 
 peer() { local wl=$1 script=$2; shift 2; step "$PY" "$ROOT/benches/peers/extra.py" "$PEERS" "$script" --workload "$wl" "$@"; }
-ours() { step "$PY" "$ROOT/benches/peers/ours.py" --peers "$PEERS" --bin "$BIN/som-bench" --export "$EXPORT" --device cuda --workload "$1" --mode "$2"; }
+ours() { local wl=$1 mode=$2; shift 2; step "$PY" "$ROOT/benches/peers/ours.py" --peers "$PEERS" --bin "$BIN/som-bench" --export "$EXPORT" --device cuda --workload "$wl" --mode "$mode" "$@"; }
 
 BATCH=${BATCH:-rgb digits scale large}
 ONLINE=${ONLINE:-rgb digits}
@@ -47,8 +47,12 @@ for wl in $BATCH; do
     peer "$wl" best_jax.py --mode batch
     case $wl in
         rgb|digits) peer "$wl" seed_jax.py --mode batch ;;
+        scale) ours scale batch --precision tf32 ;;
         large)
             BURNAX_SOM_TILE=small ours large batch
+            # The opt-in tensor-core search (TF32, then BF16 operands; see SearchPrecision).
+            ours large batch --precision tf32
+            ours large batch --precision bf16
             # JAX's default f32 matmul precision on NVIDIA GPUs may use TF32; this row is
             # best_jax held to full f32, like our kernels.
             echo "-- best_jax with JAX_DEFAULT_MATMUL_PRECISION=highest:"

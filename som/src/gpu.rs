@@ -9,7 +9,9 @@
 //!   a GPU;
 //! - per-unit sums: at most 4,096 examples, one kernel scans the best units (one launch); more,
 //!   a stable counting sort walks segments of at least 4,096 examples, one cube each;
-//! - online training runs one cube of up to 1,024 threads (see [`crate::kernel::online`]).
+//! - online training runs one cube of up to 1,024 threads (see [`crate::kernel::online`]);
+//! - the search's distance product is `f32`; [`SearchPrecision`] opts into TF32 or BF16
+//!   operands on tensor cores ([`bmus_with_precision`], [`batch_epoch_with_precision`]).
 //!
 //! Only `f32` tensors take the kernels; any other float dtype falls back to
 //! [`crate::tensor_ops`]. Nothing here copies data to or from the host in batch training (on a
@@ -19,19 +21,23 @@
 use std::ops::Range;
 
 use burn::prelude::*;
+use burn::tensor::bf16;
 use burn::tensor::{DType, Shape, TensorPrimitive};
 use burn_cubecl::kernel::into_contiguous;
 use burn_cubecl::ops::numeric::{empty_device_contiguous_dtype, empty_device_dtype, zeros_client};
 use burn_cubecl::tensor::CubeTensor;
 use burn_cubecl::{BoolElement, CubeBackend, CubeRuntime};
 use cubecl::calculate_cube_count_elemwise;
-use cubecl::prelude::{ArrayArg, ComputeClient, CubeCount, CubeDim, CubeElement};
+use cubecl::ir::features::MmaConfig;
+use cubecl::ir::{ElemType, FloatKind};
+use cubecl::prelude::{tf32, ArrayArg, ComputeClient, CubeCount, CubeDim, CubeElement};
 use cubecl::server::Handle;
 
 use crate::backend::SomBackend;
 use crate::cpu::batch::DEN_EPS;
+use crate::error::SomError;
 use crate::grid::Grid;
-use crate::kernel::{accumulate, bmu, online, smooth};
+use crate::kernel::{accumulate, bmu, bmu_mma, online, smooth};
 use crate::schedule::OnlineTrainingConfig;
 use crate::tensor_ops;
 
@@ -78,14 +84,75 @@ impl SearchTile {
     }
 }
 
+/// The operands the distance product of the batch search multiplies in. `F32` is the default
+/// and what [`SomBackend`] always uses; `Tf32` and `Bf16` are an opt-in through
+/// [`bmus_with_precision`] and [`batch_epoch_with_precision`] that runs the product on tensor
+/// cores ([`crate::kernel::bmu_mma`]): the examples and the weights are rounded to that format
+/// (10 and 7 mantissa bits), every product is exact in `f32` and sums are `f32`.
+///
+/// What it costs (benches/README.md, "Lower precision", measured on the CPU by emulation): on
+/// short rows (the colour map, `D = 3`) the map gets measurably worse and nothing is gained;
+/// on `D = 64` the quality stays within the spread of f64 against f32. Use it for long rows
+/// only. The tensor-core kernel has been compiled but not yet run on a GPU: until a CUDA run of
+/// `som/tests/kernels.rs` passes, treat it as experimental.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SearchPrecision {
+    /// Full `f32` (the register-tiled kernel of [`crate::kernel::bmu`]).
+    #[default]
+    F32,
+    /// TF32 operands, `16 x 16 x 8` tensor-core fragments.
+    Tf32,
+    /// BF16 operands, `16 x 16 x 16` tensor-core fragments.
+    Bf16,
+}
+
+impl SearchPrecision {
+    /// The tensor-core shape this precision needs, if any.
+    fn mma(self) -> Option<MmaConfig> {
+        let (kind, k) = match self {
+            SearchPrecision::F32 => return None,
+            SearchPrecision::Tf32 => (FloatKind::TF32, 8),
+            SearchPrecision::Bf16 => (FloatKind::BF16, 16),
+        };
+        Some(MmaConfig {
+            a_type: ElemType::Float(kind).into(),
+            b_type: ElemType::Float(kind).into(),
+            cd_type: ElemType::Float(FloatKind::F32).into(),
+            m: 16,
+            n: 16,
+            k,
+        })
+    }
+
+    /// Whether `client`'s device can run this precision: `F32` everywhere, the others where the
+    /// runtime offers their tensor-core fragments (CUDA on NVIDIA GPUs from Ampere; not wgpu).
+    fn supported<R: CubeRuntime>(self, client: &ComputeClient<R>) -> bool {
+        self.mma()
+            .is_none_or(|c| client.features().matmul.cmma.contains(&c))
+    }
+
+    fn check<R: CubeRuntime>(self, client: &ComputeClient<R>) -> Result<(), SomError> {
+        if self.supported(client) {
+            Ok(())
+        } else {
+            Err(SomError::Config(format!(
+                "search precision {self:?} needs tensor-core matrix fragments of that type, and \
+                 this device's runtime offers none (use SearchPrecision::F32)"
+            )))
+        }
+    }
+}
+
 /// Threads of the counting-sort, scan and elementwise kernels (WebGPU's guaranteed maximum).
 const BLOCK: usize = 256;
 /// Fewest examples per counting-sort segment: below this, segment bookkeeping costs more than
 /// the walk.
 const MIN_SEGMENT: usize = 4096;
 /// Most examples for which per-unit sums scan the best units instead of sorting: one launch
-/// instead of six, at `M·N` comparisons (about 4 µs for the playbook's 1,000 colours on 32,400
-/// units on a datacentre GPU; a launch costs several).
+/// instead of six, at `M·N` comparisons (32 million for the playbook's 1,000 colours on 32,400
+/// units, each warp reading one shared index at a time: microseconds on a datacentre GPU by
+/// arithmetic, not yet measured), where small epochs are bound by launches. At this size the
+/// sort would be one segment walked by a single cube anyway.
 const SCAN_EXAMPLES: usize = MIN_SEGMENT;
 /// Cap on the `segments x M` counters of the counting sort (64 MiB of `u32`).
 const MAX_COUNTERS: usize = 1 << 24;
@@ -271,6 +338,104 @@ fn data_rows<R: CubeRuntime>(data: &CubeTensor<R>, start: usize, rows: usize, st
     }
 }
 
+/// Best unit of every row of `data`, as an `[n]` `i32` tensor, the distance product on tensor
+/// cores in `precision` (not `F32`; checked by the caller).
+fn search_mma<R: CubeRuntime>(
+    (w, w_stride): &(CubeTensor<R>, usize),
+    (data, data_stride): &(CubeTensor<R>, usize),
+    precision: SearchPrecision,
+) -> CubeTensor<R> {
+    let (w_stride, data_stride) = (*w_stride, *data_stride);
+    let [m, d] = w.meta.shape().dims::<2>();
+    let [n, _] = data.meta.shape().dims::<2>();
+    let client = &data.client;
+    let best = empty_device_dtype(client.clone(), data.device.clone(), Shape::new([n]), DType::I32);
+    if n == 0 {
+        return best;
+    }
+    let k = precision.mma().map_or(8, |c| c.k as usize);
+    let rows_per_cube = 16 * bmu_mma::MMA_WARPS;
+    let norms = scratch(client, m);
+    let (count, dim) = elementwise(client, m);
+    // SAFETY: `norms` holds m elements, one written per unit.
+    unsafe {
+        let launch = match precision {
+            SearchPrecision::Bf16 => bmu_mma::unit_norms::launch::<bf16, R>,
+            _ => bmu_mma::unit_norms::launch::<tf32, R>,
+        };
+        launch(
+            client,
+            count,
+            dim,
+            arg(w),
+            raw(&norms, m),
+            m as u32,
+            d as u32,
+            w_stride as u32,
+        );
+    }
+    let blocks = n.div_ceil(rows_per_cube);
+    let tiles = m.div_ceil(bmu_mma::MMA_UNITS);
+    let want = 4 * streaming_multiprocessors(client);
+    let chunks = want.div_ceil(blocks.min(MAX_CUBES_X)).clamp(1, tiles);
+    let per_chunk = tiles.div_ceil(chunks) * bmu_mma::MMA_UNITS;
+    let chunks = m.div_ceil(per_chunk);
+    let part_score = scratch(client, chunks * n);
+    let part_unit = scratch(client, chunks * n);
+    let rows_per_launch = MAX_CUBES_X * rows_per_cube;
+    for start in (0..n).step_by(rows_per_launch) {
+        let rows = (n - start).min(rows_per_launch);
+        let sub = data_rows(data, start, rows, data_stride);
+        let offset = (chunks * start * 4) as u64;
+        let (score, unit) = (
+            part_score.clone().offset_start(offset),
+            part_unit.clone().offset_start(offset),
+        );
+        // SAFETY: as in `search`: the kernel writes [chunk * rows + row] for row < rows.
+        unsafe {
+            let launch = match precision {
+                SearchPrecision::Bf16 => bmu_mma::bmu_partial_mma::launch::<bf16, R>,
+                _ => bmu_mma::bmu_partial_mma::launch::<tf32, R>,
+            };
+            launch(
+                client,
+                CubeCount::Static(rows.div_ceil(rows_per_cube) as u32, chunks as u32, 1),
+                CubeDim::new_2d(bmu_mma::MMA_LANES as u32, bmu_mma::MMA_WARPS as u32),
+                sub,
+                arg(w),
+                raw(&norms, m),
+                raw(&score, chunks * rows),
+                raw(&unit, chunks * rows),
+                rows as u32,
+                m as u32,
+                d as u32,
+                per_chunk as u32,
+                data_stride as u32,
+                w_stride as u32,
+                k,
+            );
+            let (count, dim) = elementwise(client, rows);
+            let out = || raw(&best.handle.clone().offset_start((start * 4) as u64), rows);
+            bmu::bmu_finish::launch::<R>(
+                client,
+                count,
+                dim,
+                raw(&score, chunks * rows),
+                raw(&unit, chunks * rows),
+                raw(&score, 1),
+                raw(&unit, 1),
+                out(),
+                // Without top2 the kernel writes no second best; `best` stands in.
+                out(),
+                rows as u32,
+                chunks as u32,
+                false,
+            );
+        }
+    }
+    best
+}
+
 /// `[m, d + 1]`: each unit's sum of its examples (in example order), then their count.
 fn unit_sums<R: CubeRuntime>(
     (data, data_stride): &(CubeTensor<R>, usize),
@@ -450,6 +615,73 @@ pub fn bmus_with_tile<R: CubeRuntime, BT: BoolElement>(
         data.dims()
     );
     Tensor::from_primitive(search(&primitive(w), &primitive(data), Some(tile), false).0)
+}
+
+/// Best unit of every row of `data` with the distance product in `precision` (see
+/// [`SearchPrecision`]; `F32` is [`SomBackend::som_bmus`]).
+///
+/// # Errors
+/// [`SomError::Config`] if the device cannot run `precision` (no tensor-core fragments of that
+/// type: any wgpu device, NVIDIA GPUs before Ampere).
+///
+/// # Panics
+/// If `w` and `data` differ in their number of columns.
+pub fn bmus_with_precision<R: CubeRuntime, BT: BoolElement>(
+    w: Tensor<Cube<R, BT>, 2>,
+    data: Tensor<Cube<R, BT>, 2>,
+    precision: SearchPrecision,
+) -> Result<Tensor<Cube<R, BT>, 1, Int>, SomError> {
+    assert_eq!(
+        w.dims()[1],
+        data.dims()[1],
+        "bmus_with_precision: weights {:?} and data {:?} differ in dimension",
+        w.dims(),
+        data.dims()
+    );
+    if precision == SearchPrecision::F32 {
+        return Ok(Cube::<R, BT>::som_bmus(w, data));
+    }
+    let (w, data) = (primitive(w), primitive(data));
+    precision.check(&data.0.client)?;
+    Ok(Tensor::from_primitive(search_mma(&w, &data, precision)))
+}
+
+/// One batch epoch (as [`SomBackend::som_batch_epoch`]) with the search's distance product in
+/// `precision`; the per-unit sums and the smoothing stay `f32`.
+///
+/// # Errors
+/// As [`bmus_with_precision`].
+///
+/// # Panics
+/// If `w` and `data` differ in their number of columns or `w` does not have `grid`'s units.
+pub fn batch_epoch_with_precision<R: CubeRuntime, BT: BoolElement>(
+    w: Tensor<Cube<R, BT>, 2>,
+    data: Tensor<Cube<R, BT>, 2>,
+    grid: Grid,
+    sigma: [f64; 2],
+    precision: SearchPrecision,
+) -> Result<Tensor<Cube<R, BT>, 2>, SomError> {
+    let [m, d] = w.dims();
+    assert_eq!(
+        m,
+        grid.units(),
+        "batch_epoch_with_precision: {m} units for {grid:?}"
+    );
+    assert_eq!(
+        d,
+        data.dims()[1],
+        "batch_epoch_with_precision: weights {:?} and data {:?} differ in dimension",
+        w.dims(),
+        data.dims()
+    );
+    if precision == SearchPrecision::F32 {
+        return Ok(Cube::<R, BT>::som_batch_epoch(w, data, grid, sigma).0);
+    }
+    let (w, data) = (primitive(w), primitive(data));
+    precision.check(&data.0.client)?;
+    let best = search_mma(&w, &data, precision);
+    let sums = unit_sums(&data, &best, m);
+    Ok(float(smooth_divide(&sums, grid, sigma)))
 }
 
 /// The fused kernels on `Wgpu` and `Cuda` (any CubeCL runtime with `f32` floats and `i32` ints).

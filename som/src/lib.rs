@@ -40,7 +40,8 @@
 //! SIMD (AVX2+FMA on x86-64, portable elsewhere), multi-threaded, deterministic. On Burn's
 //! CubeCL backends (`Wgpu`, `Cuda`, features `wgpu` and `cuda`) they run the GPU kernels of
 //! `kernel` (fused search, stable per-unit sums, separable smoothing, a persistent online
-//! kernel; see `gpu` for the launch geometry). Other backends use [`tensor_ops`]. [`reference`](mod@reference) is the slow `f64` oracle both are tested against.
+//! kernel; see `gpu` for the launch geometry, and `gpu::SearchPrecision` for an opt-in TF32/BF16
+//! search on tensor cores, for long rows only). Other backends use [`tensor_ops`]. [`reference`](mod@reference) is the slow `f64` oracle both are tested against.
 //!
 //! | feature | what it enables |
 //! |---|---|

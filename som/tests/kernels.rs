@@ -6,12 +6,16 @@
 //! unit chunk, `D = 1, 3, 64, 300` (every staging depth, and depths that are not multiples of
 //! it), example counts that are not multiples of the 64-example block, several counting-sort
 //! segments, ties, the top-2 search, rows padded the way CUDA pads them, the caller's weights
-//! left untouched, and run-to-run determinism.
+//! left untouched, run-to-run determinism, and the opt-in tensor-core search (against an
+//! emulation of its rounding on CUDA; a clear error on wgpu, which has no tensor cores).
 #![cfg(any(feature = "wgpu", feature = "cuda"))]
 
 use burn::prelude::*;
 use burn::tensor::TensorPrimitive;
-use burnax_som::gpu::{bmus_with_tile, SearchTile};
+use burnax_som::cpu::bmu::Candidate;
+use burnax_som::gpu::{
+    batch_epoch_with_precision, bmus_with_precision, bmus_with_tile, SearchPrecision, SearchTile,
+};
 use burnax_som::{reference, BatchTrainingConfig, Grid, OnlineTrainingConfig, SomBackend, SomConfig};
 use burnax_testing::Tolerance;
 use rand::SeedableRng;
@@ -299,4 +303,109 @@ fn padded_rows_are_read_with_their_stride() {
         Tolerance::F32_VS_F64,
         "strided online",
     );
+}
+
+/// `v` rounded as the GPU converts it for a tensor-core product: TF32 to nearest with ties away
+/// from zero (`__float_to_tf32`, 10 mantissa bits), BF16 to nearest even (7 bits).
+fn round_as_gpu(v: f32, p: SearchPrecision) -> f64 {
+    let bits = v.to_bits();
+    let r = match p {
+        SearchPrecision::F32 => bits,
+        // Adding half an ulp to the magnitude, then truncating: ties go away from zero.
+        SearchPrecision::Tf32 => (bits + (1 << 12)) & !0x1fff,
+        SearchPrecision::Bf16 => (bits + 0x7fff + ((bits >> 16) & 1)) & 0xffff_0000,
+    };
+    f32::from_bits(r) as f64
+}
+
+/// Whether the device under test has TF32 and BF16 tensor cores: the NVIDIA GPUs `cuda` runs
+/// on here (Hopper, Blackwell) do; wgpu offers none.
+fn tensor_cores() -> bool {
+    cfg!(feature = "cuda")
+}
+
+/// A tensor-core score may differ from the exact score of the rounded operands by the `f32`
+/// accumulation: at most about `d` ulps of `|x|^2 + |w|^2`. Eight times that is the slack; a
+/// wrong unit (a lost fragment, a wrong layout) is off by orders of magnitude more.
+fn accumulation_slack(d: usize, scale: f64) -> f64 {
+    8.0 * d as f64 * f64::from(f32::EPSILON) * scale
+}
+
+#[test]
+fn lower_precision_search_matches_its_emulation() {
+    let mut rng = ChaCha8Rng::seed_from_u64(18);
+    for p in [SearchPrecision::Tf32, SearchPrecision::Bf16] {
+        // One example and unit; units below and above a 64-unit tile and several chunks; rows
+        // shorter than and not a multiple of a fragment's depth (8 or 16); examples not a
+        // multiple of the 64-example block.
+        for (n, m, d) in [(1, 1, 1), (70, 65, 3), (130, 1000, 9), (200, 300, 64)] {
+            let what = format!("{p:?} n={n} m={m} d={d}");
+            let (data, w) = (random(n, d, &mut rng), random(m, d, &mut rng));
+            let got = match bmus_with_precision(tensor(&w, m, d), tensor(&data, n, d), p) {
+                Err(e) => {
+                    assert!(!tensor_cores(), "{what}: {e}");
+                    let e = e.to_string();
+                    assert!(e.contains("precision") && e.contains("F32"), "{what}: {e}");
+                    continue;
+                }
+                Ok(t) => indices(t),
+            };
+            assert!(tensor_cores(), "{what}: a device without tensor cores ran it");
+            let (xr, wr): (Vec<f64>, Vec<f64>) = (
+                data.iter().map(|&v| round_as_gpu(v, p)).collect(),
+                w.iter().map(|&v| round_as_gpu(v, p)).collect(),
+            );
+            let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+            let norms: Vec<f64> = wr.chunks(d).map(|u| dot(u, u)).collect();
+            let max_norm = norms.iter().cloned().fold(0.0, f64::max);
+            for (i, x) in xr.chunks(d).enumerate() {
+                let scores: Vec<f64> = wr
+                    .chunks(d)
+                    .zip(&norms)
+                    .map(|(u, n2)| n2 - 2.0 * dot(x, u))
+                    .collect();
+                let best = scores.iter().cloned().fold(f64::INFINITY, f64::min);
+                let g = got[i] as usize;
+                assert!(g < m, "{what}: example {i} got unit {g}");
+                let slack = accumulation_slack(d, dot(x, x) + max_norm);
+                assert!(
+                    scores[g] - best <= slack,
+                    "{what}: example {i} got unit {g} (score {}), best score {best}",
+                    scores[g]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn lower_precision_epoch_trains_on_its_own_search() {
+    let mut rng = ChaCha8Rng::seed_from_u64(19);
+    let (grid, n, d) = (Grid::new(9, 7), 300, 16);
+    let m = grid.units();
+    let (data, w) = (random(n, d, &mut rng), random(m, d, &mut rng));
+    let sigma = [3.0, 2.5];
+    for p in [SearchPrecision::Tf32, SearchPrecision::Bf16] {
+        let epoch = batch_epoch_with_precision(tensor(&w, m, d), tensor(&data, n, d), grid, sigma, p);
+        let Ok(epoch) = epoch else {
+            assert!(!tensor_cores(), "{p:?}: {:?}", epoch.err());
+            continue;
+        };
+        // The same search, then the CPU's f32 update from its units.
+        let best = bmus_with_precision(tensor(&w, m, d), tensor(&data, n, d), p).expect("it ran once");
+        let best: Vec<Candidate> = indices(best)
+            .into_iter()
+            .map(|i| Candidate {
+                score: 0.0,
+                index: i as u32,
+            })
+            .collect();
+        let want = burnax_som::cpu::batch::update(&data, d, &best, grid, sigma);
+        burnax_testing::assert_close(
+            &host(epoch),
+            &want.iter().map(|&v| v as f64).collect::<Vec<_>>(),
+            Tolerance::F32_VS_F64,
+            &format!("{p:?} epoch"),
+        );
+    }
 }

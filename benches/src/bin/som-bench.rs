@@ -3,8 +3,11 @@
 //!
 //! ```text
 //! som-bench --dir EXPORT_DIR --workload rgb --mode batch|online --out final.npy \
-//!     [--repeats 3] [--device cpu|wgpu|cuda]
+//!     [--repeats 3] [--device cpu|wgpu|cuda] [--precision f32|tf32|bf16]
 //! ```
+//! `--precision tf32|bf16` (batch mode on `wgpu`/`cuda`) runs the search's distance product on
+//! tensor cores (`burnax_som::gpu::SearchPrecision`), epoch by epoch through
+//! `batch_epoch_with_precision`; a device without them is an error.
 //! `--device wgpu` and `--device cuda` need the crate's features of those names. Each run
 //! starts from the same initial map already on the device and ends by reading the final map
 //! back, so a run's time includes every kernel and the device sync; the first run also
@@ -19,7 +22,7 @@ use burn::backend::Flex;
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use burnax_som::io::{npy_bytes, read_matrix, write_atomic};
-use burnax_som::{BatchTrainingConfig, OnlineTrainingConfig, SomBackend, SomConfig};
+use burnax_som::{BatchTrainingConfig, Grid, OnlineTrainingConfig, SomBackend, SomConfig};
 
 fn arg(args: &[String], name: &str) -> Result<String> {
     let i = args
@@ -45,7 +48,44 @@ fn main() -> Result<()> {
     }
 }
 
-fn bench<B: SomBackend>(args: &[String], backend: &str) -> Result<()> {
+/// A batch epoch with the search in a lower precision, where the backend has one.
+trait Precision: SomBackend {
+    fn epoch_with_precision(
+        w: Tensor<Self, 2>,
+        data: Tensor<Self, 2>,
+        grid: Grid,
+        sigma: [f64; 2],
+        precision: &str,
+    ) -> Result<Tensor<Self, 2>> {
+        let _ = (w, data, grid, sigma);
+        bail!("--precision {precision}: only the GPU backends (wgpu, cuda) have a lower-precision search")
+    }
+}
+
+impl Precision for Flex {}
+
+#[cfg(any(feature = "wgpu", feature = "cuda"))]
+impl<R: burn_cubecl::CubeRuntime, BT: burn_cubecl::BoolElement> Precision
+    for burn_cubecl::CubeBackend<R, f32, i32, BT>
+{
+    fn epoch_with_precision(
+        w: Tensor<Self, 2>,
+        data: Tensor<Self, 2>,
+        grid: Grid,
+        sigma: [f64; 2],
+        precision: &str,
+    ) -> Result<Tensor<Self, 2>> {
+        use burnax_som::gpu::{batch_epoch_with_precision, SearchPrecision};
+        let p = match precision {
+            "tf32" => SearchPrecision::Tf32,
+            "bf16" => SearchPrecision::Bf16,
+            other => bail!("--precision {other}: f32, tf32 or bf16"),
+        };
+        Ok(batch_epoch_with_precision(w, data, grid, sigma, p)?)
+    }
+}
+
+fn bench<B: Precision>(args: &[String], backend: &str) -> Result<()> {
     let dir = PathBuf::from(arg(args, "--dir")?);
     let wl = arg(args, "--workload")?;
     let mode = arg(args, "--mode")?;
@@ -68,6 +108,10 @@ fn bench<B: SomBackend>(args: &[String], backend: &str) -> Result<()> {
     );
     let config = SomConfig::new(gx, gy, data.cols);
 
+    let precision = arg(args, "--precision").unwrap_or_else(|_| "f32".into());
+    if !["f32", "tf32", "bf16"].contains(&precision.as_str()) {
+        bail!("--precision {precision}: f32, tf32 or bf16");
+    }
     let mut final_w = Vec::new();
     let mut run = || -> Result<()> {
         let mut som = config.init_with_weights(w0.clone())?;
@@ -76,7 +120,16 @@ fn bench<B: SomBackend>(args: &[String], backend: &str) -> Result<()> {
                 let cfg = BatchTrainingConfig::new(get("epochs")? as usize)
                     .with_sigma(Some(sigma))
                     .with_min_sigma_frac(get("min_sigma_frac")?);
-                som.train_batch(&x, &cfg)?;
+                if precision == "f32" {
+                    som.train_batch(&x, &cfg)?;
+                } else {
+                    let grid = som.grid();
+                    let mut w = som.weights();
+                    for e in 0..cfg.epochs {
+                        w = B::epoch_with_precision(w, x.clone(), grid, cfg.sigma_at(grid, e), &precision)?;
+                    }
+                    som = config.init_with_weights(w)?;
+                }
             }
             "online" => {
                 let steps = get("max_iter")? as usize;

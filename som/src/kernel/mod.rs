@@ -5,6 +5,7 @@
 //! | kernel | what it does | memory it writes |
 //! |---|---|---|
 //! | [`bmu::bmu_partial()`] | distances and argmin fused, in register tiles | `chunks x N` candidates |
+//! | [`bmu_mma::bmu_partial_mma()`] | the same on tensor cores, TF32/BF16 operands (opt-in) | `chunks x N` candidates |
 //! | [`bmu::bmu_finish()`] | argmin over the unit chunks (and the second best, for the topographic error) | `N` (`2·N`) indices |
 //! | [`accumulate`] | stable counting sort of the examples by best unit, then per-unit sums (few examples: one scan) | `N + M·(D+1)` |
 //! | [`smooth`] | the separable neighbourhood along x, then along y with the division | `2·M·(D+1)` |
@@ -19,6 +20,7 @@
 
 pub mod accumulate;
 pub mod bmu;
+pub mod bmu_mma;
 pub mod online;
 pub mod smooth;
 
