@@ -224,6 +224,24 @@ fn depth_slice(d: usize) -> usize {
     }
 }
 
+/// How a search of `n` examples in blocks of `rows_per_cube` splits `m` units: `(chunks, units
+/// per chunk)`, a chunk a whole number of `units_per_tile` tiles, chunks enough for four cubes
+/// per streaming multiprocessor (so 1,000 examples still fill a GPU) and no more than tiles.
+fn unit_chunks<R: CubeRuntime>(
+    client: &ComputeClient<R>,
+    n: usize,
+    m: usize,
+    rows_per_cube: usize,
+    units_per_tile: usize,
+) -> (usize, usize) {
+    let blocks = n.div_ceil(rows_per_cube);
+    let tiles = m.div_ceil(units_per_tile);
+    let want = 4 * streaming_multiprocessors(client);
+    let chunks = want.div_ceil(blocks.min(MAX_CUBES_X)).clamp(1, tiles);
+    let per_chunk = tiles.div_ceil(chunks) * units_per_tile;
+    (m.div_ceil(per_chunk), per_chunk)
+}
+
 /// Best unit of every row of `data`, as an `[n]` `i32` tensor, and with `top2` the second best.
 fn search<R: CubeRuntime>(
     (w, w_stride): &(CubeTensor<R>, usize),
@@ -249,47 +267,26 @@ fn search<R: CubeRuntime>(
     if n == 0 {
         return (best, second);
     }
-    let blocks = n.div_ceil(rows_per_cube);
-    let tiles = m.div_ceil(units_per_tile);
-    let want = 4 * streaming_multiprocessors(client);
-    let chunks = want.div_ceil(blocks.min(MAX_CUBES_X)).clamp(1, tiles);
-    let per_chunk = tiles.div_ceil(chunks) * units_per_tile;
-    let chunks = m.div_ceil(per_chunk);
-    let part_score = scratch(client, chunks * n);
-    let part_unit = scratch(client, chunks * n);
-    let part2_len = if top2 { chunks * n } else { 1 };
-    let (part2_score, part2_unit) = (scratch(client, part2_len), scratch(client, part2_len));
+    let (chunks, per_chunk) = unit_chunks(client, n, m, rows_per_cube, units_per_tile);
     let kc = depth_slice(d);
-    // At most MAX_CUBES_X blocks of examples per launch; later launches see later rows.
-    let rows_per_launch = MAX_CUBES_X * rows_per_cube;
-    for start in (0..n).step_by(rows_per_launch) {
-        let rows = (n - start).min(rows_per_launch);
-        let sub = data_rows(data, start, rows, data_stride);
-        // This launch's region of the partial buffers: chunks x rows from chunks * start.
-        let offset = (chunks * start * 4) as u64;
-        let (score, unit) = (
-            part_score.clone().offset_start(offset),
-            part_unit.clone().offset_start(offset),
-        );
-        let (offset2, len2) = if top2 { (offset, chunks * rows) } else { (0, 1) };
-        let (score2, unit2) = (
-            part2_score.clone().offset_start(offset2),
-            part2_unit.clone().offset_start(offset2),
-        );
-        // SAFETY: the partial buffers hold chunks * n elements; the kernel writes
-        // [chunk * rows + row] for row < rows, inside this launch's region.
+    let finish = Finish {
+        best: &best,
+        second: second.as_ref(),
+    };
+    chunked_search(data, chunks, rows_per_cube, finish, |l| {
+        // SAFETY: see `chunked_search`.
         unsafe {
             bmu::bmu_partial::launch::<R>(
                 client,
-                CubeCount::Static(rows.div_ceil(rows_per_cube) as u32, chunks as u32, 1),
+                l.cubes,
                 CubeDim::new_2d(SIDE as u32, SIDE as u32),
-                sub,
+                data_rows(data, l.start, l.rows, data_stride),
                 arg(w),
-                raw(&score, chunks * rows),
-                raw(&unit, chunks * rows),
-                raw(&score2, len2),
-                raw(&unit2, len2),
-                rows as u32,
+                raw(&l.score, l.len),
+                raw(&l.unit, l.len),
+                raw(&l.score2, l.len2),
+                raw(&l.unit2, l.len2),
+                l.rows as u32,
                 m as u32,
                 d as u32,
                 per_chunk as u32,
@@ -301,8 +298,78 @@ fn search<R: CubeRuntime>(
                 kc,
                 top2,
             );
-            let (count, dim) = elementwise(client, rows);
-            let out = |t: &CubeTensor<R>| raw(&t.handle.clone().offset_start((start * 4) as u64), rows);
+        }
+    });
+    (best, second)
+}
+
+/// Where a search writes its answer: `best` (`[n]` `i32`) and, for a top-2 search, `second`.
+struct Finish<'a, R: CubeRuntime> {
+    best: &'a CubeTensor<R>,
+    second: Option<&'a CubeTensor<R>>,
+}
+
+/// One launch of a partial search kernel: example rows `start..start + rows` in `cubes`
+/// (`(example blocks, chunks)`), writing each (chunk, row)'s best to `[chunk * rows + row]` of
+/// `score`/`unit` (`len` elements) and, for a top-2 search, the second best to `score2`/`unit2`
+/// (`len2`; 1 otherwise, unused).
+struct PartialLaunch {
+    cubes: CubeCount,
+    start: usize,
+    rows: usize,
+    score: Handle,
+    unit: Handle,
+    score2: Handle,
+    unit2: Handle,
+    len: usize,
+    len2: usize,
+}
+
+/// The search's driver: per launch of at most `MAX_CUBES_X` blocks of `rows_per_cube` examples
+/// (later launches see later rows), `partial` fills that launch's region of the `chunks x n`
+/// candidate buffers, then `bmu_finish` reduces the chunks into `finish`. The buffers are
+/// sized here, so a `partial` kernel that writes only `[chunk * rows + row]` for `row < rows`
+/// stays inside them.
+fn chunked_search<R: CubeRuntime>(
+    data: &CubeTensor<R>,
+    chunks: usize,
+    rows_per_cube: usize,
+    finish: Finish<'_, R>,
+    mut partial: impl FnMut(PartialLaunch),
+) {
+    let [n, _] = data.meta.shape().dims::<2>();
+    let client = &data.client;
+    let top2 = finish.second.is_some();
+    let part_score = scratch(client, chunks * n);
+    let part_unit = scratch(client, chunks * n);
+    let part2_len = if top2 { chunks * n } else { 1 };
+    let (part2_score, part2_unit) = (scratch(client, part2_len), scratch(client, part2_len));
+    let rows_per_launch = MAX_CUBES_X * rows_per_cube;
+    for start in (0..n).step_by(rows_per_launch) {
+        let rows = (n - start).min(rows_per_launch);
+        // This launch's region of the partial buffers: chunks x rows from chunks * start.
+        let offset = (chunks * start * 4) as u64;
+        let (offset2, len2) = if top2 { (offset, chunks * rows) } else { (0, 1) };
+        let l = PartialLaunch {
+            cubes: CubeCount::Static(rows.div_ceil(rows_per_cube) as u32, chunks as u32, 1),
+            start,
+            rows,
+            score: part_score.clone().offset_start(offset),
+            unit: part_unit.clone().offset_start(offset),
+            score2: part2_score.clone().offset_start(offset2),
+            unit2: part2_unit.clone().offset_start(offset2),
+            len: chunks * rows,
+            len2,
+        };
+        let (score, unit, score2, unit2) =
+            (l.score.clone(), l.unit.clone(), l.score2.clone(), l.unit2.clone());
+        partial(l);
+        let (count, dim) = elementwise(client, rows);
+        // SAFETY: the candidate buffers hold the launch's chunks x rows elements (len2 for the
+        // second best); `best` and `second` hold n, so rows from `start`.
+        let out =
+            |t: &CubeTensor<R>| unsafe { raw(&t.handle.clone().offset_start((start * 4) as u64), rows) };
+        unsafe {
             bmu::bmu_finish::launch::<R>(
                 client,
                 count,
@@ -311,17 +378,16 @@ fn search<R: CubeRuntime>(
                 raw(&unit, chunks * rows),
                 raw(&score2, len2),
                 raw(&unit2, len2),
-                out(&best),
+                out(finish.best),
                 // Without top2 the kernel writes no second best; `best` stands in (a writable
                 // binding, as the kernel declares it).
-                out(second.as_ref().unwrap_or(&best)),
+                out(finish.second.unwrap_or(finish.best)),
                 rows as u32,
                 chunks as u32,
                 top2,
             );
         }
     }
-    (best, second)
 }
 
 /// Rows `start..start + rows` of a row-major matrix with rows `stride` apart, as a kernel argument.
@@ -374,39 +440,28 @@ fn search_mma<R: CubeRuntime>(
             w_stride as u32,
         );
     }
-    let blocks = n.div_ceil(rows_per_cube);
-    let tiles = m.div_ceil(bmu_mma::MMA_UNITS);
-    let want = 4 * streaming_multiprocessors(client);
-    let chunks = want.div_ceil(blocks.min(MAX_CUBES_X)).clamp(1, tiles);
-    let per_chunk = tiles.div_ceil(chunks) * bmu_mma::MMA_UNITS;
-    let chunks = m.div_ceil(per_chunk);
-    let part_score = scratch(client, chunks * n);
-    let part_unit = scratch(client, chunks * n);
-    let rows_per_launch = MAX_CUBES_X * rows_per_cube;
-    for start in (0..n).step_by(rows_per_launch) {
-        let rows = (n - start).min(rows_per_launch);
-        let sub = data_rows(data, start, rows, data_stride);
-        let offset = (chunks * start * 4) as u64;
-        let (score, unit) = (
-            part_score.clone().offset_start(offset),
-            part_unit.clone().offset_start(offset),
-        );
-        // SAFETY: as in `search`: the kernel writes [chunk * rows + row] for row < rows.
+    let (chunks, per_chunk) = unit_chunks(client, n, m, rows_per_cube, bmu_mma::MMA_UNITS);
+    let finish = Finish {
+        best: &best,
+        second: None,
+    };
+    chunked_search(data, chunks, rows_per_cube, finish, |l| {
+        let launch = match precision {
+            SearchPrecision::Bf16 => bmu_mma::bmu_partial_mma::launch::<bf16, R>,
+            _ => bmu_mma::bmu_partial_mma::launch::<tf32, R>,
+        };
+        // SAFETY: see `chunked_search`; `norms` holds m elements.
         unsafe {
-            let launch = match precision {
-                SearchPrecision::Bf16 => bmu_mma::bmu_partial_mma::launch::<bf16, R>,
-                _ => bmu_mma::bmu_partial_mma::launch::<tf32, R>,
-            };
             launch(
                 client,
-                CubeCount::Static(rows.div_ceil(rows_per_cube) as u32, chunks as u32, 1),
+                l.cubes,
                 CubeDim::new_2d(bmu_mma::MMA_LANES as u32, bmu_mma::MMA_WARPS as u32),
-                sub,
+                data_rows(data, l.start, l.rows, data_stride),
                 arg(w),
                 raw(&norms, m),
-                raw(&score, chunks * rows),
-                raw(&unit, chunks * rows),
-                rows as u32,
+                raw(&l.score, l.len),
+                raw(&l.unit, l.len),
+                l.rows as u32,
                 m as u32,
                 d as u32,
                 per_chunk as u32,
@@ -414,25 +469,8 @@ fn search_mma<R: CubeRuntime>(
                 w_stride as u32,
                 k,
             );
-            let (count, dim) = elementwise(client, rows);
-            let out = || raw(&best.handle.clone().offset_start((start * 4) as u64), rows);
-            bmu::bmu_finish::launch::<R>(
-                client,
-                count,
-                dim,
-                raw(&score, chunks * rows),
-                raw(&unit, chunks * rows),
-                raw(&score, 1),
-                raw(&unit, 1),
-                out(),
-                // Without top2 the kernel writes no second best; `best` stands in.
-                out(),
-                rows as u32,
-                chunks as u32,
-                false,
-            );
         }
-    }
+    });
     best
 }
 

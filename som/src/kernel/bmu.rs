@@ -17,6 +17,17 @@ pub fn beats(v: f32, i: u32, bv: f32, bi: u32) -> bool {
     v < bv || (v == bv && i < bi)
 }
 
+/// The units `[begin, end)` of chunk `chunk` of a map of `m` units.
+#[cube]
+pub fn chunk_units(chunk: usize, units_per_chunk: u32, m: usize) -> (usize, usize) {
+    let begin = chunk * units_per_chunk as usize;
+    let mut end = begin + units_per_chunk as usize;
+    if end > m {
+        end = m;
+    }
+    (begin, end)
+}
+
 /// Per example and unit chunk: the best `(score, unit)` of the chunk, at `[chunk * n + row]`,
 /// and with `top2` the second best too (in `part2_*`; else those are not touched).
 ///
@@ -57,11 +68,7 @@ pub fn bmu_partial(
     let tile = comptime!(side * ru);
     let row0 = CUBE_POS_X as usize * rows;
     let chunk = CUBE_POS_Y as usize;
-    let u_begin = chunk * units_per_chunk as usize;
-    let mut u_end = u_begin + units_per_chunk as usize;
-    if u_end > m {
-        u_end = m;
-    }
+    let (u_begin, u_end) = chunk_units(chunk, units_per_chunk, m);
 
     // Stored k-major so that a thread's reads along its rows or units are one apart in `side`.
     let mut xs = SharedMemory::<f32>::new(comptime!(kc * side * rm));

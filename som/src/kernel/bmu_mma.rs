@@ -13,7 +13,7 @@
 
 use cubecl::prelude::*;
 
-use super::bmu::beats;
+use super::bmu::{beats, chunk_units};
 use super::{no_score, no_unit};
 
 /// Units per tile: four 16-wide fragments per warp.
@@ -25,6 +25,72 @@ pub const MMA_LANES: usize = 32;
 /// Row stride of the stored accumulators: a multiple of 4 (`wmma` stores), off 64 to spread
 /// the lanes' reads over the banks.
 const OUT_STRIDE: usize = MMA_UNITS + 4;
+
+/// A `16 x 16` `f32` accumulator for fragments of depth `k`, zeroed.
+#[cube]
+fn accumulator(#[comptime] k: usize) -> cmma::Matrix<f32> {
+    cmma::Matrix::<f32>::from_value(
+        cmma::MatrixIdent::Accumulator,
+        16usize,
+        16usize,
+        k,
+        cmma::MatrixLayout::Undefined,
+        0.0,
+    )
+}
+
+/// Stages columns `k0 .. k0 + k` of rows `first .. first + rows` of `src` (rows `stride` apart)
+/// into `dst` as `A`, row-major, `k` apart; zeros past row `end` or column `d` add nothing to
+/// the products. `threads` threads share the work, this one `tid`.
+#[allow(clippy::too_many_arguments)]
+#[cube]
+fn stage<A: Float>(
+    src: &Array<f32>,
+    stride: usize,
+    first: usize,
+    end: usize,
+    k0: usize,
+    d: usize,
+    dst: &mut SharedMemory<A>,
+    tid: usize,
+    #[comptime] rows: usize,
+    #[comptime] k: usize,
+    #[comptime] threads: usize,
+) {
+    let mut e = tid;
+    while e < comptime!(rows * k) {
+        let row = first + e / k;
+        let col = k0 + e % k;
+        let mut v = 0.0f32;
+        if row < end && col < d {
+            v = src[row * stride + col];
+        }
+        dst[e] = A::cast_from(v);
+        e += threads;
+    }
+}
+
+/// `c += a · B_j`, with `B_j` the `k x 16` operand of units `16 j .. 16 j + 16` of the staged
+/// tile `ws` (unit-major, `k` apart: read column-major).
+#[cube]
+fn multiply_fragment<A: Float>(
+    a: &cmma::Matrix<A>,
+    ws: &SharedMemory<A>,
+    c: &cmma::Matrix<f32>,
+    #[comptime] j: usize,
+    #[comptime] k: usize,
+) {
+    let b = cmma::Matrix::<A>::from_slice(
+        cmma::MatrixIdent::B,
+        16usize,
+        16usize,
+        k,
+        cmma::MatrixLayout::ColMajor,
+        &ws.slice(j * 16 * k, (j + 1) * 16 * k),
+        k as u32,
+    );
+    cmma::execute::<A, A, f32, f32>(a, &b, c, c);
+}
 
 /// `norms[j] = |w_j|^2` of the weights rounded to `A`, summed in `f32`. One thread per unit.
 #[cube(launch)]
@@ -74,49 +140,17 @@ pub fn bmu_partial_mma<A: Float>(
     let rows = comptime!(16 * MMA_WARPS);
     let row0 = CUBE_POS_X as usize * rows;
     let chunk = CUBE_POS_Y as usize;
-    let u_begin = chunk * units_per_chunk as usize;
-    let mut u_end = u_begin + units_per_chunk as usize;
-    if u_end > m {
-        u_end = m;
-    }
+    let (u_begin, u_end) = chunk_units(chunk, units_per_chunk, m);
 
     // Row-major `rows x k` examples; units stored unit-major, `k` apart: the `k x 16` operand
     // read column-major.
     let mut xs = SharedMemory::<A>::new_aligned(comptime!(rows * k), 32usize);
     let mut ws = SharedMemory::<A>::new_aligned(comptime!(MMA_UNITS * k), 32usize);
     let mut out = SharedMemory::<f32>::new_aligned(comptime!(rows * OUT_STRIDE), 32usize);
-    let c0 = cmma::Matrix::<f32>::from_value(
-        cmma::MatrixIdent::Accumulator,
-        16usize,
-        16usize,
-        k,
-        cmma::MatrixLayout::Undefined,
-        0.0,
-    );
-    let c1 = cmma::Matrix::<f32>::from_value(
-        cmma::MatrixIdent::Accumulator,
-        16usize,
-        16usize,
-        k,
-        cmma::MatrixLayout::Undefined,
-        0.0,
-    );
-    let c2 = cmma::Matrix::<f32>::from_value(
-        cmma::MatrixIdent::Accumulator,
-        16usize,
-        16usize,
-        k,
-        cmma::MatrixLayout::Undefined,
-        0.0,
-    );
-    let c3 = cmma::Matrix::<f32>::from_value(
-        cmma::MatrixIdent::Accumulator,
-        16usize,
-        16usize,
-        k,
-        cmma::MatrixLayout::Undefined,
-        0.0,
-    );
+    let c0 = accumulator(k);
+    let c1 = accumulator(k);
+    let c2 = accumulator(k);
+    let c3 = accumulator(k);
 
     // Lane `l` scores row `l % 16` of its warp against units `(l / 16) * 32 ..` of a tile.
     let my_row = lane % 16;
@@ -132,29 +166,10 @@ pub fn bmu_partial_mma<A: Float>(
         cmma::fill(&c3, 0.0);
         let mut k0 = 0usize;
         while k0 < d {
-            // Zeros outside the matrices add nothing.
-            let mut e = tid;
-            while e < comptime!(rows * k) {
-                let row = row0 + e / k;
-                let col = k0 + e % k;
-                let mut v = 0.0f32;
-                if row < n && col < d {
-                    v = data[row * data_stride + col];
-                }
-                xs[e] = A::cast_from(v);
-                e += threads;
-            }
-            let mut e = tid;
-            while e < comptime!(MMA_UNITS * k) {
-                let unit = t0 + e / k;
-                let col = k0 + e % k;
-                let mut v = 0.0f32;
-                if unit < u_end && col < d {
-                    v = weights[unit * w_stride + col];
-                }
-                ws[e] = A::cast_from(v);
-                e += threads;
-            }
+            stage::<A>(data, data_stride, row0, n, k0, d, &mut xs, tid, rows, k, threads);
+            stage::<A>(
+                weights, w_stride, t0, u_end, k0, d, &mut ws, tid, MMA_UNITS, k, threads,
+            );
             sync_cube();
             let a = cmma::Matrix::<A>::from_slice(
                 cmma::MatrixIdent::A,
@@ -165,46 +180,10 @@ pub fn bmu_partial_mma<A: Float>(
                 &xs.slice(warp * 16 * k, (warp + 1) * 16 * k),
                 k as u32,
             );
-            let b0 = cmma::Matrix::<A>::from_slice(
-                cmma::MatrixIdent::B,
-                16usize,
-                16usize,
-                k,
-                cmma::MatrixLayout::ColMajor,
-                &ws.slice(0, 16 * k),
-                k as u32,
-            );
-            cmma::execute::<A, A, f32, f32>(&a, &b0, &c0, &c0);
-            let b1 = cmma::Matrix::<A>::from_slice(
-                cmma::MatrixIdent::B,
-                16usize,
-                16usize,
-                k,
-                cmma::MatrixLayout::ColMajor,
-                &ws.slice(16 * k, 32 * k),
-                k as u32,
-            );
-            cmma::execute::<A, A, f32, f32>(&a, &b1, &c1, &c1);
-            let b2 = cmma::Matrix::<A>::from_slice(
-                cmma::MatrixIdent::B,
-                16usize,
-                16usize,
-                k,
-                cmma::MatrixLayout::ColMajor,
-                &ws.slice(32 * k, 48 * k),
-                k as u32,
-            );
-            cmma::execute::<A, A, f32, f32>(&a, &b2, &c2, &c2);
-            let b3 = cmma::Matrix::<A>::from_slice(
-                cmma::MatrixIdent::B,
-                16usize,
-                16usize,
-                k,
-                cmma::MatrixLayout::ColMajor,
-                &ws.slice(48 * k, 64 * k),
-                k as u32,
-            );
-            cmma::execute::<A, A, f32, f32>(&a, &b3, &c3, &c3);
+            multiply_fragment::<A>(&a, &ws, &c0, 0usize, k);
+            multiply_fragment::<A>(&a, &ws, &c1, 1usize, k);
+            multiply_fragment::<A>(&a, &ws, &c2, 2usize, k);
+            multiply_fragment::<A>(&a, &ws, &c3, 3usize, k);
             // Everyone is done with this slice before the next one is staged.
             sync_cube();
             k0 += k;
