@@ -112,6 +112,9 @@ fn bench<B: Precision>(args: &[String], backend: &str) -> Result<()> {
     if !["f32", "tf32", "bf16"].contains(&precision.as_str()) {
         bail!("--precision {precision}: f32, tf32 or bf16");
     }
+    if precision != "f32" && mode != "batch" {
+        bail!("--precision {precision}: the lower-precision search is for batch mode only");
+    }
     let mut final_w = Vec::new();
     let mut run = || -> Result<()> {
         let mut som = config.init_with_weights(w0.clone())?;
