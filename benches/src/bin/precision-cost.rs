@@ -1,5 +1,5 @@
-//! The quality cost of a lower-precision distance GEMM, measured before any tensor-core kernel
-//! exists: batch training on one of the peers' workloads with the best-matching-unit search run
+//! The quality cost of a lower-precision distance GEMM, measured on the CPU, apart from any
+//! tensor-core kernel: batch training on one of the peers' workloads with the best-matching-unit search run
 //! on operands rounded to TF32 (10-bit mantissa) or BF16 (7-bit), as a tensor core reads them
 //! (every product exact in `f32`, `f32` accumulation), and everything else in `f32` as
 //! `burnax-som` trains on the CPU. Prints one markdown row per precision: QE and TE of the final
@@ -13,8 +13,9 @@
 //! `EXPORT_DIR` is written by `shared/peers/export_workload.py`; `--epochs` cuts the schedule
 //! short (the sigmas still follow the full schedule's first epochs).
 //!
-//! Both operands are rounded, `|w|^2` included, so the score is that of the rounded map (a
-//! kernel that stages rounded tiles computes the same).
+//! Both operands are rounded, `|w|^2` included, so the score is that of the rounded map, as
+//! `burnax_som::kernel::bmu_mma` computes it. Rounding here is to nearest even; CUDA's TF32
+//! conversion breaks ties away from zero instead, which moves only values exactly halfway.
 
 use std::path::PathBuf;
 
