@@ -278,7 +278,7 @@ fn search<R: CubeRuntime>(
         unsafe {
             bmu::bmu_partial::launch::<R>(
                 client,
-                l.cubes,
+                l.cubes.clone(),
                 CubeDim::new_2d(SIDE as u32, SIDE as u32),
                 data_rows(data, l.start, l.rows, data_stride),
                 arg(w),
@@ -335,7 +335,7 @@ fn chunked_search<R: CubeRuntime>(
     chunks: usize,
     rows_per_cube: usize,
     finish: Finish<'_, R>,
-    mut partial: impl FnMut(PartialLaunch),
+    mut partial: impl FnMut(&PartialLaunch),
 ) {
     let [n, _] = data.meta.shape().dims::<2>();
     let client = &data.client;
@@ -361,9 +361,7 @@ fn chunked_search<R: CubeRuntime>(
             len: chunks * rows,
             len2,
         };
-        let (score, unit, score2, unit2) =
-            (l.score.clone(), l.unit.clone(), l.score2.clone(), l.unit2.clone());
-        partial(l);
+        partial(&l);
         let (count, dim) = elementwise(client, rows);
         // SAFETY: the candidate buffers hold the launch's chunks x rows elements (len2 for the
         // second best); `best` and `second` hold n, so rows from `start`.
@@ -374,10 +372,10 @@ fn chunked_search<R: CubeRuntime>(
                 client,
                 count,
                 dim,
-                raw(&score, chunks * rows),
-                raw(&unit, chunks * rows),
-                raw(&score2, len2),
-                raw(&unit2, len2),
+                raw(&l.score, l.len),
+                raw(&l.unit, l.len),
+                raw(&l.score2, l.len2),
+                raw(&l.unit2, l.len2),
                 out(finish.best),
                 // Without top2 the kernel writes no second best; `best` stands in (a writable
                 // binding, as the kernel declares it).
@@ -407,9 +405,25 @@ fn data_rows<R: CubeRuntime>(data: &CubeTensor<R>, start: usize, rows: usize, st
 /// Best unit of every row of `data`, as an `[n]` `i32` tensor, the distance product on tensor
 /// cores in `precision` (not `F32`; checked by the caller).
 fn search_mma<R: CubeRuntime>(
+    w: &(CubeTensor<R>, usize),
+    data: &(CubeTensor<R>, usize),
+    precision: SearchPrecision,
+) -> CubeTensor<R> {
+    let k = precision
+        .mma()
+        .expect("search_mma takes a tensor-core precision")
+        .k as usize;
+    match precision {
+        SearchPrecision::Bf16 => search_mma_as::<R, bf16>(w, data, k),
+        _ => search_mma_as::<R, tf32>(w, data, k),
+    }
+}
+
+/// [`search_mma`] with operands of type `A` in fragments of depth `k`.
+fn search_mma_as<R: CubeRuntime, A: cubecl::prelude::Float>(
     (w, w_stride): &(CubeTensor<R>, usize),
     (data, data_stride): &(CubeTensor<R>, usize),
-    precision: SearchPrecision,
+    k: usize,
 ) -> CubeTensor<R> {
     let (w_stride, data_stride) = (*w_stride, *data_stride);
     let [m, d] = w.meta.shape().dims::<2>();
@@ -419,17 +433,12 @@ fn search_mma<R: CubeRuntime>(
     if n == 0 {
         return best;
     }
-    let k = precision.mma().map_or(8, |c| c.k as usize);
     let rows_per_cube = 16 * bmu_mma::MMA_WARPS;
     let norms = scratch(client, m);
     let (count, dim) = elementwise(client, m);
     // SAFETY: `norms` holds m elements, one written per unit.
     unsafe {
-        let launch = match precision {
-            SearchPrecision::Bf16 => bmu_mma::unit_norms::launch::<bf16, R>,
-            _ => bmu_mma::unit_norms::launch::<tf32, R>,
-        };
-        launch(
+        bmu_mma::unit_norms::launch::<A, R>(
             client,
             count,
             dim,
@@ -446,15 +455,11 @@ fn search_mma<R: CubeRuntime>(
         second: None,
     };
     chunked_search(data, chunks, rows_per_cube, finish, |l| {
-        let launch = match precision {
-            SearchPrecision::Bf16 => bmu_mma::bmu_partial_mma::launch::<bf16, R>,
-            _ => bmu_mma::bmu_partial_mma::launch::<tf32, R>,
-        };
         // SAFETY: see `chunked_search`; `norms` holds m elements.
         unsafe {
-            launch(
+            bmu_mma::bmu_partial_mma::launch::<A, R>(
                 client,
-                l.cubes,
+                l.cubes.clone(),
                 CubeDim::new_2d(bmu_mma::MMA_LANES as u32, bmu_mma::MMA_WARPS as u32),
                 data_rows(data, l.start, l.rows, data_stride),
                 arg(w),
@@ -635,6 +640,17 @@ fn float<R: CubeRuntime, BT: BoolElement>(t: CubeTensor<R>) -> Tensor<Cube<R, BT
     Tensor::from_primitive(TensorPrimitive::Float(t))
 }
 
+/// Panics, naming `what` and both shapes, unless `w` and `data` have as many columns.
+fn assert_same_dim<B: Backend>(what: &str, w: &Tensor<B, 2>, data: &Tensor<B, 2>) {
+    assert_eq!(
+        w.dims()[1],
+        data.dims()[1],
+        "{what}: weights {:?} and data {:?} differ in dimension",
+        w.dims(),
+        data.dims()
+    );
+}
+
 /// Best unit of every row of `data` with a given search tile (see [`SearchTile::choose`] for the
 /// one [`SomBackend::som_bmus`] uses): for tuning and for testing every tile.
 ///
@@ -645,13 +661,7 @@ pub fn bmus_with_tile<R: CubeRuntime, BT: BoolElement>(
     data: Tensor<Cube<R, BT>, 2>,
     tile: SearchTile,
 ) -> Tensor<Cube<R, BT>, 1, Int> {
-    assert_eq!(
-        w.dims()[1],
-        data.dims()[1],
-        "bmus_with_tile: weights {:?} and data {:?} differ in dimension",
-        w.dims(),
-        data.dims()
-    );
+    assert_same_dim("bmus_with_tile", &w, &data);
     Tensor::from_primitive(search(&primitive(w), &primitive(data), Some(tile), false).0)
 }
 
@@ -669,13 +679,7 @@ pub fn bmus_with_precision<R: CubeRuntime, BT: BoolElement>(
     data: Tensor<Cube<R, BT>, 2>,
     precision: SearchPrecision,
 ) -> Result<Tensor<Cube<R, BT>, 1, Int>, SomError> {
-    assert_eq!(
-        w.dims()[1],
-        data.dims()[1],
-        "bmus_with_precision: weights {:?} and data {:?} differ in dimension",
-        w.dims(),
-        data.dims()
-    );
+    assert_same_dim("bmus_with_precision", &w, &data);
     if precision == SearchPrecision::F32 {
         return Ok(Cube::<R, BT>::som_bmus(w, data));
     }
@@ -699,19 +703,13 @@ pub fn batch_epoch_with_precision<R: CubeRuntime, BT: BoolElement>(
     sigma: [f64; 2],
     precision: SearchPrecision,
 ) -> Result<Tensor<Cube<R, BT>, 2>, SomError> {
-    let [m, d] = w.dims();
+    let [m, _] = w.dims();
     assert_eq!(
         m,
         grid.units(),
         "batch_epoch_with_precision: {m} units for {grid:?}"
     );
-    assert_eq!(
-        d,
-        data.dims()[1],
-        "batch_epoch_with_precision: weights {:?} and data {:?} differ in dimension",
-        w.dims(),
-        data.dims()
-    );
+    assert_same_dim("batch_epoch_with_precision", &w, &data);
     if precision == SearchPrecision::F32 {
         return Ok(Cube::<R, BT>::som_batch_epoch(w, data, grid, sigma).0);
     }
