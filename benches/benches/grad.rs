@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 use burn::backend::{Autodiff, Flex};
 use burn::prelude::*;
 use burn::tensor::{DType, TensorData};
-use burnax::grad::{grad, hessian, jacfwd, value_and_grad, Func};
 use burnax::random;
+use burnax::tree::Leaf;
+use burnax::{grad, hessian, jacfwd, value_and_grad, Function};
 
 type B = Flex;
 
@@ -22,7 +23,9 @@ impl Layer {
         Tensor::from_data(TensorData::new(self.0.clone(), [512, 256]), device)
     }
 }
-impl Func<1, 1> for Layer {
+impl Function for Layer {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
     fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
         let w = self.w::<Bk>(&x.device());
         w.matmul(x.reshape([256, 1])).tanh().square().sum()
@@ -43,7 +46,9 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 struct Wavy;
-impl Func<1, 1> for Wavy {
+impl Function for Wavy {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
     fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
         let s = x.clone().sum();
         (x.clone().sin() * x.div_scalar(10.0).exp()).sum() + s.clone() * s / 100.0
@@ -65,7 +70,7 @@ fn main() {
     for _ in 0..rounds {
         let t = Instant::now();
         for _ in 0..calls {
-            std::hint::black_box(value_and_grad(&layer, x.clone()).1.into_data());
+            std::hint::black_box(value_and_grad(&layer).call(x.clone()).1.into_data());
         }
         ours.push(t.elapsed() / calls);
         let t = Instant::now();

@@ -5,7 +5,7 @@
 //!    per-example function.
 //! 2. Row norms of a 1,000 x 64 matrix: `vmap` of a norm against the reduction.
 //! 3. Per-example gradients of the MLP's squared loss (parameters shared): `vmap` of
-//!    `value_and_grad_tree` against a loop of it.
+//!    `value_and_grad` against a loop of it.
 //!
 //! Interleaved, median of 7 rounds; every pair is checked to agree before it is timed.
 
@@ -13,10 +13,9 @@ use std::time::{Duration, Instant};
 
 use burn::backend::Flex;
 use burn::prelude::*;
-use burnax::grad::{value_and_grad_tree, Argnums, Func, TreeFunc};
 use burnax::random;
 use burnax::tree::Leaf;
-use burnax::vmap::{vmap, vmap_tree, Mapped, TreeFn};
+use burnax::{value_and_grad, vmap, Function};
 
 type B = Flex;
 type Params<Bk> = (Tensor<Bk, 2>, Tensor<Bk, 1>, Tensor<Bk, 2>);
@@ -27,7 +26,7 @@ const K: usize = 10;
 
 /// softmax(tanh(x W1 + b1) W2) for one example.
 struct Mlp;
-impl TreeFn for Mlp {
+impl Function for Mlp {
     type In = (Leaf<1>, (Leaf<2>, Leaf<1>, Leaf<2>));
     type Out = Leaf<1>;
     fn call<Bk: Backend>(&self, (x, (w1, b1, w2)): (Tensor<Bk, 1>, Params<Bk>)) -> Tensor<Bk, 1> {
@@ -48,28 +47,27 @@ fn mlp_batched(xs: Tensor<B, 2>, (w1, b1, w2): Params<B>) -> Tensor<B, 2> {
 
 /// The squared loss of one example (x, y), differentiated in the parameters.
 struct Loss;
-impl TreeFunc for Loss {
+impl Function for Loss {
     type In = ((Leaf<2>, Leaf<1>, Leaf<2>), Leaf<1>, Leaf<1>);
-    type Aux = ();
-    fn call<Bk: Backend>(
-        &self,
-        (p, x, y): (Params<Bk>, Tensor<Bk, 1>, Tensor<Bk, 1>),
-    ) -> (Tensor<Bk, 1>, ()) {
-        ((Mlp.call((x, p)) - y).square().sum(), ())
+    type Out = Leaf<1>;
+    fn call<Bk: Backend>(&self, (p, x, y): (Params<Bk>, Tensor<Bk, 1>, Tensor<Bk, 1>)) -> Tensor<Bk, 1> {
+        (Mlp.call((x, p)) - y).square().sum()
     }
 }
 
 struct PerExampleGrads;
-impl TreeFn for PerExampleGrads {
+impl Function for PerExampleGrads {
     type In = ((Leaf<2>, Leaf<1>, Leaf<2>), Leaf<1>, Leaf<1>);
     type Out = (Leaf<2>, Leaf<1>, Leaf<2>);
     fn call<Bk: Backend>(&self, x: (Params<Bk>, Tensor<Bk, 1>, Tensor<Bk, 1>)) -> Params<Bk> {
-        value_and_grad_tree(&Loss, x, Argnums::Only(&[0])).2 .0
+        value_and_grad(&Loss).argnums(&[0]).call(x).1 .0
     }
 }
 
 struct Norm;
-impl Func<1, 1> for Norm {
+impl Function for Norm {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
     fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
         x.square().sum().sqrt()
     }
@@ -122,8 +120,7 @@ fn main() {
     let ys = random::uniform::<B, 2>(random::key(5), [N, K], &d);
     let rounds = 7;
 
-    type MlpIn = (Mapped<1>, (Leaf<2>, Leaf<1>, Leaf<2>));
-    let mapped = vmap_tree::<MlpIn, Mapped<1>, _>(Mlp);
+    let mapped = vmap(Mlp).in_axes((0, None));
     let looped = |xs: &Tensor<B, 2>, p: &Params<B>| {
         Tensor::stack::<2>((0..N).map(|i| Mlp.call((row(xs, i), p.clone()))).collect(), 0)
     };
@@ -159,9 +156,7 @@ fn main() {
         v / h
     );
 
-    type GradIn = ((Leaf<2>, Leaf<1>, Leaf<2>), Mapped<1>, Mapped<1>);
-    type GradOut = (Mapped<2>, Mapped<1>, Mapped<2>);
-    let per_example = vmap_tree::<GradIn, GradOut, _>(PerExampleGrads);
+    let per_example = vmap(PerExampleGrads).in_axes((None, 0, 0));
     let batched = |p: &Params<B>| per_example.call((p.clone(), xs.clone(), ys.clone())).0;
     let looped = |p: &Params<B>| {
         Tensor::stack::<3>(

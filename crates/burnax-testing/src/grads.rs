@@ -3,8 +3,9 @@
 use burn::backend::Flex;
 use burn::prelude::*;
 use burn::tensor::{DType, TensorData};
-use burnax::grad::{grad, Func};
 use burnax::random;
+use burnax::tree::Leaf;
+use burnax::{grad, Function};
 
 use crate::Tolerance;
 
@@ -17,7 +18,9 @@ struct Directional<F> {
     v: Vec<f64>,
 }
 
-impl<F: Func<1, 1>> Func<1, 1> for Directional<F> {
+impl<F: Function<In = Leaf<1>, Out = Leaf<1>>> Function for Directional<F> {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
     fn call<B: Backend>(&self, x: Tensor<B, 1>) -> Tensor<B, 1> {
         let v = Tensor::<B, 1>::from_data(
             TensorData::new(self.v.clone(), [self.v.len()]),
@@ -46,7 +49,7 @@ fn direction(n: usize, seed: u32) -> Vec<f64> {
 /// Checks the first derivative of scalar `f` at `x` along 3 random directions `v`:
 /// `<grad f(x), v>` against `(f(x + eps v) - f(x - eps v)) / (2 eps)`.
 #[track_caller]
-fn check_first<F: Func<1, 1>>(f: &F, x: &[f64], tol: Tolerance, what: &str) {
+fn check_first<F: Function<In = Leaf<1>, Out = Leaf<1>>>(f: &F, x: &[f64], tol: Tolerance, what: &str) {
     for s in 0..3 {
         let v = direction(x.len(), s);
         let step = |sign: f64| {
@@ -75,7 +78,7 @@ fn check_first<F: Func<1, 1>>(f: &F, x: &[f64], tol: Tolerance, what: &str) {
 /// If a derivative is outside [`Tolerance::CENTRAL_DIFF_F64`], naming the order, the direction
 /// and both values; or if `order` is not 1, 2 or 3.
 #[track_caller]
-pub fn check_grads<F: Func<1, 1>>(f: &F, x: &[f64], order: usize) {
+pub fn check_grads<F: Function<In = Leaf<1>, Out = Leaf<1>>>(f: &F, x: &[f64], order: usize) {
     let tol = Tolerance::CENTRAL_DIFF_F64;
     assert!(
         (1..=3).contains(&order),

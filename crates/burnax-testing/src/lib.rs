@@ -5,7 +5,7 @@
 //!
 //! - [`check_grads`]: reverse-mode derivatives (`burnax::grad`) against central differences
 //!   along random directions, in `f64`, up to third order.
-//! - [`check_vmap`]: `vmap(f)` against a loop of `f` over the examples.
+//! - [`check_vmap`]: `vmap(f)` against [`looped`], a loop of `f` over the examples.
 //! - [`assert_close`] with a named [`Tolerance`].
 //!
 //! ```
@@ -17,7 +17,7 @@
 pub mod grads;
 pub mod vmap;
 pub use grads::check_grads;
-pub use vmap::check_vmap;
+pub use vmap::{check_vmap, looped};
 
 /// `|got - want| <= rtol * |want| + atol`, element by element.
 #[derive(Clone, Copy, Debug, PartialEq)]

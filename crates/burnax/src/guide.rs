@@ -16,36 +16,37 @@
 //! | `jax.random.uniform(key, shape)` | [`random::uniform::<B, D>(key, shape, &device)`](crate::random::uniform) | bit for bit |
 //! | `jax.random.normal(key, shape)` | [`random::normal::<B, D>(key, shape, &device)`](crate::random::normal) | bit for bit (on the CPU backend) |
 //! | `jax.random.permutation(key, n)` | [`random::permutation::<B>(key, n, &device)`](crate::random::permutation) | bit for bit |
-//! | `def f(x): ...` | a type implementing [`Func`](crate::grad::Func) with a generic `call<B: Backend>` | written once, runs on any backend, including `Autodiff<B>` |
-//! | `jax.grad(f)(x)` | [`grad(f).call(x)`](crate::grad::grad) | `f` returns shape `[1]` |
-//! | `jax.value_and_grad(f)(x)` | [`value_and_grad(&f, x)`](crate::grad::value_and_grad) | |
+//! | `def f(x): ...` | a type implementing [`Function`](crate::Function): `type In`, `type Out` (structures such as [`Leaf<1>`](crate::tree::Leaf) or a tuple) and a generic `call<B: Backend>` | written once, runs on any backend, including `Autodiff<B>` and `Batched<B>`; every transformation below returns a `Function` again |
+//! | `jax.grad(f)(x)` | [`grad(f).call(x)`](crate::grad()) | `f` returns shape `[1]` |
+//! | `jax.value_and_grad(f)(x)` | [`value_and_grad(f).call(x)`](crate::value_and_grad) | `(value, gradient)` |
+//! | `jax.grad(f, argnums=(0, 1))(w, b, x)` | `grad(f).argnums(&[0, 1]).call((w, b, x))` | the gradient keeps the input's structure, zeros where not selected (JAX returns the selected ones only) |
+//! | `jax.value_and_grad(f, has_aux=True)(w, b)` | `value_and_grad(f).has_aux().call((w, b))` | `f` returns `(loss, aux)`; the result is `((loss, aux), gradient)`, as JAX's |
 //! | `jax.grad(jax.grad(f))` | `grad(grad(f))` | any order, by nested `Autodiff`; through a linear layer use [`grad::linear`](crate::grad::linear) (Burn's fused `linear` differentiates once only) |
-//! | `jax.jacrev(f)`, `jax.hessian(f)` | [`jacrev(f)`](crate::grad::jacrev), [`hessian(f)`](crate::grad::hessian) | one reverse pass with the identity as a vmapped cotangent, as JAX does; `.looped()` runs a pass per output |
-//! | `jax.jacrev(f)`, `jax.hessian(f)` on pytrees | [`jacrev_tree(f)`](crate::grad::jacrev_tree), [`hessian_tree(f)`](crate::grad::hessian_tree) | one gradient tree per output scalar (rows outermost, where JAX stacks inside each leaf); batched like `jacrev` |
-//! | `jax.vjp(f, x)[1](v)` | [`vjp(&f, x, v)`](crate::grad::vjp) | returns `(f(x), v^T J)` |
-//! | `jax.jvp(f, (x,), (t,))` | [`jvp(&f, x, t)`](crate::grad::jvp) | returns `(f(x), J t)`; by reverse over reverse (Burn has no forward mode) |
-//! | `jax.jacfwd(f)` | [`jacfwd(f)`](crate::grad::jacfwd) | the `jvp`s of the basis vectors, batched by `vmap` into one pass; equals `jacrev` |
-//! | `jax.vjp`, `jax.jvp`, `jax.jacfwd` on pytrees | [`vjp_tree(&f, x, v)`](crate::grad::vjp_tree), [`jvp_tree(&f, x, t)`](crate::grad::jvp_tree), [`jacfwd_tree(f)`](crate::grad::jacfwd_tree) | `f` a [`TreeFn`](crate::tree::TreeFn); `jacfwd_tree` gives one output tree per input scalar (columns outermost) |
-//! | `jax.value_and_grad(f, argnums=(0, 1), has_aux=True)(w, b)` | [`value_and_grad_tree(&f, (w, b), Argnums::Only(&[0, 1]))`](crate::grad::value_and_grad_tree) | `f` implements [`TreeFunc`](crate::grad::TreeFunc); the gradient has the input's structure, zeros where not selected |
-//! | `jax.value_and_grad(loss)(params)` for a model | [`value_and_grad_module(&model, \|m\| loss(m))`](crate::grad::value_and_grad_module) | Burn's `GradientsParams`, ready for an optimizer |
-//! | `lax.fori_loop`, `lax.scan` | [`fori_loop`](crate::control::fori_loop), [`scan`](crate::control::scan) | plain loops here (no tracing needed); work under `grad` |
+//! | `jax.jacrev(f)`, `jax.jacfwd(f)`, `jax.hessian(f)` | [`jacrev(f)`](crate::jacrev), [`jacfwd(f)`](crate::jacfwd), [`hessian(f)`](crate::hessian), each with `.argnums`, `.has_aux` | JAX's layout on any tree ([`Jacobian`](crate::grad::Jacobian)): `[m, n]` for `[n] -> [m]`; one pass batched by `vmap`, as JAX does; `jacrev(f).looped()` runs a pass per output |
+//! | `jax.vjp(f, x)[1](v)` | [`vjp(f).call((x, v))`](crate::vjp) | returns `(f(x), v^T J)`, on any tree |
+//! | `jax.jvp(f, (x,), (t,))` | [`jvp(f).call((x, t))`](crate::jvp) | returns `(f(x), J t)`; by reverse over reverse (Burn has no forward mode) |
+//! | `jax.value_and_grad(loss)(params)` for a Burn model | [`value_and_grad_module(&model, \|m\| loss(m))`](crate::grad::value_and_grad_module) | Burn's `GradientsParams`, ready for an optimizer, for any `#[derive(Module)]` |
+//! | `lax.fori_loop`, `lax.scan` | [`fori_loop`](crate::control::fori_loop), [`scan`](crate::control::scan) | plain loops here (no tracing needed); work under every transformation |
 //! | pytrees | [`tree`](crate::tree): tuples, arrays, `Vec`, `Option` of tensors; Burn's layers (linear, embedding, convolutions, group/instance/RMS norms, multi-head attention), [`Static<T>`](crate::tree::Static) for fields without tensors; modules declared with [`tree_module!`](crate::tree_module) | gradients of a module come back as the module type |
-//! | `jax.vmap(f)(xs)` | [`vmap(f).call(xs)`](crate::vmap::vmap) | `f` is a `Func` for one example; runs once on the [`Batched<B>`](crate::vmap::Batched) backend, no loop |
-//! | `jax.vmap(f, in_axes=1, out_axes=1)` | `vmap(f).in_axis(1).out_axis(1)` | |
-//! | `jax.vmap(f, in_axes=(0, None))(xs, w)` | [`vmap_tree::<(Mapped<1>, Leaf<2>), Mapped<1>, _>(f).call((xs, w))`](crate::vmap::vmap_tree) | axes as types: [`Mapped<D, AXIS>`](crate::vmap::Mapped) maps, [`Leaf<D>`](crate::tree::Leaf) is `None`; `.axis_size(n)` when nothing is mapped |
-//! | `jax.vmap(jax.grad(f))` | `vmap(grad(f))` | per-example gradients; `grad` of a function calling `vmap` works too |
-//! | `jax.vmap(jax.grad(loss), in_axes=(None, 0, 0))(params, xs, ys)` | [`vmap_tree::<(P, Mapped<1>, Mapped<1>), _, _>(grad_tree(loss).argnums(&[0]))`](crate::grad::grad_tree) | `grad_tree` is a [`TreeFn`](crate::tree::TreeFn) from the input tree to its gradient |
-//! | `jax.jit`, `jax.pmap` | not yet | planned as backend decorators |
+//! | `jax.vmap(f)(xs)` | [`vmap(f).call(xs)`](crate::vmap()) | `f` is a `Function` of one example; runs once on the [`Batched<B>`](crate::vmap::Batched) backend, no loop |
+//! | `jax.vmap(f, in_axes=1, out_axes=1)` | `vmap(f).in_axes(1).out_axes(1)` | |
+//! | `jax.vmap(f, in_axes=(0, None))(xs, w)` | `vmap(f).in_axes((0, None)).call((xs, w))` | JAX's specs ([`vmap::axes`](crate::vmap::axes)): an integer maps every leaf of a subtree, `None` shares it, tuples and lists nest; `.axis_size(n)` when nothing is mapped |
+//! | `jax.vmap(jax.grad(f))` | `vmap(grad(f))` | per-example gradients; `grad` of a function calling `vmap(f)` works too |
+//! | `jax.vmap(jax.grad(loss), in_axes=(None, 0, 0))(params, xs, ys)` | `vmap(grad(loss).argnums(&[0])).in_axes((None, 0, 0)).call((params, xs, ys))` | |
+//! | `jax.jit`, `jax.pmap` | not yet | they will be transformations of the same family |
 //!
 //! A function written once and differentiated twice:
 //!
 //! ```
 //! use burn::backend::Flex;
 //! use burn::prelude::*;
-//! use burnax::grad::{grad, Func};
+//! use burnax::tree::Leaf;
+//! use burnax::{grad, vmap, Function};
 //!
 //! struct Square;
-//! impl Func<1, 1> for Square {
+//! impl Function for Square {
+//!     type In = Leaf<1>;
+//!     type Out = Leaf<1>;
 //!     fn call<B: Backend>(&self, x: Tensor<B, 1>) -> Tensor<B, 1> {
 //!         x.clone() * x
 //!     }
@@ -55,8 +56,7 @@
 //! assert_eq!(grad(grad(Square)).call(x).into_scalar(), 2.0);
 //!
 //! // and mapped over a batch: d/dx x^2 at 1, 2, 3
-//! use burnax::vmap::vmap;
 //! let xs = Tensor::<Flex, 2>::from_floats([[1.0], [2.0], [3.0]], &Default::default());
-//! let g: Tensor<Flex, 2> = vmap(grad(Square)).call(xs);
+//! let g = vmap(grad(Square)).call(xs);
 //! assert_eq!(g.into_data().to_vec::<f32>().unwrap(), [2.0, 4.0, 6.0]);
 //! ```

@@ -1,25 +1,44 @@
 //! JAX's programming model for [Burn](https://burn.dev): function transformations and
 //! splittable random keys over any Burn backend.
 //!
+//! A function is a value implementing [`Function`], written once with a backend-generic `call`;
+//! every transformation takes one and returns one, so they nest as JAX's do:
+//!
 //! ```
 //! use burn::backend::Flex;
-//! use burnax::random;
+//! use burn::prelude::*;
+//! use burnax::tree::Leaf;
+//! use burnax::{grad, vmap, Function};
 //!
-//! let key = random::key(0);
-//! let keys = random::split(key, 2);
-//! let x = random::normal::<Flex, 1>(keys[0], [10_000], &Default::default());
-//! let mean = x.clone().mean().into_scalar();
-//! assert!(mean.abs() < 0.05);
+//! /// f(x) = x^2, for one example of shape [1].
+//! struct Square;
+//! impl Function for Square {
+//!     type In = Leaf<1>;
+//!     type Out = Leaf<1>;
+//!     fn call<B: Backend>(&self, x: Tensor<B, 1>) -> Tensor<B, 1> {
+//!         x.clone() * x
+//!     }
+//! }
+//!
+//! let d = Default::default();
+//! let x = Tensor::<Flex, 1>::from_floats([3.0], &d);
+//! assert_eq!(grad(Square).call(x.clone()).into_scalar(), 6.0);
+//! assert_eq!(grad(grad(Square)).call(x).into_scalar(), 2.0);
+//! // Per-example gradients: d/dx x^2 at 1, 2, 3.
+//! let xs = Tensor::<Flex, 2>::from_floats([[1.0], [2.0], [3.0]], &d);
+//! let g = vmap(grad(Square)).call(xs);
+//! assert_eq!(g.into_data().to_vec::<f32>().unwrap(), [2.0, 4.0, 6.0]);
 //! ```
 //!
 //! | module | what | status |
 //! |---|---|---|
+//! | [`function`] | [`Function`], the one trait every transformation takes and returns | done |
+//! | [`grad`] | [`grad()`], [`value_and_grad`], [`vjp`], [`jvp`], [`jacrev`], [`jacfwd`], [`hessian`] with `.argnums`, `.has_aux` (and `.looped` for Jacobians), any order by nesting `Autodiff`, on trees; Jacobians and Hessians in one pass batched by [`vmap()`], laid out as JAX's; [`grad::value_and_grad_module`] for Burn's optimizers | done; `jvp` is reverse over reverse (Burn has no forward mode); Burn cannot differentiate its fused `linear`, embedding and pooling twice ([`grad::linear`] can) |
+//! | [`vmap`] | [`vmap()`] with `.in_axes`, `.out_axes` (JAX's specs: integers, `None`, tuples), `.axis_size`, `.sequential`; the [`vmap::Batched`] backend decorator with a batching rule per operation; composes with the grad family and itself | done (see its limits) |
 //! | [`random`] | `threefry2x32` keys: `key`, `split`, `fold_in`, `bits`, `uniform`, `normal`, `permutation`, equal to `jax.random` | done |
-//! | [`grad`] | `grad`, `value_and_grad`, `vjp`, `jvp`, `jacrev`, `jacfwd`, `hessian` on [`grad::Func`]s, any order by nesting `Autodiff`; the same over [`tree`]s (`*_tree`, with `argnums` and `has_aux`); Jacobians and Hessians in one pass batched by [`vmap`]; [`grad::value_and_grad_module`] for Burn modules | done; `jvp` is reverse over reverse (Burn has no forward mode); Burn cannot differentiate its fused `linear`, embedding and pooling twice ([`grad::linear`] can) |
-//! | [`control`] | `fori_loop`, `scan`, usable under `grad` | done |
+//! | [`control`] | `fori_loop`, `scan`, usable under every transformation | done |
 //! | [`tree`] | trees of tensors (tuples, arrays, `Vec`, `Option`; Burn's layers, and modules declared with [`tree_module!`]), JAX's pytrees | done; `LayerNorm`, recurrent layers and `BatchNorm` have no structure yet |
-//! | [`vmap`] | `vmap` over an axis, `vmap_tree` with `in_axes`/`out_axes` over trees; the [`vmap::Batched`] backend decorator with a batching rule per operation; composes with the grad family and itself | done (see its limits) |
-//! | `jit`, `pmap` | tracing and replay; data parallelism | not yet |
+//! | `jit`, `pmap` | tracing and replay (`jit/`: trace, replay, cache); data parallelism (`pmap/`: mesh, communicators, collectives) | not yet: they will be transformations of the same family |
 //!
 //! Coming from JAX? The [`guide`] maps each JAX call of the playbook to its equivalent.
 //!
@@ -31,8 +50,13 @@
 pub use burn as __burn;
 
 pub mod control;
+pub mod function;
 pub mod grad;
 pub mod guide;
 pub mod random;
 pub mod tree;
 pub mod vmap;
+
+pub use function::Function;
+pub use grad::{grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp};
+pub use vmap::vmap;

@@ -5,7 +5,9 @@ use burn::nn::LinearConfig;
 use burn::prelude::*;
 use burn::tensor::{DType, TensorData};
 use burnax::control::{fori_loop, scan};
-use burnax::grad::{grad, value_and_grad_module, Func};
+use burnax::grad::value_and_grad_module;
+use burnax::tree::Leaf;
+use burnax::{grad, Function};
 use burnax_testing::{check_grads, Tolerance};
 
 type B = Flex;
@@ -19,7 +21,9 @@ fn t64(v: &[f64]) -> Tensor<B, 1> {
 
 /// x^6 as a fori_loop multiplying a carry by x five times.
 struct Power6;
-impl Func<1, 1> for Power6 {
+impl Function for Power6 {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
     fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
         fori_loop(0, 5, |_, c: Tensor<Bk, 1>| c * x.clone(), x.clone())
     }
@@ -27,7 +31,9 @@ impl Func<1, 1> for Power6 {
 
 /// A recurrence scanned over the elements of x: h_t = tanh(h_{t-1} * 0.9 + x_t), loss = sum h_t^2.
 struct Recurrent;
-impl Func<1, 1> for Recurrent {
+impl Function for Recurrent {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
     fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
         let [n] = x.dims();
         let xs = x.clone().reshape([n, 1]);

@@ -4,7 +4,8 @@
 use burn::backend::Flex;
 use burn::prelude::*;
 use burn::tensor::{DType, TensorData};
-use burnax::grad::{grad, hessian, jacrev, value_and_grad, Func};
+use burnax::tree::Leaf;
+use burnax::{grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp, Function};
 use burnax_testing::{check_grads, Tolerance};
 
 type B = Flex;
@@ -22,7 +23,9 @@ fn host<const D: usize>(t: Tensor<B, D>) -> Vec<f64> {
 
 /// x^3 on shape [1].
 struct Cube;
-impl Func<1, 1> for Cube {
+impl Function for Cube {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
     fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
         x.clone() * x.clone() * x
     }
@@ -30,7 +33,9 @@ impl Func<1, 1> for Cube {
 
 /// sum(sin(x) exp(x)) + sum(x_i x_{i+1}) + (sum x)^2 / 3: elementwise, products, reductions.
 struct Mixed;
-impl Func<1, 1> for Mixed {
+impl Function for Mixed {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
     fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
         let [n] = x.dims();
         let a = (x.clone().sin() * x.clone().exp()).sum();
@@ -48,7 +53,9 @@ impl Quadratic {
         Tensor::from_data(TensorData::new(self.0.clone(), [n, n]), (device, dtype))
     }
 }
-impl Func<1, 1> for Quadratic {
+impl Function for Quadratic {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
     fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
         let [n] = x.dims();
         let a = self.a::<Bk>(&x.device(), x.dtype());
@@ -59,7 +66,9 @@ impl Func<1, 1> for Quadratic {
 
 /// A vector function [n] -> [2]: (sum x^2, prod-like exp(x_0) sin(x_1)).
 struct Vector;
-impl Func<1, 1> for Vector {
+impl Function for Vector {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
     fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
         let first = x.clone().square().sum();
         let second = x.clone().narrow(0, 0, 1).exp() * x.narrow(0, 1, 1).sin();
@@ -71,7 +80,7 @@ impl Func<1, 1> for Vector {
 fn derivatives_of_a_cube_are_exact_to_third_order() {
     for x in [-1.5, 0.0, 2.0] {
         let v = t64(&[x]);
-        let (val, g) = value_and_grad(&Cube, v.clone());
+        let (val, g) = value_and_grad(&Cube).call(v.clone());
         assert_eq!(host(val), vec![x * x * x]);
         assert_eq!(host(g), vec![3.0 * x * x]);
         assert_eq!(host(grad(grad(Cube)).call(v.clone())), vec![6.0 * x]);
@@ -148,7 +157,9 @@ fn works_in_f32_too() {
 
 /// A function that ignores its input: its gradient is zero, not a missing value.
 struct Constant;
-impl Func<1, 1> for Constant {
+impl Function for Constant {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
     fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
         x.zeros_like().narrow(0, 0, 1).add_scalar(4.0)
     }
@@ -167,7 +178,9 @@ fn grad_of_a_vector_function_panics_naming_the_shape() {
 
 /// x.detach() * x: autodiff sees d/dx = x, the true derivative is 2x. check_grads must notice.
 struct Detached;
-impl Func<1, 1> for Detached {
+impl Function for Detached {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
     fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
         (x.clone().detach() * x).sum()
     }
@@ -181,7 +194,9 @@ fn check_grads_catches_a_wrong_gradient() {
 
 /// f: [3] -> [2], f(x) = (x0 x1 + sin x2, exp(x0) x2^2): a Jacobian with no zero entries.
 struct TwoOut;
-impl Func<1, 1> for TwoOut {
+impl Function for TwoOut {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
     fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
         let c = |i: usize| x.clone().narrow(0, i, 1);
         Tensor::cat(vec![c(0) * c(1) + c(2).sin(), c(0).exp() * c(2) * c(2)], 0)
@@ -196,13 +211,12 @@ fn two_out_jacobian(x: &[f64]) -> Vec<f64> {
 
 #[test]
 fn jvp_vjp_and_jacfwd_match_the_closed_form_jacobian() {
-    use burnax::grad::{jacfwd, jvp, vjp};
     let x = [0.3, -1.2, 0.7];
     let j = two_out_jacobian(&x);
     let tol = Tolerance::CENTRAL_DIFF_F64; // looser than needed: these are exact up to rounding
     let (t, v) = ([0.5, -2.0, 1.5], [1.5, -0.25]);
-    let (y, jt) = jvp(&TwoOut, t64(&x), t64(&t));
-    let (y2, vj) = vjp(&TwoOut, t64(&x), t64(&v));
+    let (y, jt) = jvp(&TwoOut).call((t64(&x), t64(&t)));
+    let (y2, vj) = vjp(&TwoOut).call((t64(&x), t64(&v)));
     assert_eq!(host(y.clone()), host(y2));
     assert_eq!(host(y), host(TwoOut.call(t64(&x))));
     for i in 0..2 {
@@ -233,17 +247,18 @@ fn jvp_vjp_and_jacfwd_match_the_closed_form_jacobian() {
 
 #[test]
 fn jvp_of_a_constant_is_zero_and_shapes_are_checked() {
-    use burnax::grad::jvp;
     struct Const;
-    impl Func<1, 1> for Const {
+    impl Function for Const {
+        type In = Leaf<1>;
+        type Out = Leaf<1>;
         fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
             x.zeros_like().add_scalar(2.0)
         }
     }
-    let (y, jt) = jvp(&Const, t64(&[1.0, 2.0]), t64(&[3.0, 4.0]));
+    let (y, jt) = jvp(&Const).call((t64(&[1.0, 2.0]), t64(&[3.0, 4.0])));
     assert_eq!(host(y), vec![2.0, 2.0]);
     assert_eq!(host(jt), vec![0.0, 0.0]);
-    let bad = std::panic::catch_unwind(|| jvp(&Const, t64(&[1.0, 2.0]), t64(&[3.0])));
+    let bad = std::panic::catch_unwind(|| jvp(&Const).call((t64(&[1.0, 2.0]), t64(&[3.0]))));
     let msg = *bad
         .expect_err("a tangent of the wrong shape")
         .downcast::<String>()
@@ -256,25 +271,61 @@ fn jvp_of_a_constant_is_zero_and_shapes_are_checked() {
 
 /// `Mixed` split into two tree leaves: the same function of `concat(a, b)`.
 struct MixedPair;
-impl burnax::grad::TreeFunc for MixedPair {
-    type In = (burnax::tree::Leaf<1>, burnax::tree::Leaf<1>);
-    type Aux = ();
-    fn call<Bk: Backend>(&self, (a, b): (Tensor<Bk, 1>, Tensor<Bk, 1>)) -> (Tensor<Bk, 1>, ()) {
-        (Mixed.call(Tensor::cat(vec![a, b], 0)), ())
+impl Function for MixedPair {
+    type In = (Leaf<1>, Leaf<1>);
+    type Out = Leaf<1>;
+    fn call<Bk: Backend>(&self, (a, b): (Tensor<Bk, 1>, Tensor<Bk, 1>)) -> Tensor<Bk, 1> {
+        Mixed.call(Tensor::cat(vec![a, b], 0))
     }
 }
 
-/// `hessian_tree` over a pair of leaves equals `hessian` of the concatenated input, row by row
-/// (so `jacrev_tree` of `grad_tree` does too), exactly: the same operations in the same order.
+/// The rows of a Jacobian in JAX's layout, from its blocks `blocks[k][l]` (output leaf `k`
+/// against input leaf `l`, flattened) and the input leaves' sizes: row `r` of output leaf `k` is
+/// row `r` of each of its blocks, end to end.
+fn rows_of(blocks: &[Vec<Vec<f64>>], out_sizes: &[usize], in_sizes: &[usize]) -> Vec<Vec<f64>> {
+    let mut rows = Vec::new();
+    for (row_blocks, &m) in blocks.iter().zip(out_sizes) {
+        for r in 0..m {
+            let row = row_blocks
+                .iter()
+                .zip(in_sizes)
+                .flat_map(|(b, &n)| b[r * n..(r + 1) * n].to_vec());
+            rows.push(row.collect());
+        }
+    }
+    rows
+}
+
+/// The Hessian of `MixedPair` (input `(a [2], b [3])`), blocks `((aa, ab), (ba, bb))`, as 5 rows.
+type PairBlocks = ((Tensor<B, 2>, Tensor<B, 2>), (Tensor<B, 2>, Tensor<B, 2>));
+fn pair_rows(((aa, ab), (ba, bb)): PairBlocks) -> Vec<Vec<f64>> {
+    rows_of(
+        &[vec![host(aa), host(ab)], vec![host(ba), host(bb)]],
+        &[2, 3],
+        &[2, 3],
+    )
+}
+
+/// `hessian` over a pair of leaves equals `hessian` of the concatenated input, row by row
+/// (so `jacrev` of `grad` over trees does too), exactly: the same operations in the same order.
 #[test]
 fn hessian_and_jacrev_over_trees_match_the_flat_ones() {
-    use burnax::tree::TreeFn;
     let x = [0.3, -0.7, 1.1, 0.2, -0.4];
     let want = host(hessian(Mixed).call(t64(&x)));
-    let rows = burnax::grad::hessian_tree(MixedPair).call((t64(&x[..2]), t64(&x[2..])));
+    let blocks = hessian(MixedPair).call((t64(&x[..2]), t64(&x[2..])));
+    assert_eq!(
+        (
+            blocks.0 .0.dims(),
+            blocks.0 .1.dims(),
+            blocks.1 .0.dims(),
+            blocks.1 .1.dims()
+        ),
+        ([2, 2], [2, 3], [3, 2], [3, 3]),
+        "JAX's layout: d2f / d a d b has shape a ++ b"
+    );
+    let rows = pair_rows(blocks);
     assert_eq!(rows.len(), 5);
-    for (i, (ha, hb)) in rows.into_iter().enumerate() {
-        let got: Vec<f64> = host(ha).into_iter().chain(host(hb)).collect();
+    for (i, got) in rows.into_iter().enumerate() {
         assert_eq!(got, want[i * 5..(i + 1) * 5], "row {i}");
     }
 }
@@ -282,9 +333,9 @@ fn hessian_and_jacrev_over_trees_match_the_flat_ones() {
 /// A tree function with a rank-2 leaf on each side: `(W [2, 3], x [3]) -> (tanh(W x) [2],
 /// W * exp(x) [2, 3])`, the second broadcasting `x` along `W`'s rows.
 struct Layer;
-impl burnax::tree::TreeFn for Layer {
-    type In = (burnax::tree::Leaf<2>, burnax::tree::Leaf<1>);
-    type Out = (burnax::tree::Leaf<1>, burnax::tree::Leaf<2>);
+impl Function for Layer {
+    type In = (Leaf<2>, Leaf<1>);
+    type Out = (Leaf<1>, Leaf<2>);
     fn call<Bk: Backend>(&self, (w, x): (Tensor<Bk, 2>, Tensor<Bk, 1>)) -> (Tensor<Bk, 1>, Tensor<Bk, 2>) {
         let y = w.clone().matmul(x.clone().reshape([3, 1])).reshape([2]).tanh();
         (y, w * x.exp().reshape([1, 3]))
@@ -307,38 +358,52 @@ fn layer_grad((dw, dx): (Tensor<B, 2>, Tensor<B, 1>)) -> Vec<f64> {
     host(dw).into_iter().chain(host(dx)).collect()
 }
 
-/// `jacfwd_tree(Layer)` at `x`, column by column, equals the transpose of `rows` (one flattened
-/// input gradient per output scalar, from `oracle`).
-fn assert_jacfwd_tree_transposes(x: &[f64], rows: &[Vec<f64>], tol: Tolerance, oracle: &str) {
-    use burnax::tree::TreeFn;
-    let columns: Vec<Vec<f64>> = burnax::grad::jacfwd_tree(Layer)
-        .call(layer_in(x))
-        .into_iter()
-        .map(layer_out)
-        .collect();
-    assert_eq!(columns.len(), 9);
-    for (j, column) in columns.iter().enumerate() {
-        for (i, row) in rows.iter().enumerate() {
+/// `Layer`'s Jacobian in JAX's layout: `((dy/dW, dy/dx), (dz/dW, dz/dx))`.
+type LayerJacobian = ((Tensor<B, 3>, Tensor<B, 2>), (Tensor<B, 4>, Tensor<B, 3>));
+
+/// `Layer`'s Jacobian as 8 rows (one per output scalar, `y` then `z` row-major) of 9 entries
+/// (`W` row-major, then `x`), checking JAX's block shapes on the way.
+fn layer_rows(((yw, yx), (zw, zx)): LayerJacobian) -> Vec<Vec<f64>> {
+    assert_eq!(
+        (
+            yw.dims().to_vec(),
+            yx.dims().to_vec(),
+            zw.dims().to_vec(),
+            zx.dims().to_vec()
+        ),
+        (vec![2, 2, 3], vec![2, 3], vec![2, 3, 2, 3], vec![2, 3, 3]),
+        "JAX's layout: d out / d in has shape out ++ in"
+    );
+    rows_of(
+        &[vec![host(yw), host(yx)], vec![host(zw), host(zx)]],
+        &[2, 6],
+        &[6, 3],
+    )
+}
+
+/// `jacfwd(Layer)` at `x` equals `rows` (one flattened input gradient per output scalar, from
+/// `oracle`), entry by entry.
+fn assert_jacfwd_equals(x: &[f64], rows: &[Vec<f64>], tol: Tolerance, oracle: &str) {
+    let forward = layer_rows(jacfwd(Layer).call(layer_in(x)));
+    assert_eq!(forward.len(), 8);
+    for (i, (f, row)) in forward.iter().zip(rows).enumerate() {
+        for (j, (got, want)) in f.iter().zip(row).enumerate() {
             assert!(
-                tol.accepts(column[i], row[j]),
-                "J[{i}, {j}]: jacfwd_tree {}, {oracle} {}",
-                column[i],
-                row[j]
+                tol.accepts(*got, *want),
+                "J[{i}, {j}]: jacfwd {got}, {oracle} {want}"
             );
         }
     }
 }
 
-/// `jvp_tree` against central differences along the tangent, `vjp_tree` and `jacfwd_tree`
-/// against `jacrev_tree` (reverse mode, another code path), leaves of rank 1 and 2 on both sides.
+/// `jvp` over trees against central differences along the tangent, `vjp` and `jacfwd` against
+/// `jacrev` (reverse mode, another code path), leaves of rank 1 and 2 on both sides.
 #[test]
 fn jvp_vjp_and_jacfwd_over_trees_match_differences_and_jacrev() {
-    use burnax::grad::{jacrev_tree, jvp_tree, vjp_tree};
-    use burnax::tree::TreeFn;
     let tol = Tolerance::CENTRAL_DIFF_F64;
     let x = [0.3, -0.5, 0.8, 1.1, -0.2, 0.4, 0.7, -0.9, 0.25];
     let t = [0.5, 1.0, -1.5, 0.25, 2.0, -0.75, 1.25, 0.5, -1.0];
-    let (y, jt) = jvp_tree(&Layer, layer_in(&x), layer_in(&t));
+    let (y, jt) = jvp(&Layer).call((layer_in(&x), layer_in(&t)));
     assert_eq!(layer_out(y), layer_out(Layer.call(layer_in(&x))));
     let h = 1e-6;
     let at = |s: f64| -> Vec<f64> {
@@ -355,43 +420,35 @@ fn jvp_vjp_and_jacfwd_over_trees_match_differences_and_jacrev() {
     }
 
     // Rows of the Jacobian by reverse mode: rows[i] = d out_i / d (W, x).
-    let rows: Vec<Vec<f64>> = jacrev_tree(Layer)
-        .call(layer_in(&x))
-        .into_iter()
-        .map(layer_grad)
-        .collect();
+    let rows = layer_rows(jacrev(Layer).call(layer_in(&x)));
     assert_eq!(rows.len(), 8);
-    assert_jacfwd_tree_transposes(&x, &rows, tol, "jacrev_tree");
+    assert_jacfwd_equals(&x, &rows, tol, "jacrev");
     let v = [1.5, -0.5, 0.25, 1.0, -2.0, 0.5, 0.75, -1.25];
-    let (_, vj) = vjp_tree(&Layer, layer_in(&x), (t64(&v[..2]), t64_2(&v[2..], 2)));
+    let (_, vj) = vjp(&Layer).call((layer_in(&x), (t64(&v[..2]), t64_2(&v[2..], 2))));
     let vj = layer_grad(vj);
     for (j, got) in vj.into_iter().enumerate() {
         let want: f64 = (0..8).map(|i| v[i] * rows[i][j]).sum();
-        assert!(
-            tol.accepts(got, want),
-            "(v J)[{j}] = {got}, from jacrev_tree {want}"
-        );
+        assert!(tol.accepts(got, want), "(v J)[{j}] = {got}, from jacrev {want}");
     }
 }
 
 #[test]
-fn vjp_tree_and_jvp_tree_name_the_leaf_of_the_wrong_shape() {
-    use burnax::grad::{jvp_tree, vjp_tree};
+fn vjp_and_jvp_over_trees_name_the_leaf_of_the_wrong_shape() {
     let x = [0.3, -0.5, 0.8, 1.1, -0.2, 0.4, 0.7, -0.9, 0.25];
     let msg = |r: std::thread::Result<()>| *r.expect_err("a wrong shape").downcast::<String>().unwrap();
     let bad_v = msg(std::panic::catch_unwind(|| {
-        vjp_tree(&Layer, layer_in(&x), (t64(&[1.0, 2.0]), t64_2(&[1.0; 6], 3)));
+        vjp(&Layer).call((layer_in(&x), (t64(&[1.0, 2.0]), t64_2(&[1.0; 6], 3))));
     }));
     assert!(
-        bad_v.contains("vjp_tree: leaf 1 of the cotangent v has shape [3, 2]")
+        bad_v.contains("vjp: leaf 1 of the cotangent v has shape [3, 2]")
             && bad_v.contains("leaf 1 of the output f(x) has shape [2, 3]"),
         "{bad_v}"
     );
     let bad_t = msg(std::panic::catch_unwind(|| {
-        jvp_tree(&Layer, layer_in(&x), (t64_2(&[1.0; 6], 2), t64(&[1.0; 2])));
+        jvp(&Layer).call((layer_in(&x), (t64_2(&[1.0; 6], 2), t64(&[1.0; 2]))));
     }));
     assert!(
-        bad_t.contains("jvp_tree: leaf 1 of the tangent t has shape [2]")
+        bad_t.contains("jvp: leaf 1 of the tangent t has shape [2]")
             && bad_t.contains("leaf 1 of the input x has shape [3]"),
         "{bad_t}"
     );
@@ -421,12 +478,12 @@ fn jacrev_and_hessian_equal_their_looped_oracles() {
         "jacrev(Vector)",
     );
     close(
-        host(burnax::grad::jacfwd(TwoOut).call(t64(&x[..3]))),
+        host(jacfwd(TwoOut).call(t64(&x[..3]))),
         host(jacrev(TwoOut).looped().call(t64(&x[..3]))),
         "jacfwd(TwoOut)",
     );
     close(
-        host(burnax::grad::jacfwd(Vector).call(t64(&x))),
+        host(jacfwd(Vector).call(t64(&x))),
         host(jacrev(Vector).looped().call(t64(&x))),
         "jacfwd(Vector)",
     );
@@ -443,42 +500,33 @@ fn jacrev_and_hessian_equal_their_looped_oracles() {
     );
 }
 
-/// `jacrev_tree`, `jacfwd_tree` and `hessian_tree` batched against the looped `jacrev_tree`,
-/// leaves of rank 1 and 2 on both sides (tolerance as in `jacrev_and_hessian_equal_their_looped_oracles`).
+/// `jacrev`, `jacfwd` and `hessian` over trees, batched, against the looped `jacrev`, leaves of
+/// rank 1 and 2 on both sides (tolerance as in `jacrev_and_hessian_equal_their_looped_oracles`).
 #[test]
-fn jacrev_tree_and_hessian_tree_equal_their_looped_oracles() {
-    use burnax::grad::{hessian_tree, jacrev_tree};
-    use burnax::tree::TreeFn;
+fn jacrev_and_hessian_over_trees_equal_their_looped_oracles() {
     let tol = Tolerance::F64_REORDERED;
     let x = [0.3, -0.5, 0.8, 1.1, -0.2, 0.4, 0.7, -0.9, 0.25];
-    let batched = jacrev_tree(Layer).call(layer_in(&x));
-    let looped: Vec<Vec<f64>> = jacrev_tree(Layer)
-        .looped()
-        .call(layer_in(&x))
-        .into_iter()
-        .map(layer_grad)
-        .collect();
+    let batched = layer_rows(jacrev(Layer).call(layer_in(&x)));
+    let looped = layer_rows(jacrev(Layer).looped().call(layer_in(&x)));
     assert_eq!((batched.len(), looped.len()), (8, 8));
     for (i, (b, l)) in batched.into_iter().zip(&looped).enumerate() {
-        for (j, (g, w)) in layer_grad(b).into_iter().zip(l).enumerate() {
+        for (j, (g, w)) in b.into_iter().zip(l).enumerate() {
             assert!(
                 tol.accepts(g, *w),
-                "jacrev_tree row {i} entry {j}: batched {g}, looped {w}"
+                "jacrev row {i} entry {j}: batched {g}, looped {w}"
             );
         }
     }
-    assert_jacfwd_tree_transposes(&x, &looped, tol, "looped jacrev_tree");
+    assert_jacfwd_equals(&x, &looped, tol, "looped jacrev");
     let pair = (t64(&x[..2]), t64(&x[2..5]));
-    let batched = hessian_tree(MixedPair).call(pair.clone());
-    let looped = hessian_tree(MixedPair).looped().call(pair);
+    let batched = pair_rows(hessian(MixedPair).call(pair.clone()));
+    let looped = pair_rows(hessian(MixedPair).looped().call(pair));
     assert_eq!((batched.len(), looped.len()), (5, 5));
-    for (i, ((ba, bb), (la, lb))) in batched.into_iter().zip(looped).enumerate() {
-        let b: Vec<f64> = host(ba).into_iter().chain(host(bb)).collect();
-        let l: Vec<f64> = host(la).into_iter().chain(host(lb)).collect();
+    for (i, (b, l)) in batched.into_iter().zip(looped).enumerate() {
         for (j, (g, w)) in b.into_iter().zip(l).enumerate() {
             assert!(
                 tol.accepts(g, w),
-                "hessian_tree row {i} entry {j}: batched {g}, looped {w}"
+                "hessian row {i} entry {j}: batched {g}, looped {w}"
             );
         }
     }
@@ -489,15 +537,13 @@ fn jacrev_tree_and_hessian_tree_equal_their_looped_oracles() {
 /// scalars. Absent gradients are unbatched zeros that must be broadcast to every row.
 #[test]
 fn batched_jacobians_broadcast_absent_gradients_and_skip_empty_leaves() {
-    use burnax::grad::{jacfwd, jacfwd_tree, jacrev_tree};
-    use burnax::tree::{Leaf, TreeFn};
     let x = [0.3, -0.7, 1.1];
     assert_eq!(host(jacrev(Constant).call(t64(&x))), vec![0.0; 3]);
     assert_eq!(host(jacfwd(Constant).call(t64(&x))), vec![0.0; 3]);
 
     /// (a, b) -> (2a, [5]): b unused, the second output constant.
     struct Ignores;
-    impl TreeFn for Ignores {
+    impl Function for Ignores {
         type In = (Leaf<1>, Leaf<1>);
         type Out = (Leaf<1>, Leaf<1>);
         fn call<Bk: Backend>(
@@ -507,35 +553,44 @@ fn batched_jacobians_broadcast_absent_gradients_and_skip_empty_leaves() {
             (a.clone().mul_scalar(2.0), a.sum().zeros_like().add_scalar(5.0))
         }
     }
+    // Ignores' Jacobian as rows over (a, b), from JAX's blocks ((dy/da, dy/db), (dc/da, dc/db)).
+    type Blocks = ((Tensor<B, 2>, Tensor<B, 2>), (Tensor<B, 2>, Tensor<B, 2>));
+    let rows = |((ya, yb), (ca, cb)): Blocks, n_b: usize| {
+        rows_of(
+            &[vec![host(ya), host(yb)], vec![host(ca), host(cb)]],
+            &[2, 1],
+            &[2, n_b],
+        )
+    };
     let input = || (t64(&x[..2]), t64(&x[2..]));
-    let rows = jacrev_tree(Ignores).call(input());
-    assert_eq!(rows.len(), 3);
+    let reverse = rows(jacrev(Ignores).call(input()), 1);
+    assert_eq!(reverse.len(), 3);
     let want_a = [[2.0, 0.0], [0.0, 2.0], [0.0, 0.0]];
-    for (i, (da, db)) in rows.into_iter().enumerate() {
-        assert_eq!((host(da), host(db)), (want_a[i].to_vec(), vec![0.0]), "row {i}");
-    }
-    let columns = jacfwd_tree(Ignores).call(input());
-    assert_eq!(columns.len(), 3);
-    let want_y = [[2.0, 0.0], [0.0, 2.0], [0.0, 0.0]];
-    for (j, (dy, dc)) in columns.into_iter().enumerate() {
+    for (i, row) in reverse.into_iter().enumerate() {
         assert_eq!(
-            (host(dy), host(dc)),
-            (want_y[j].to_vec(), vec![0.0]),
-            "column {j}"
+            (row[..2].to_vec(), row[2..].to_vec()),
+            (want_a[i].to_vec(), vec![0.0]),
+            "row {i}"
         );
+    }
+    // Column j of the forward-mode Jacobian: (dy / d in_j, dc / d in_j).
+    let forward = rows(jacfwd(Ignores).call(input()), 1);
+    let want_y = [[2.0, 0.0], [0.0, 2.0], [0.0, 0.0]];
+    for j in 0..3 {
+        let (dy, dc) = (vec![forward[0][j], forward[1][j]], vec![forward[2][j]]);
+        assert_eq!((dy, dc), (want_y[j].to_vec(), vec![0.0]), "column {j}");
     }
 
     // An empty leaf on either side: no rows or columns for it, the others as without it.
     let empty = || (t64(&x[..2]), t64(&[]));
-    let rows = jacrev_tree(Ignores).call(empty());
-    assert_eq!(rows.len(), 3);
-    assert_eq!(
-        (host(rows[1].0.clone()), host(rows[1].1.clone())),
-        (vec![0.0, 2.0], vec![])
-    );
-    let columns = jacfwd_tree(Ignores).call(empty());
-    assert_eq!(columns.len(), 2);
-    assert_eq!(host(columns[1].0.clone()), vec![0.0, 2.0]);
+    let jac = jacrev(Ignores).call(empty());
+    assert_eq!(jac.0 .1.dims(), [2, 0]);
+    let reverse = rows(jac, 0);
+    assert_eq!(reverse.len(), 3);
+    assert_eq!(reverse[1], vec![0.0, 2.0]);
+    let forward = rows(jacfwd(Ignores).call(empty()), 0);
+    assert_eq!(forward[0].len(), 2, "two columns");
+    assert_eq!(vec![forward[0][1], forward[1][1]], vec![0.0, 2.0]);
 }
 
 /// `vmap` of `hessian`: per-example Hessians (the batched Jacobian inside a vmapped function,
@@ -549,7 +604,7 @@ fn vmap_of_hessian_gives_per_example_hessians() {
     ];
     let flat: Vec<f64> = xs.iter().flatten().copied().collect();
     let batch = t64(&flat).reshape([3, 4]);
-    let got = host(burnax::vmap::vmap(hessian(Mixed)).call(batch));
+    let got = host(burnax::vmap(hessian(Mixed)).call(batch));
     let want: Vec<f64> = xs
         .iter()
         .flat_map(|x| host(hessian(Mixed).looped().call(t64(x))))
@@ -581,7 +636,9 @@ fn batched_jacrev_in_f32() {
 struct LinearLoss {
     burn_forward: bool,
 }
-impl Func<1, 1> for LinearLoss {
+impl Function for LinearLoss {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
     fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
         let (device, dtype) = (x.device(), x.dtype());
         let w: Vec<f64> = (0..6).map(|i| ((i as f64) * 0.7).sin()).collect();
@@ -613,8 +670,8 @@ fn second_order_through_a_linear_layer_needs_grad_linear() {
     let ours = LinearLoss { burn_forward: false };
     let burns = LinearLoss { burn_forward: true };
     check_grads(&ours, &x, 2);
-    let (v1, g1) = value_and_grad(&ours, t64(&x));
-    let (v2, g2) = value_and_grad(&burns, t64(&x));
+    let (v1, g1) = value_and_grad(&ours).call(t64(&x));
+    let (v2, g2) = value_and_grad(&burns).call(t64(&x));
     let tol = Tolerance::F64_REORDERED;
     for (a, b) in host(v1)
         .into_iter()

@@ -1,14 +1,14 @@
-//! Burn modules as tree nodes: gradients through `value_and_grad_tree` equal Burn's own, and a
-//! model passes whole to every example of a `vmap_tree`.
+//! Burn modules as tree nodes: gradients through `value_and_grad` equal Burn's own, and a
+//! model passes whole to every example of a `vmap` (`in_axes` `None`).
 
 use burn::backend::{Autodiff, Flex};
 use burn::module::{AutodiffModule, Module, Param};
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
-use burnax::grad::{value_and_grad_module, value_and_grad_tree, Argnums, TreeFunc};
+use burnax::grad::value_and_grad_module;
 use burnax::random;
-use burnax::tree::{Leaf, LinearTree, ParamLeaf, TreeFn};
-use burnax::vmap::{vmap_tree, Mapped, Shared};
+use burnax::tree::{Leaf, LinearTree, ParamLeaf};
+use burnax::{value_and_grad, vmap, Function};
 use burnax_testing::{assert_close, Tolerance};
 
 type B = Flex;
@@ -47,11 +47,11 @@ fn loss<Bk: Backend>(m: &Mlp<Bk>, x: Tensor<Bk, 2>) -> Tensor<Bk, 1> {
 }
 
 struct Loss;
-impl TreeFunc for Loss {
+impl Function for Loss {
     type In = (MlpTree, Leaf<2>);
-    type Aux = ();
-    fn call<Bk: Backend>(&self, (m, x): (Mlp<Bk>, Tensor<Bk, 2>)) -> (Tensor<Bk, 1>, ()) {
-        (loss(&m, x), ())
+    type Out = Leaf<1>;
+    fn call<Bk: Backend>(&self, (m, x): (Mlp<Bk>, Tensor<Bk, 2>)) -> Tensor<Bk, 1> {
+        loss(&m, x)
     }
 }
 
@@ -70,7 +70,7 @@ fn module_gradients_through_trees_equal_burns() {
     let x = random::normal::<B, 2>(random::key(1), [4, 3], &device);
     let (want_loss, grads) = value_and_grad_module(&model, |m| loss(m, Tensor::from_inner(x.clone())));
     let inner = model.valid();
-    let (got_loss, (), (g, gx)) = value_and_grad_tree(&Loss, (inner.clone(), x), Argnums::Only(&[0]));
+    let (got_loss, (g, gx)) = value_and_grad(&Loss).argnums(&[0]).call((inner.clone(), x));
     assert_eq!(values(got_loss), values(want_loss));
     // The gradient tree is the model's type; each parameter keeps its id.
     for (got, id, what) in [
@@ -99,7 +99,7 @@ fn module_gradients_through_trees_equal_burns() {
 
 /// One example through the model.
 struct Predict;
-impl TreeFn for Predict {
+impl Function for Predict {
     type In = (MlpTree, Leaf<1>);
     type Out = Leaf<1>;
     fn call<Bk: Backend>(&self, (m, x): (Mlp<Bk>, Tensor<Bk, 1>)) -> Tensor<Bk, 1> {
@@ -112,8 +112,7 @@ fn a_model_is_shared_by_every_example_of_a_vmap() {
     let device = Default::default();
     let model = Mlp::<B>::new(&device);
     let xs = random::normal::<B, 2>(random::key(2), [6, 3], &device);
-    let ys =
-        vmap_tree::<(Shared<MlpTree>, Mapped<1>), Mapped<1>, _>(Predict).call((model.clone(), xs.clone()));
+    let ys = vmap(Predict).in_axes((None, 0)).call((model.clone(), xs.clone()));
     assert_close(
         &values(ys),
         &wide(model.forward(xs)),
@@ -126,7 +125,7 @@ fn a_model_is_shared_by_every_example_of_a_vmap() {
 #[should_panic(expected = "marked unmapped")]
 fn a_shared_output_that_varies_is_named() {
     struct Leak;
-    impl TreeFn for Leak {
+    impl Function for Leak {
         type In = (MlpTree, Leaf<1>);
         type Out = MlpTree;
         fn call<Bk: Backend>(&self, (mut m, x): (Mlp<Bk>, Tensor<Bk, 1>)) -> Mlp<Bk> {
@@ -136,7 +135,9 @@ fn a_shared_output_that_varies_is_named() {
     }
     let device = Default::default();
     let xs = random::normal::<B, 2>(random::key(3), [2, 3], &device);
-    let _ = vmap_tree::<(Shared<MlpTree>, Mapped<1>), Shared<MlpTree>, _>(Leak)
+    let _ = vmap(Leak)
+        .in_axes((None, 0))
+        .out_axes(None)
         .call((Mlp::<B>::new(&device), xs));
 }
 
@@ -158,11 +159,11 @@ fn cnn_loss<Bk: Backend>(m: &Cnn<Bk>, x: Tensor<Bk, 4>) -> Tensor<Bk, 1> {
 }
 
 struct CnnLoss;
-impl TreeFunc for CnnLoss {
+impl Function for CnnLoss {
     type In = (CnnTree, Leaf<4>);
-    type Aux = ();
-    fn call<Bk: Backend>(&self, (m, x): (Cnn<Bk>, Tensor<Bk, 4>)) -> (Tensor<Bk, 1>, ()) {
-        (cnn_loss(&m, x), ())
+    type Out = Leaf<1>;
+    fn call<Bk: Backend>(&self, (m, x): (Cnn<Bk>, Tensor<Bk, 4>)) -> Tensor<Bk, 1> {
+        cnn_loss(&m, x)
     }
 }
 
@@ -176,7 +177,7 @@ fn convolution_and_embedding_gradients_equal_burns() {
     let x = random::normal::<B, 4>(random::key(4), [1, 2, 5, 5], &device);
     let (_, grads) = value_and_grad_module(&model, |m| cnn_loss(m, Tensor::from_inner(x.clone())));
     let inner = model.valid();
-    let (_, (), (g, _)) = value_and_grad_tree(&CnnLoss, (inner.clone(), x), Argnums::Only(&[0]));
+    let (_, (g, _)) = value_and_grad(&CnnLoss).argnums(&[0]).call((inner.clone(), x));
     assert_eq!(
         (g.conv.stride, g.conv.groups),
         (inner.conv.stride, inner.conv.groups)
@@ -249,14 +250,14 @@ impl<Bk: Backend> Zoo<Bk> {
 }
 
 struct ZooLoss;
-impl TreeFunc for ZooLoss {
+impl Function for ZooLoss {
     type In = (ZooTree, Leaf<3>, Leaf<4>, Leaf<5>);
-    type Aux = ();
+    type Out = Leaf<1>;
     fn call<Bk: Backend>(
         &self,
         (m, a, b, c): (Zoo<Bk>, Tensor<Bk, 3>, Tensor<Bk, 4>, Tensor<Bk, 5>),
-    ) -> (Tensor<Bk, 1>, ()) {
-        (m.loss(a, b, c), ())
+    ) -> Tensor<Bk, 1> {
+        m.loss(a, b, c)
     }
 }
 
@@ -298,8 +299,9 @@ fn every_built_in_layer_structure_gives_burns_gradients() {
         )
     });
     let inner = model.valid();
-    let (got_loss, (), (g, ..)) =
-        value_and_grad_tree(&ZooLoss, (inner.clone(), a, b, c), Argnums::Only(&[0]));
+    let (got_loss, (g, ..)) = value_and_grad(&ZooLoss)
+        .argnums(&[0])
+        .call((inner.clone(), a, b, c));
     assert_close(
         &values(got_loss),
         &wide(want_loss),

@@ -4,8 +4,8 @@
 use burn::backend::Flex;
 use burn::prelude::*;
 use burn::tensor::{DType, TensorData};
-use burnax::grad::{value_and_grad_tree, Argnums, TreeFunc};
 use burnax::tree::Leaf;
+use burnax::{value_and_grad, Function};
 use burnax_testing::Tolerance;
 
 type B = Flex;
@@ -26,9 +26,9 @@ const Y: [f64; 3] = [1.0, -2.0, 0.5];
 
 /// Least squares sum((X w + b - Y)^2) in (w: [2, 1], b: [1]); aux: the residuals.
 struct LeastSquares;
-impl TreeFunc for LeastSquares {
+impl Function for LeastSquares {
     type In = (Leaf<2>, Leaf<1>);
-    type Aux = Leaf<2>;
+    type Out = (Leaf<1>, Leaf<2>);
     fn call<Bk: Backend>(&self, (w, b): (Tensor<Bk, 2>, Tensor<Bk, 1>)) -> (Tensor<Bk, 1>, Tensor<Bk, 2>) {
         let (d, dt) = (w.device(), w.dtype());
         let x = Tensor::<Bk, 2>::from_data(TensorData::new(X.to_vec(), [3, 2]), (&d, dt));
@@ -54,8 +54,9 @@ fn closed_form(w: [f64; 2], b: f64) -> (f64, Vec<f64>, [f64; 2], f64) {
 #[test]
 fn tuple_input_with_aux_matches_the_closed_form() {
     let (w, b) = ([0.7, -0.4], 0.25);
-    let (loss, aux, (dw, db)) =
-        value_and_grad_tree(&LeastSquares, (t64(&w, [2, 1]), t64(&[b], [1])), Argnums::All);
+    let ((loss, aux), (dw, db)) = value_and_grad(&LeastSquares)
+        .has_aux()
+        .call((t64(&w, [2, 1]), t64(&[b], [1])));
     let (want_loss, want_r, want_dw, want_db) = closed_form(w, b);
     let tol = Tolerance {
         rtol: 1e-12,
@@ -75,33 +76,29 @@ fn tuple_input_with_aux_matches_the_closed_form() {
 fn argnums_selects_top_level_elements() {
     let (w, b) = ([0.7, -0.4], 0.25);
     let x = || (t64(&w, [2, 1]), t64(&[b], [1]));
-    let (_, _, (dw, db)) = value_and_grad_tree(&LeastSquares, x(), Argnums::Only(&[1]));
+    let (_, (dw, db)) = value_and_grad(&LeastSquares).has_aux().argnums(&[1]).call(x());
     assert_eq!(host(dw), vec![0.0, 0.0], "w not selected: zeros");
     assert!(Tolerance::CENTRAL_DIFF_F64.accepts(host(db)[0], closed_form(w, b).3));
-    let (_, _, (dw, db)) = value_and_grad_tree(&LeastSquares, x(), Argnums::Only(&[0]));
+    let (_, (dw, db)) = value_and_grad(&LeastSquares).has_aux().argnums(&[0]).call(x());
     assert_eq!(host(db), vec![0.0]);
     assert!(Tolerance::CENTRAL_DIFF_F64.accepts(host(dw)[1], closed_form(w, b).2[1]));
 }
 
 #[test]
-#[should_panic(expected = "argnums: position 2 is out of range for an input with 2 top-level elements")]
+#[should_panic(expected = "argnums position 2 is out of range for an input with 2 top-level elements")]
 fn argnums_out_of_range_panics_naming_it() {
-    value_and_grad_tree(
-        &LeastSquares,
-        (t64(&[0.0, 0.0], [2, 1]), t64(&[0.0], [1])),
-        Argnums::Only(&[0, 2]),
-    );
+    value_and_grad(&LeastSquares)
+        .has_aux()
+        .argnums(&[0, 2])
+        .call((t64(&[0.0, 0.0], [2, 1]), t64(&[0.0], [1])));
 }
 
 /// sum_i c_i * sum(v_i^2) over a Vec of vectors of different lengths, and an optional bias.
 struct Weighted;
-impl TreeFunc for Weighted {
+impl Function for Weighted {
     type In = (Vec<Leaf<1>>, Option<Leaf<1>>);
-    type Aux = ();
-    fn call<Bk: Backend>(
-        &self,
-        (vs, bias): (Vec<Tensor<Bk, 1>>, Option<Tensor<Bk, 1>>),
-    ) -> (Tensor<Bk, 1>, ()) {
+    type Out = Leaf<1>;
+    fn call<Bk: Backend>(&self, (vs, bias): (Vec<Tensor<Bk, 1>>, Option<Tensor<Bk, 1>>)) -> Tensor<Bk, 1> {
         let mut total = vs[0].clone().sum().mul_scalar(0.0);
         for (i, v) in vs.into_iter().enumerate() {
             total = total + v.square().sum().mul_scalar((i + 1) as f64);
@@ -109,7 +106,7 @@ impl TreeFunc for Weighted {
         if let Some(b) = bias {
             total = total + b.exp().sum();
         }
-        (total, ())
+        total
     }
 }
 
@@ -120,13 +117,12 @@ fn vec_and_option_trees() {
         t64(&[3.0], [1]),
         t64(&[-1.0, 0.5, 2.0], [3]),
     ];
-    let (loss, (), (g, gb)) =
-        value_and_grad_tree(&Weighted, (vs.clone(), Some(t64(&[0.0], [1]))), Argnums::All);
+    let (loss, (g, gb)) = value_and_grad(&Weighted).call((vs.clone(), Some(t64(&[0.0], [1]))));
     assert_eq!(host(loss), vec![5.0 + 2.0 * 9.0 + 3.0 * 5.25 + 1.0]);
     assert_eq!(host(g[0].clone()), vec![2.0, 4.0]);
     assert_eq!(host(g[1].clone()), vec![12.0]);
     assert_eq!(host(g[2].clone()), vec![-6.0, 3.0, 12.0]);
     assert_eq!(host(gb.unwrap()), vec![1.0]);
-    let (_, (), (_, gb)) = value_and_grad_tree(&Weighted, (vs, None), Argnums::All);
+    let (_, (_, gb)) = value_and_grad(&Weighted).call((vs, None));
     assert!(gb.is_none());
 }

@@ -4,19 +4,21 @@
 use burn::backend::Flex;
 use burn::prelude::*;
 use burn::tensor::{s, Int};
-use burnax::grad::{grad, value_and_grad_tree, Argnums, Func, TreeFunc};
 use burnax::random;
 use burnax::tree::Leaf;
-use burnax::vmap::{looped, vmap, vmap_tree, Mapped, TreeFn};
-use burnax_testing::{assert_close, check_vmap, Tolerance};
+use burnax::vmap::Stack;
+use burnax::{grad, value_and_grad, vmap, Function};
+use burnax_testing::{assert_close, check_vmap, looped, Tolerance};
 
 type B = Flex;
 
-/// Defines a per-example function as a [`Func`].
+/// Defines a per-example function of one tensor as a [`Function`].
 macro_rules! func {
     ($name:ident, $i:literal -> $o:literal, |$x:ident| $body:expr) => {
         struct $name;
-        impl Func<$i, $o> for $name {
+        impl Function for $name {
+            type In = Leaf<$i>;
+            type Out = Leaf<$o>;
             fn call<B: Backend>(&self, $x: Tensor<B, $i>) -> Tensor<B, $o> {
                 $body
             }
@@ -43,11 +45,13 @@ fn normal<const D: usize>(seed: u64, shape: [usize; D]) -> Tensor<B, D> {
 
 /// Checks `f` (examples of shape `example`) on several batches: sizes 1 to 4, the batch axis at
 /// every position of the input and of the output.
-fn check<F: Func<I, O>, const I: usize, const O: usize, const J: usize, const P: usize>(
+fn check<F, const I: usize, const O: usize, const J: usize, const P: usize>(
     f: F,
     example: impl Fn(&mut Dice) -> [usize; I],
 ) where
-    for<'a> burnax::vmap::Vmap<&'a F>: Func<J, P>,
+    F: Function<In = Leaf<I>, Out = Leaf<O>>,
+    Leaf<I>: Stack<Stacked = Leaf<J>>,
+    Leaf<O>: Stack<Stacked = Leaf<P>>,
 {
     let mut dice = Dice(7);
     for case in 0..2 * J {
@@ -313,7 +317,7 @@ fn nested_vmap_matches_a_double_loop() {
         }
     }
     check_vmap::<_, 2, 2, 3, 3>(&vmap(Scalar), xs.clone(), 1, 0);
-    check_vmap::<_, 2, 2, 3, 3>(&vmap(Scalar).in_axis(0), xs, 2, 1);
+    check_vmap::<_, 2, 2, 3, 3>(&vmap(Scalar).in_axes(0), xs, 2, 1);
 }
 
 /// Per-example gradients (`Autodiff<Batched<B>>`) equal a loop of `grad` calls, and the
@@ -354,9 +358,9 @@ fn gradients_through_vmap_match_finite_differences() {
 /// The per-example MLP loss: unbatched parameters, one example (x, y).
 struct MlpLoss;
 
-impl TreeFunc for MlpLoss {
+impl Function for MlpLoss {
     type In = ((Leaf<2>, Leaf<1>, Leaf<2>), Leaf<1>, Leaf<1>);
-    type Aux = ();
+    type Out = Leaf<1>;
     fn call<B: Backend>(
         &self,
         ((w1, b1, w2), x, y): (
@@ -364,18 +368,18 @@ impl TreeFunc for MlpLoss {
             Tensor<B, 1>,
             Tensor<B, 1>,
         ),
-    ) -> (Tensor<B, 1>, ()) {
+    ) -> Tensor<B, 1> {
         let [d] = x.dims();
         let h = (x.reshape([1, d]).matmul(w1) + b1.unsqueeze()).tanh();
         let out = h.matmul(w2).flatten::<1>(0, 1);
-        ((out - y).square().sum(), ())
+        (out - y).square().sum()
     }
 }
 
-/// Per-example parameter gradients, as a [`TreeFn`] to vmap.
+/// Per-example parameter gradients, as a [`Function`] to vmap.
 struct PerExampleGrads;
 
-impl TreeFn for PerExampleGrads {
+impl Function for PerExampleGrads {
     type In = ((Leaf<2>, Leaf<1>, Leaf<2>), Leaf<1>, Leaf<1>);
     type Out = (Leaf<2>, Leaf<1>, Leaf<2>);
     fn call<B: Backend>(
@@ -386,7 +390,7 @@ impl TreeFn for PerExampleGrads {
             Tensor<B, 1>,
         ),
     ) -> (Tensor<B, 2>, Tensor<B, 1>, Tensor<B, 2>) {
-        let (_, (), (g, _, _)) = value_and_grad_tree(&MlpLoss, x, Argnums::Only(&[0]));
+        let (_, (g, _, _)) = value_and_grad(&MlpLoss).argnums(&[0]).call(x);
         g
     }
 }
@@ -396,10 +400,10 @@ fn per_example_gradients_of_a_tree_match_a_loop() {
     let (n, d, h) = (6, 3, 4);
     let params = (normal(1, [d, h]), normal(2, [h]), normal(3, [h, 1]));
     let (xs, ys) = (normal(4, [n, d]), normal(5, [n, 1]));
-    type In = ((Leaf<2>, Leaf<1>, Leaf<2>), Mapped<1>, Mapped<1>);
-    type Out = (Mapped<2>, Mapped<1>, Mapped<2>);
     let (gw1, gb1, gw2) =
-        vmap_tree::<In, Out, _>(PerExampleGrads).call((params.clone(), xs.clone(), ys.clone()));
+        vmap(PerExampleGrads)
+            .in_axes((None, 0, 0))
+            .call((params.clone(), xs.clone(), ys.clone()));
     assert_eq!(
         (gw1.dims(), gb1.dims(), gw2.dims()),
         ([n, d, h], [n, h], [n, h, 1])
@@ -434,7 +438,7 @@ fn per_example_gradients_of_a_tree_match_a_loop() {
 /// A tree function: a matrix-vector product with a shared matrix, and the vector's norm.
 struct Apply;
 
-impl TreeFn for Apply {
+impl Function for Apply {
     type In = (Leaf<2>, Leaf<1>);
     type Out = (Leaf<1>, Leaf<1>, Leaf<2>);
     fn call<B: Backend>(
@@ -452,9 +456,10 @@ fn tree_in_axes_and_out_axes_match_a_loop() {
     let (n, r, k) = (4, 3, 5);
     let m = normal(6, [r, k]);
     let vs = normal(7, [k, n]); // mapped along axis 1
-    type In = (Leaf<2>, Mapped<1, 1>);
-    type Out = (Mapped<1, 1>, Mapped<1>, Leaf<2>);
-    let (ys, norms, same) = vmap_tree::<In, Out, _>(Apply).call((m.clone(), vs.clone()));
+    let (ys, norms, same) = vmap(Apply)
+        .in_axes((None, 1))
+        .out_axes((1, 0, None))
+        .call((m.clone(), vs.clone()));
     assert_eq!((ys.dims(), norms.dims(), same.dims()), ([r, n], [n, 1], [r, k]));
     for i in 0..n {
         let v = vs.clone().slice(s![.., i]).flatten::<1>(0, 1);
@@ -480,9 +485,9 @@ fn tree_in_axes_and_out_axes_match_a_loop() {
 fn axis_size_broadcasts_when_no_input_is_mapped() {
     let m = normal(8, [2, 3]);
     let v = normal(9, [3]);
-    type In = (Leaf<2>, Leaf<1>);
-    type Out = (Mapped<1>, Mapped<1>, Leaf<2>);
-    let (ys, _, _) = vmap_tree::<In, Out, _>(Apply)
+    let (ys, _, _) = vmap(Apply)
+        .in_axes((None, None))
+        .out_axes((0, 0, None))
         .axis_size(3)
         .call((m.clone(), v.clone()));
     let (y, _, _) = Apply.call((m, v));
@@ -498,9 +503,10 @@ fn axis_size_broadcasts_when_no_input_is_mapped() {
 fn nested_tree_vmap_maps_two_axes() {
     let m = normal(10, [2, 3]);
     let vs = normal(11, [4, 5, 3]);
-    type Inner = vmap_types::InnerIn;
-    let inner = vmap_tree::<Inner, (Mapped<1>, Mapped<1>, Leaf<2>), _>(Apply);
-    let (ys, norms, _) = vmap_tree::<(Leaf<2>, Mapped<2>), (Mapped<2>, Mapped<2>, Leaf<2>), _>(inner)
+    let inner = vmap(Apply).in_axes((None, 0)).out_axes((0, 0, None));
+    let (ys, norms, _) = vmap(inner)
+        .in_axes((None, 0))
+        .out_axes((0, 0, None))
         .call((m.clone(), vs.clone()));
     assert_eq!((ys.dims(), norms.dims()), ([4, 5, 2], [4, 5, 1]));
     let (y, _, _) = Apply.call((m, vs.slice(s![3, 4, ..]).flatten::<1>(0, 2)));
@@ -512,12 +518,8 @@ fn nested_tree_vmap_maps_two_axes() {
             .unwrap(),
         &y.into_data().iter::<f64>().collect::<Vec<_>>(),
         Tolerance::F32_REORDERED,
-        "nested vmap_tree, example [3, 4]",
+        "nested vmap over a tree, example [3, 4]",
     );
-}
-
-mod vmap_types {
-    pub type InnerIn = (burnax::tree::Leaf<2>, burnax::vmap::Mapped<1>);
 }
 
 #[test]
@@ -551,30 +553,31 @@ fn reading_a_batched_tensor_on_the_host_names_the_operation() {
 }
 
 #[test]
-#[should_panic(expected = "in_axis 2 is out of range for an input of rank 2")]
+#[should_panic(expected = "in_axes 2 is out of range for an input of rank 2")]
 fn an_in_axis_out_of_range_is_named() {
-    let _: Tensor<B, 2> = vmap(Scalar).in_axis(2).call(normal(1, [2, 3]));
+    let _: Tensor<B, 2> = vmap(Scalar).in_axes(2).call(normal(1, [2, 3]));
 }
 
 #[test]
 #[should_panic(expected = "disagree on the batch size: [3, 4]")]
 fn mapped_inputs_of_different_sizes_are_named() {
     struct Pair;
-    impl TreeFn for Pair {
+    impl Function for Pair {
         type In = (Leaf<1>, Leaf<1>);
         type Out = Leaf<1>;
         fn call<B: Backend>(&self, (a, b): (Tensor<B, 1>, Tensor<B, 1>)) -> Tensor<B, 1> {
             a.sum() + b.sum()
         }
     }
-    let _ =
-        vmap_tree::<(Mapped<1>, Mapped<1>), Mapped<1>, _>(Pair).call((normal(1, [3, 2]), normal(2, [4, 2])));
+    let _ = vmap(Pair).call((normal(1, [3, 2]), normal(2, [4, 2])));
 }
 
 #[test]
-#[should_panic(expected = "marked unmapped (`Leaf<1>`, JAX's out_axes=None) varies along the vmapped axis")]
+#[should_panic(expected = "marked unmapped (out_axes None) varies along the vmapped axis")]
 fn an_unmapped_output_that_varies_is_named() {
-    let _ = vmap_tree::<(Leaf<2>, Mapped<1>), (Leaf<1>, Mapped<1>, Leaf<2>), _>(Apply)
+    let _ = vmap(Apply)
+        .in_axes((None, 0))
+        .out_axes((None, 0, None))
         .call((normal(1, [2, 3]), normal(2, [4, 3])));
 }
 
@@ -593,13 +596,12 @@ fn an_operation_without_a_rule_is_named() {
 }
 
 #[test]
-fn sequential_tree_fallback_equals_vmap_tree() {
+fn sequential_tree_fallback_equals_vmap() {
     let m = normal(13, [2, 3]);
     let vs = normal(14, [3, 4]);
-    type In = (Leaf<2>, Mapped<1, 1>);
-    type Out = (Mapped<1, 1>, Mapped<1>, Leaf<2>);
-    let fast = vmap_tree::<In, Out, _>(Apply).call((m.clone(), vs.clone()));
-    let slow = vmap_tree::<In, Out, _>(Apply).sequential().call((m, vs));
+    let mapped = || vmap(Apply).in_axes((None, 1)).out_axes((1, 0, None));
+    let fast = mapped().call((m.clone(), vs.clone()));
+    let slow = mapped().sequential().call((m, vs));
     for (f, s, what) in [
         (
             fast.0.flatten::<1>(0, 1),
@@ -622,19 +624,19 @@ fn sequential_tree_fallback_equals_vmap_tree() {
     }
 }
 
-/// `vmap_tree` of `grad_tree` gives the same per-example gradients as the hand-written wrapper
+/// `vmap` of `grad` over a tree gives the same per-example gradients as the hand-written wrapper
 /// above, and zeros for the inputs not in `argnums`.
 #[test]
-fn vmap_of_grad_tree_gives_per_example_gradients() {
+fn vmap_of_grad_over_a_tree_gives_per_example_gradients() {
     let (n, d, h) = (5, 3, 4);
     let params = (normal(1, [d, h]), normal(2, [h]), normal(3, [h, 1]));
     let (xs, ys) = (normal(4, [n, d]), normal(5, [n, 1]));
-    type In = ((Leaf<2>, Leaf<1>, Leaf<2>), Mapped<1>, Mapped<1>);
-    type Out = ((Mapped<2>, Mapped<1>, Mapped<2>), Mapped<1>, Mapped<1>);
-    let ((gw1, gb1, gw2), gx, gy) = vmap_tree::<In, Out, _>(burnax::grad::grad_tree(MlpLoss).argnums(&[0]))
-        .call((params.clone(), xs.clone(), ys.clone()));
-    type WantOut = (Mapped<2>, Mapped<1>, Mapped<2>);
-    let (w1, b1, w2) = vmap_tree::<In, WantOut, _>(PerExampleGrads).call((params, xs, ys));
+    let ((gw1, gb1, gw2), gx, gy) = vmap(grad(MlpLoss).argnums(&[0])).in_axes((None, 0, 0)).call((
+        params.clone(),
+        xs.clone(),
+        ys.clone(),
+    ));
+    let (w1, b1, w2) = vmap(PerExampleGrads).in_axes((None, 0, 0)).call((params, xs, ys));
     for (got, want) in [
         (gw1.flatten::<1>(0, 2), w1.flatten::<1>(0, 2)),
         (gb1.flatten::<1>(0, 1), b1.flatten::<1>(0, 1)),
@@ -678,14 +680,14 @@ fn shared_tables_indexed_per_example_match_the_loop() {
 /// Per-example gradients of a convolution's weights: one weight backward per example.
 struct ConvWeightLoss;
 
-impl TreeFunc for ConvWeightLoss {
+impl Function for ConvWeightLoss {
     type In = (Leaf<4>, Leaf<3>);
-    type Aux = ();
-    fn call<B: Backend>(&self, (w, x): (Tensor<B, 4>, Tensor<B, 3>)) -> (Tensor<B, 1>, ()) {
+    type Out = Leaf<1>;
+    fn call<B: Backend>(&self, (w, x): (Tensor<B, 4>, Tensor<B, 3>)) -> Tensor<B, 1> {
         let [c, h, wd] = x.dims();
         let opts = burn::tensor::ops::ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
         let y = burn::tensor::module::conv2d(x.reshape([1, c, h, wd]), w, None, opts);
-        (y.tanh().square().sum(), ())
+        y.tanh().square().sum()
     }
 }
 
@@ -693,16 +695,13 @@ impl TreeFunc for ConvWeightLoss {
 fn per_example_convolution_weight_gradients_match_a_loop() {
     let w = normal(34, [3, 2, 3, 3]);
     let xs = normal(35, [4, 2, 5, 5]);
-    type In = (Leaf<4>, Mapped<3>);
-    type Out = (Mapped<4>, Mapped<3>);
-    let (gw, _) = vmap_tree::<In, Out, _>(burnax::grad::grad_tree(ConvWeightLoss).argnums(&[0]))
+    let (gw, _) = vmap(grad(ConvWeightLoss).argnums(&[0]))
+        .in_axes((None, 0))
         .call((w.clone(), xs.clone()));
     assert_eq!(gw.dims(), [4, 3, 2, 3, 3]);
     for i in 0..4 {
         let x = xs.clone().slice(s![i, .., .., ..]).squeeze_dim::<3>(0);
-        let (want, _) = burnax::grad::grad_tree(ConvWeightLoss)
-            .argnums(&[0])
-            .call((w.clone(), x));
+        let (want, _) = grad(ConvWeightLoss).argnums(&[0]).call((w.clone(), x));
         assert_close(
             &gw.clone()
                 .slice(s![i, .., .., .., ..])

@@ -1,21 +1,16 @@
-//! Batching rules for Burn's module operations (convolution, pooling, interpolation, attention,
-//! FFT), and the operation sets that need none: activations (written with float operations),
-//! quantization (never batched) and transactions.
-
-use core::future::Future;
+//! Batching rules for Burn's module operations: convolution, pooling, interpolation, attention,
+//! FFT.
 
 use burn::prelude::Backend;
-use burn::tensor::backend::ExecutionError;
 use burn::tensor::ops::{
-    ActivationOps, AttentionModuleOptions, BoolTensor, ConvOptions, ConvTransposeOptions,
-    DeformConv2dBackward, DeformConvOptions, Device, FloatTensor, IntTensor, InterpolateOptions,
-    MaxPool2dBackward, MaxPool2dWithIndices, ModuleOps, QTensorOps, QuantizedTensor, TransactionOps,
+    AttentionModuleOptions, BoolTensor, ConvOptions, ConvTransposeOptions, DeformConv2dBackward,
+    DeformConvOptions, FloatTensor, IntTensor, InterpolateOptions, MaxPool2dBackward, MaxPool2dWithIndices,
+    ModuleOps,
 };
-use burn::tensor::quantization::{QuantScheme, QuantizationParametersPrimitive};
-use burn::tensor::{FloatDType, Scalar, Shape, Slice, TensorData, TensorMetadata};
+use burn::tensor::{Shape, TensorMetadata};
 
 use super::backend::{
-    binary, common_size, example, fold, unfold, with_axis, Batched, BatchedTensor, BoolK, FloatK, IntK,
+    common_size, example, fold, unfold, with_axis, Batched, BatchedTensor, BoolK, FloatK, IntK,
 };
 use super::rules;
 
@@ -414,132 +409,5 @@ impl<B: Backend> ModuleOps<Self> for Batched<B> {
         super::backend::binary::<B, FloatK, _>("irfft", spectrum_re, spectrum_im, |re, im| {
             B::irfft(re, im, axis, n)
         })
-    }
-}
-
-/// Activations go to the inner backend's own kernels (and `Autodiff`'s own backward rules).
-impl<B: Backend> ActivationOps<Self> for Batched<B> {
-    fn relu(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        tensor.map(B::relu)
-    }
-
-    fn gelu(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        tensor.map(B::gelu)
-    }
-
-    fn sigmoid(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        tensor.map(B::sigmoid)
-    }
-
-    fn log_sigmoid(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        tensor.map(B::log_sigmoid)
-    }
-
-    fn leaky_relu(tensor: FloatTensor<Self>, negative_slope: Scalar) -> FloatTensor<Self> {
-        tensor.map(|p| B::leaky_relu(p, negative_slope))
-    }
-
-    fn hard_sigmoid(tensor: FloatTensor<Self>, alpha: Scalar, beta: Scalar) -> FloatTensor<Self> {
-        tensor.map(|p| B::hard_sigmoid(p, alpha, beta))
-    }
-
-    fn softmax(tensor: FloatTensor<Self>, dim: usize) -> FloatTensor<Self> {
-        tensor.map_dim(dim, B::softmax)
-    }
-
-    fn log_softmax(tensor: FloatTensor<Self>, dim: usize) -> FloatTensor<Self> {
-        tensor.map_dim(dim, B::log_softmax)
-    }
-
-    fn softmin(tensor: FloatTensor<Self>, dim: usize) -> FloatTensor<Self> {
-        tensor.map_dim(dim, B::softmin)
-    }
-
-    fn relu_backward(output: FloatTensor<Self>, grad: FloatTensor<Self>) -> FloatTensor<Self> {
-        binary::<B, FloatK, _>("relu_backward", output, grad, B::relu_backward)
-    }
-
-    fn gelu_backward(x: FloatTensor<Self>, grad: FloatTensor<Self>) -> FloatTensor<Self> {
-        binary::<B, FloatK, _>("gelu_backward", x, grad, B::gelu_backward)
-    }
-
-    fn sigmoid_backward(output: FloatTensor<Self>, grad: FloatTensor<Self>) -> FloatTensor<Self> {
-        binary::<B, FloatK, _>("sigmoid_backward", output, grad, B::sigmoid_backward)
-    }
-
-    fn log_sigmoid_backward(x: FloatTensor<Self>, grad: FloatTensor<Self>) -> FloatTensor<Self> {
-        binary::<B, FloatK, _>("log_sigmoid_backward", x, grad, B::log_sigmoid_backward)
-    }
-}
-
-impl<B: Backend> TransactionOps<Self> for Batched<B> {}
-
-/// Quantized tensors are the inner backend's, never batched.
-impl<B: Backend> QTensorOps<Self> for Batched<B> {
-    fn q_from_data(data: TensorData, device: &Device<Self>) -> QuantizedTensor<Self> {
-        B::q_from_data(data, device)
-    }
-
-    #[track_caller]
-    fn quantize(
-        tensor: FloatTensor<Self>,
-        scheme: &QuantScheme,
-        qparams: QuantizationParametersPrimitive<Self>,
-    ) -> QuantizedTensor<Self> {
-        let qparams = QuantizationParametersPrimitive {
-            scales: qparams.scales.unbatched("quantize"),
-        };
-        B::quantize(tensor.unbatched("quantize"), scheme, qparams)
-    }
-
-    fn dequantize(tensor: QuantizedTensor<Self>, dtype: FloatDType) -> FloatTensor<Self> {
-        BatchedTensor::plain(B::dequantize(tensor, dtype))
-    }
-
-    fn q_device(tensor: &QuantizedTensor<Self>) -> Device<Self> {
-        B::q_device(tensor)
-    }
-
-    fn q_to_device(tensor: QuantizedTensor<Self>, device: &Device<Self>) -> QuantizedTensor<Self> {
-        B::q_to_device(tensor, device)
-    }
-
-    fn q_reshape(tensor: QuantizedTensor<Self>, shape: Shape) -> QuantizedTensor<Self> {
-        B::q_reshape(tensor, shape)
-    }
-
-    fn q_into_data(
-        tensor: QuantizedTensor<Self>,
-    ) -> impl Future<Output = Result<TensorData, ExecutionError>> + Send {
-        B::q_into_data(tensor)
-    }
-
-    fn q_expand(tensor: QuantizedTensor<Self>, shape: Shape) -> QuantizedTensor<Self> {
-        B::q_expand(tensor, shape)
-    }
-
-    fn q_swap_dims(tensor: QuantizedTensor<Self>, dim1: usize, dim2: usize) -> QuantizedTensor<Self> {
-        B::q_swap_dims(tensor, dim1, dim2)
-    }
-
-    fn q_permute(tensor: QuantizedTensor<Self>, axes: &[usize]) -> QuantizedTensor<Self> {
-        B::q_permute(tensor, axes)
-    }
-
-    fn q_flip(tensor: QuantizedTensor<Self>, axes: &[usize]) -> QuantizedTensor<Self> {
-        B::q_flip(tensor, axes)
-    }
-
-    #[track_caller]
-    fn q_select(
-        tensor: QuantizedTensor<Self>,
-        dim: usize,
-        indices: IntTensor<Self>,
-    ) -> QuantizedTensor<Self> {
-        B::q_select(tensor, dim, indices.unbatched("select (quantized)"))
-    }
-
-    fn q_slice(tensor: QuantizedTensor<Self>, slices: &[Slice]) -> QuantizedTensor<Self> {
-        B::q_slice(tensor, slices)
     }
 }

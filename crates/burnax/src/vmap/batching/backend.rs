@@ -1,6 +1,6 @@
 //! The `Batched<B>` backend: its tensor type, the helpers every batching rule is built from, and
-//! the `Backend` impl. The rules themselves are in `float.rs`, `int.rs`, `bool.rs` and
-//! `other.rs`.
+//! the `Backend` impl. The rules themselves are in the sibling files, one per Burn operation
+//! trait.
 
 use core::marker::PhantomData;
 
