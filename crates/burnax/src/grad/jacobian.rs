@@ -140,7 +140,7 @@ pub fn hessian<F: Function>(f: F) -> Hessian<F> {
     }
 }
 
-super::options!(Jacrev, Jacfwd, Hessian);
+super::options::options!(Jacrev, Jacfwd, Hessian);
 
 macro_rules! looped {
     ($($t:ident),*) => {$(

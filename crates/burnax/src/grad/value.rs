@@ -107,7 +107,7 @@ pub fn value_and_grad<F: Function>(f: F) -> ValueAndGrad<F> {
     }
 }
 
-super::options!(Grad, ValueAndGrad);
+super::options::options!(Grad, ValueAndGrad);
 
 impl<F: Function, M: AuxMode<F::Out, Primary = Leaf<1>>> Function for Grad<F, M> {
     type In = F::In;
