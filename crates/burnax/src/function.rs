@@ -32,8 +32,11 @@
 //! every backend a transformation needs; each transformation returns a `Function` again, so they
 //! nest: `vmap(grad(f))`, `grad(grad(f))`, `jacrev(vmap(f))`.
 
+use std::panic::{self, AssertUnwindSafe};
+
 use burn::prelude::*;
 
+use crate::error::{take_raised, Error};
 use crate::tree::{On, TreeDef};
 
 /// A pure function from a tree of tensors to a tree of tensors, callable on any backend: what
@@ -53,5 +56,23 @@ impl<F: Function + ?Sized> Function for &F {
     type Out = F::Out;
     fn call<B: Backend>(&self, x: On<F::In, B>) -> On<F::Out, B> {
         (**self).call(x)
+    }
+}
+
+/// `f.call(x)`, with a transformation's failure inside it returned as an [`Error`] instead of
+/// unwinding. Any other panic (a bug in `f`, an out-of-memory, Burn's own checks) continues
+/// unwinding. The panic hook is left as it is, so the message is still printed where the hook
+/// prints it (stderr by default).
+///
+/// # Errors
+/// The [`Error`] a transformation raised while running `f`.
+pub fn try_call<F: Function, B: Backend>(f: &F, x: On<F::In, B>) -> Result<On<F::Out, B>, Error> {
+    take_raised();
+    match panic::catch_unwind(AssertUnwindSafe(|| f.call::<B>(x))) {
+        Ok(y) => Ok(y),
+        Err(payload) => match take_raised() {
+            Some(error) => Err(error),
+            None => panic::resume_unwind(payload),
+        },
     }
 }

@@ -33,8 +33,9 @@
 //! | module | what | status |
 //! |---|---|---|
 //! | [`function`] | [`Function`], the one trait every transformation takes and returns | done |
-//! | [`grad`] | [`grad()`], [`value_and_grad`], [`vjp`], [`jvp`], [`jacrev`], [`jacfwd`], [`hessian`] with `.argnums`, `.has_aux` (and `.looped` for Jacobians), any order by nesting `Autodiff`, on trees; Jacobians and Hessians in one pass batched by [`vmap()`], laid out as JAX's; [`grad::value_and_grad_module`] for Burn's optimizers | done; `jvp` is reverse over reverse (Burn has no forward mode); Burn cannot differentiate its fused `linear`, embedding and pooling twice ([`grad::linear`] can) |
-//! | [`vmap`] | [`vmap()`] with `.in_axes`, `.out_axes` (JAX's specs: integers, `None`, tuples), `.axis_size`, `.sequential`; the [`vmap::Batched`] backend decorator with a batching rule per operation; composes with the grad family and itself | done (see its limits) |
+//! | [`error`] | [`Error`] (an operation without a rule, a host read, trees that do not fit); [`try_call`] returns it instead of panicking | done |
+//! | [`grad`](mod@grad) | [`grad()`], [`value_and_grad`], [`vjp`], [`jvp`], [`jacrev`], [`jacfwd`], [`hessian`] with `.argnums`, `.has_aux` (and `.looped` for Jacobians), any order by nesting `Autodiff`, on trees; Jacobians and Hessians in one pass batched by [`vmap()`], laid out as JAX's; [`grad::value_and_grad_module`] for Burn's optimizers | done; `jvp` is reverse over reverse (Burn has no forward mode); Burn cannot differentiate its fused `linear`, embedding and pooling twice ([`grad::linear`] can) |
+//! | [`vmap`](mod@vmap) | [`vmap()`] with `.in_axes`, `.out_axes` (JAX's specs: integers, `None`, tuples), `.axis_size`, `.sequential`; the [`vmap::Batched`] backend decorator with a batching rule per operation; composes with the grad family and itself | done (see its limits) |
 //! | [`random`] | `threefry2x32` keys: `key`, `split`, `fold_in`, `bits`, `uniform`, `normal`, `permutation`, equal to `jax.random` | done |
 //! | [`control`] | `fori_loop`, `scan`, usable under every transformation | done |
 //! | [`tree`] | trees of tensors (tuples, arrays, `Vec`, `Option`; Burn's layers, and modules declared with [`tree_module!`]), JAX's pytrees | done; `LayerNorm`, recurrent layers and `BatchNorm` have no structure yet |
@@ -50,6 +51,7 @@
 pub use burn as __burn;
 
 pub mod control;
+pub mod error;
 pub mod function;
 pub mod grad;
 pub mod guide;
@@ -57,6 +59,7 @@ pub mod random;
 pub mod tree;
 pub mod vmap;
 
-pub use function::Function;
+pub use error::Error;
+pub use function::{try_call, Function};
 pub use grad::{grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp};
 pub use vmap::vmap;

@@ -687,3 +687,183 @@ fn second_order_through_a_linear_layer_needs_grad_linear() {
         .unwrap();
     assert!(msg.contains("Can't differentiate linear"), "{msg}");
 }
+
+/// `(W [2, 3], x [3]) -> (tanh(W x) [2], aux)`, the aux being `sum(x)`: for `.has_aux()` and
+/// `.argnums(..)` on every member of the family.
+struct LayerWithAux;
+impl Function for LayerWithAux {
+    type In = (Leaf<2>, Leaf<1>);
+    type Out = (Leaf<1>, Leaf<1>);
+    fn call<Bk: Backend>(&self, (w, x): (Tensor<Bk, 2>, Tensor<Bk, 1>)) -> (Tensor<Bk, 1>, Tensor<Bk, 1>) {
+        (Layer.call((w, x.clone())).0, x.sum())
+    }
+}
+
+/// `LayerWithAux`'s first output alone.
+struct LayerTanh;
+impl Function for LayerTanh {
+    type In = (Leaf<2>, Leaf<1>);
+    type Out = Leaf<1>;
+    fn call<Bk: Backend>(&self, x: (Tensor<Bk, 2>, Tensor<Bk, 1>)) -> Tensor<Bk, 1> {
+        LayerWithAux.call(x).0
+    }
+}
+
+/// `sum(tanh(W x)^2)`, with `sum(x)` as aux: a scalar for `grad` and `hessian`.
+struct LossWithAux;
+impl Function for LossWithAux {
+    type In = (Leaf<2>, Leaf<1>);
+    type Out = (Leaf<1>, Leaf<1>);
+    fn call<Bk: Backend>(&self, x: (Tensor<Bk, 2>, Tensor<Bk, 1>)) -> (Tensor<Bk, 1>, Tensor<Bk, 1>) {
+        let (y, aux) = LayerWithAux.call(x);
+        (y.square().sum(), aux)
+    }
+}
+
+/// `LossWithAux`'s scalar alone.
+struct Loss;
+impl Function for Loss {
+    type In = (Leaf<2>, Leaf<1>);
+    type Out = Leaf<1>;
+    fn call<Bk: Backend>(&self, x: (Tensor<Bk, 2>, Tensor<Bk, 1>)) -> Tensor<Bk, 1> {
+        LossWithAux.call(x).0
+    }
+}
+
+fn pair(v: &[f64]) -> (Tensor<B, 2>, Tensor<B, 1>) {
+    (t64_2(&v[..6], 2), t64(&v[6..]))
+}
+
+const AT: [f64; 9] = [0.3, -0.5, 0.8, 1.1, -0.2, 0.4, 0.7, -0.9, 0.25];
+
+/// `.has_aux()` returns `f`'s aux beside the result, and the result is that of `f` without it:
+/// grad, value_and_grad, vjp, jvp, jacrev, jacfwd, hessian (the same operations in the same
+/// order, so exactly equal).
+#[test]
+fn has_aux_carries_the_aux_out_and_differentiates_the_rest() {
+    let aux = host(LossWithAux.call(pair(&AT)).1);
+    let ((dw, dx), a) = grad(LossWithAux).has_aux().call(pair(&AT));
+    let (want_w, want_x) = grad(Loss).call(pair(&AT));
+    assert_eq!(
+        (host(dw), host(dx), host(a)),
+        (host(want_w), host(want_x), aux.clone())
+    );
+
+    let ((loss, a), (dw, _)) = value_and_grad(LossWithAux).has_aux().call(pair(&AT));
+    let (want_loss, (want_w, _)) = value_and_grad(Loss).call(pair(&AT));
+    assert_eq!(
+        (host(loss), host(dw), host(a)),
+        (host(want_loss), host(want_w), aux.clone())
+    );
+
+    let v = t64(&[0.5, -1.5]);
+    let ((y, (vw, vx)), a) = vjp(LayerWithAux).has_aux().call((pair(&AT), v.clone()));
+    let (want_y, (want_vw, want_vx)) = vjp(LayerTanh).call((pair(&AT), v));
+    assert_eq!(
+        (host(y.clone()), host(vw), host(vx)),
+        (host(want_y), host(want_vw), host(want_vx))
+    );
+    assert_eq!(host(a), aux);
+
+    let t = pair(&[1.0, 0.5, -0.5, 0.25, 2.0, -1.0, 0.5, 1.5, -0.25]);
+    let ((y2, jt), a) = jvp(LayerWithAux).has_aux().call((pair(&AT), t.clone()));
+    let (_, want_jt) = jvp(LayerTanh).call((pair(&AT), t));
+    assert_eq!(
+        (host(y2), host(jt), host(a)),
+        (host(y), host(want_jt), aux.clone())
+    );
+
+    let ((jw, jx), a) = jacrev(LayerWithAux).has_aux().call(pair(&AT));
+    let (want_w, want_x) = jacrev(LayerTanh).call(pair(&AT));
+    assert_eq!(
+        (host(jw), host(jx), host(a)),
+        (host(want_w), host(want_x), aux.clone())
+    );
+
+    let ((jw, jx), a) = jacfwd(LayerWithAux).has_aux().call(pair(&AT));
+    let (want_w, want_x) = jacfwd(LayerTanh).call(pair(&AT));
+    assert_eq!(
+        (host(jw), host(jx), host(a)),
+        (host(want_w), host(want_x), aux.clone())
+    );
+
+    let (((hww, hwx), (hxw, hxx)), a) = hessian(LossWithAux).has_aux().call(pair(&AT));
+    let ((ww, wx), (xw, xx)) = hessian(Loss).call(pair(&AT));
+    assert_eq!(
+        (host(hww), host(hwx), host(hxw), host(hxx), host(a)),
+        (host(ww), host(wx), host(xw), host(xx), aux)
+    );
+}
+
+/// `.argnums(&[1])` on the Jacobians and the Hessian: the blocks of the selected element equal
+/// the full result's, the others are zeros of JAX's shapes.
+#[test]
+fn argnums_on_jacobians_and_hessians_zero_the_other_blocks() {
+    let zeros = |t: Vec<f64>| t.iter().all(|&v| v == 0.0) && !t.is_empty();
+    let (full_w, full_x) = jacrev(LayerTanh).call(pair(&AT));
+    let tol = Tolerance::F64_REORDERED;
+    for (name, (jw, jx)) in [
+        ("jacrev", jacrev(LayerTanh).argnums(&[1]).call(pair(&AT))),
+        ("jacfwd", jacfwd(LayerTanh).argnums(&[1]).call(pair(&AT))),
+    ] {
+        assert_eq!(
+            (jw.dims(), jx.dims()),
+            ([2, 2, 3], [2, 3]),
+            "{name}: JAX's shapes"
+        );
+        assert!(zeros(host(jw)), "{name}: d y / d W not asked for");
+        for (g, w) in host(jx).iter().zip(host(full_x.clone())) {
+            assert!(
+                tol.accepts(*g, w),
+                "{name}: d y / d x {g} vs the full Jacobian's {w}"
+            );
+        }
+    }
+    assert!(!zeros(host(full_w)), "the full Jacobian has a W block");
+    let ((ww, wx), (xw, xx)) = hessian(Loss).argnums(&[1]).call(pair(&AT));
+    let (_, (_, want_xx)) = hessian(Loss).call(pair(&AT));
+    assert!(
+        zeros(host(ww)) && zeros(host(wx)) && zeros(host(xw)),
+        "blocks in W not asked for"
+    );
+    assert_eq!(host(xx), host(want_xx));
+}
+
+/// The Jacobian of a function of a matrix has the input's axes after the output's (JAX's
+/// layout), and matches central differences entry by entry, by both modes.
+#[test]
+fn jacobians_of_a_matrix_input_have_jaxs_layout_and_match_differences() {
+    /// W [2, 3] -> tanh(W x) [2] for a fixed x.
+    struct OfW;
+    impl Function for OfW {
+        type In = Leaf<2>;
+        type Out = Leaf<1>;
+        fn call<Bk: Backend>(&self, w: Tensor<Bk, 2>) -> Tensor<Bk, 1> {
+            let x =
+                Tensor::<Bk, 1>::from_data(TensorData::new(AT[6..].to_vec(), [3]), (&w.device(), w.dtype()));
+            Layer.call((w, x)).0
+        }
+    }
+    let w = &AT[..6];
+    let rev = jacrev(OfW).call(t64_2(w, 2));
+    let fwd = jacfwd(OfW).call(t64_2(w, 2));
+    assert_eq!((rev.dims(), fwd.dims()), ([2, 2, 3], [2, 2, 3]));
+    let (rev, fwd) = (host(rev), host(fwd));
+    let h = 1e-6;
+    for j in 0..6 {
+        let at = |s: f64| {
+            let mut p = w.to_vec();
+            p[j] += s;
+            host(OfW.call(t64_2(&p, 2)))
+        };
+        let (plus, minus) = (at(h), at(-h));
+        for i in 0..2 {
+            let want = (plus[i] - minus[i]) / (2.0 * h);
+            let (r, f) = (rev[i * 6 + j], fwd[i * 6 + j]);
+            assert!(
+                Tolerance::CENTRAL_DIFF_F64.accepts(r, want) && Tolerance::CENTRAL_DIFF_F64.accepts(f, want),
+                "d y_{i} / d W.flat[{j}]: jacrev {r}, jacfwd {f}, central difference {want}"
+            );
+        }
+    }
+}

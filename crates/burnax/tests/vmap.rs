@@ -561,14 +561,6 @@ fn an_in_axis_out_of_range_is_named() {
 #[test]
 #[should_panic(expected = "disagree on the batch size: [3, 4]")]
 fn mapped_inputs_of_different_sizes_are_named() {
-    struct Pair;
-    impl Function for Pair {
-        type In = (Leaf<1>, Leaf<1>);
-        type Out = Leaf<1>;
-        fn call<B: Backend>(&self, (a, b): (Tensor<B, 1>, Tensor<B, 1>)) -> Tensor<B, 1> {
-            a.sum() + b.sum()
-        }
-    }
     let _ = vmap(Pair).call((normal(1, [3, 2]), normal(2, [4, 2])));
 }
 
@@ -734,4 +726,104 @@ func!(Attend, 2 -> 2, |x| {
 #[test]
 fn attention_with_a_broadcast_mask_matches_the_loop() {
     check_vmap::<_, 2, 2, 3, 3>(&Attend, normal(36, [3, 4, 2]), 0, 0);
+}
+
+/// Specs for a `Vec` and an array of inputs, one entry each: the first element mapped along axis
+/// 0, the second along axis 1.
+#[test]
+fn list_and_array_specs_map_each_element_along_its_axis() {
+    struct Dot;
+    impl Function for Dot {
+        type In = Vec<Leaf<1>>;
+        type Out = Leaf<1>;
+        fn call<B: Backend>(&self, v: Vec<Tensor<B, 1>>) -> Tensor<B, 1> {
+            (v[0].clone() * v[1].clone()).sum()
+        }
+    }
+    struct DotArray;
+    impl Function for DotArray {
+        type In = [Leaf<1>; 2];
+        type Out = Leaf<1>;
+        fn call<B: Backend>(&self, [a, b]: [Tensor<B, 1>; 2]) -> Tensor<B, 1> {
+            Dot.call(vec![a, b])
+        }
+    }
+    let (a, b) = (normal(40, [4, 3]), normal(41, [3, 4])); // b's examples are its columns
+    let got = vmap(Dot).in_axes(vec![0, 1]).call(vec![a.clone(), b.clone()]);
+    let got_array = vmap(DotArray).in_axes([0, 1]).call([a.clone(), b.clone()]);
+    let want = (a * b.transpose()).sum_dim(1);
+    assert_eq!(got.dims(), [4, 1]);
+    let want: Vec<f64> = want.into_data().iter::<f64>().collect();
+    assert_close(
+        &got.into_data().to_vec::<f32>().unwrap(),
+        &want,
+        Tolerance::F32_REORDERED,
+        "Vec spec",
+    );
+    assert_close(
+        &got_array.into_data().to_vec::<f32>().unwrap(),
+        &want,
+        Tolerance::F32_REORDERED,
+        "array spec",
+    );
+}
+
+/// `try_call` returns a transformation's failure inside the function as an `Error`: an
+/// operation without a rule and a host read under `vmap`; a success is the same as `call`; any
+/// other panic keeps unwinding.
+#[test]
+fn try_call_returns_the_errors_of_transformations() {
+    use burnax::{try_call, Error};
+    func!(HostRead, 1 -> 1, |x| {
+        let first = x.clone().slice(s![0..1]).into_scalar().elem::<f32>();
+        x.sum() * first
+    });
+    func!(PerExampleWeights, 3 -> 3, |x| {
+        let [c, h, w] = x.dims();
+        let weight = x.clone().narrow(1, 0, 1).narrow(2, 0, 1).reshape([1, c, 1, 1]);
+        burn::tensor::module::conv2d(x.reshape([1, c, h, w]), weight, None, burn::tensor::ops::ConvOptions::new([1, 1], [0, 0], [1, 1], 1))
+            .squeeze_dim::<3>(0)
+    });
+    match try_call(&vmap(HostRead), normal(1, [2, 3])) {
+        Err(Error::HostRead {
+            transformation, op, ..
+        }) => assert_eq!((transformation, op.as_str()), ("vmap", "into_data")),
+        other => panic!("want a host-read error, got {other:?}"),
+    }
+    match try_call(&vmap(PerExampleWeights), normal(1, [2, 2, 3, 3])) {
+        Err(Error::NoRule { op, detail, .. }) => {
+            assert_eq!(op, "conv2d");
+            assert!(detail.contains("weights or a bias that vary"), "{detail}");
+        }
+        other => panic!("want a no-rule error, got {:?}", other.map(|t| t.dims())),
+    }
+    match try_call(&vmap(Pair), (normal(1, [3, 2]), normal(2, [4, 2]))) {
+        Err(Error::Mismatch { detail, .. }) => {
+            assert!(detail.contains("disagree on the batch size: [3, 4]"), "{detail}")
+        }
+        other => panic!("want a mismatch, got {:?}", other.map(|t| t.dims())),
+    }
+    let xs = normal(3, [4, 3]);
+    let ok = try_call(&vmap(Scalar), xs.clone()).expect("Scalar has rules");
+    assert_eq!(ok.into_data(), vmap(Scalar).call(xs.clone()).into_data());
+    func!(Bug, 1 -> 1, |x| {
+        let _ = &x;
+        panic!("a bug in the function itself")
+    });
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| try_call(&vmap(Bug), xs)));
+    let msg = *unwound
+        .expect_err("not a transformation's error")
+        .downcast::<&str>()
+        .unwrap();
+    assert_eq!(msg, "a bug in the function itself");
+}
+
+/// Two vectors' sums, for the batch-size check.
+struct Pair;
+impl Function for Pair {
+    type In = (Leaf<1>, Leaf<1>);
+    type Out = Leaf<1>;
+    fn call<B: Backend>(&self, (a, b): (Tensor<B, 1>, Tensor<B, 1>)) -> Tensor<B, 1> {
+        a.sum() + b.sum()
+    }
 }

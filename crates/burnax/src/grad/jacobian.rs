@@ -1,5 +1,5 @@
 //! [`jacrev`], [`jacfwd`] and [`hessian`]: whole Jacobians, in JAX's layout (see
-//! [`Jacobian`](super::Jacobian)), each from one pass batched by [`vmap`](crate::vmap) as JAX does.
+//! [`Jacobian`](super::Jacobian)), each from one pass batched by [`vmap`](mod@crate::vmap) as JAX does.
 
 use core::marker::PhantomData;
 
@@ -30,7 +30,7 @@ pub struct Jacrev<F, M = NoAux> {
 /// ([`Jacobian`](super::Jacobian)).
 ///
 /// As JAX does, the rows come from one forward and one reverse pass whose cotangent is the
-/// identity over the output's scalars, mapped over its rows by [`vmap`](crate::vmap) (the
+/// identity over the output's scalars, mapped over its rows by [`vmap`](mod@crate::vmap) (the
 /// function runs on `Autodiff<Batched<B>>`). That holds `m` copies of the backward pass's
 /// intermediates and an `m x m` identity: for many outputs, `.looped()` runs one pass per row
 /// instead, trading time for memory. `.looped()` is also the oracle in the tests and the way out
@@ -83,7 +83,7 @@ pub struct Jacfwd<F, M = NoAux> {
 }
 
 /// `jacfwd(f)`: the same Jacobian as [`jacrev`], column by column: the [`jvp`](crate::jvp)s of
-/// the input's basis vectors, mapped by [`vmap`](crate::vmap) into one batched pass as JAX does
+/// the input's basis vectors, mapped by [`vmap`](mod@crate::vmap) into one batched pass as JAX does
 /// (see [`jvp`](crate::jvp) for what a pass costs here). With `.argnums(&[..])` only the
 /// selected elements get tangents (columns in the others are zeros); `.has_aux()` as
 /// [`jacrev`].

@@ -28,7 +28,7 @@ pub trait Raise<const R: usize>: TreeDef {
 }
 
 /// Output structures whose Jacobian against inputs of structure `I` has a type (see the
-/// [module docs](self)).
+/// [layout](crate::grad::Jacobian) described in the `grad` docs).
 pub trait Jacobian<I: TreeDef>: TreeDef {
     /// The Jacobian's structure.
     type Of: TreeDef;

@@ -6,6 +6,7 @@ use burn::prelude::*;
 use burn::tensor::backend::AutodiffBackend;
 
 use super::aux::AuxMode;
+use crate::error::mismatch;
 use crate::function::Function;
 use crate::tree::{dot, same_shapes, shapes, Leaf, MapLeaves, On, TreeDef};
 
@@ -33,12 +34,12 @@ pub(crate) fn selected<T: TreeDef, B: Backend>(
         return vec![true; T::leaf_count::<B>(x)];
     };
     let per_top = T::top_level_leaves::<B>(x);
-    for &p in positions {
-        assert!(
-            p < per_top.len(),
-            "{name}: argnums position {p} is out of range for an input with {} top-level elements",
+    if let Some(&p) = positions.iter().find(|&&p| p >= per_top.len()) {
+        let detail = format!(
+            "argnums position {p} is out of range for an input with {} top-level elements",
             per_top.len()
         );
+        mismatch(name, detail);
     }
     per_top
         .iter()
@@ -174,12 +175,13 @@ where
     let y = f.call::<Autodiff<B>>(xa.clone());
     let value = inner::<F::Out, B>(y.clone());
     let (loss, _) = M::split::<Autodiff<B>>(y);
-    assert_eq!(
-        loss.dims(),
-        [1],
-        "{name}: the function must return a scalar (shape [1]), got shape {:?} for {what}",
-        loss.dims()
-    );
+    if loss.dims() != [1] {
+        let detail = format!(
+            "the function must return a scalar (shape [1]), got shape {:?} for {what}",
+            loss.dims()
+        );
+        mismatch(name, detail);
+    }
     (value, gradient::<F::In, B>(Some(loss), xa, selected))
 }
 

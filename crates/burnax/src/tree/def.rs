@@ -17,7 +17,7 @@ pub trait MapLeaves<B1: Backend, B2: Backend> {
     fn leaf<const D: usize>(&mut self, t: Tensor<B1, D>) -> Tensor<B2, D>;
 }
 
-/// The structure of a tree of tensors. See the [module docs](self).
+/// The structure of a tree of tensors. See the [module docs](crate::tree).
 pub trait TreeDef {
     /// The tree on backend `B`.
     type On<B: Backend>: Clone;

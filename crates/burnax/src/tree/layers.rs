@@ -172,7 +172,7 @@ impl<T: Clone> TreeDef for Static<T> {
 /// `Tensor<B, 2> => Leaf<2>`, another declared module's tree, `Dropout => Static<Dropout>` for
 /// a field without tensors, ...). Attributes pass through, so
 /// `#[derive(Module, Debug)]` makes it a Burn module as usual. The structure counts as one
-/// top-level element for `argnums`. See the [module docs](self) for an example.
+/// top-level element for `argnums`. See the [module docs](crate::tree) for an example.
 #[macro_export]
 macro_rules! tree_module {
     (

@@ -3,6 +3,7 @@
 use burn::prelude::*;
 
 use super::def::{MapLeaves, On, TreeDef};
+use crate::error::mismatch;
 
 /// Collects every leaf of a tree flattened to a vector, leaves in order.
 struct Flatten<B: Backend>(Vec<Tensor<B, 1>>);
@@ -59,21 +60,25 @@ pub(crate) fn dot<T: TreeDef, B: Backend>(a: On<T, B>, b: On<T, B>) -> Option<Te
 pub(crate) fn same_shapes<T: TreeDef, B: Backend>(name: &str, a: (&On<T, B>, &str), b: (&On<T, B>, &str)) {
     let (sa, sb) = (shapes::<T, B>(a.0), shapes::<T, B>(b.0));
     let (what_a, what_b) = (a.1, b.1);
-    assert_eq!(
-        sa.len(),
-        sb.len(),
-        "{name}: the {what_a} has {} leaves, the {what_b} has {}",
-        sa.len(),
-        sb.len()
-    );
+    if sa.len() != sb.len() {
+        let detail = format!(
+            "the {what_a} has {} leaves, the {what_b} has {}",
+            sa.len(),
+            sb.len()
+        );
+        mismatch(name, detail);
+    }
     for (k, (x, y)) in sa.iter().zip(&sb).enumerate() {
         if x != y {
             if sa.len() == 1 {
-                panic!("{name}: the {what_a} has shape {x:?}, the {what_b} has shape {y:?}");
+                mismatch(
+                    name,
+                    format!("the {what_a} has shape {x:?}, the {what_b} has shape {y:?}"),
+                );
             }
-            panic!(
-                "{name}: leaf {k} of the {what_a} has shape {x:?}, leaf {k} of the {what_b} has shape {y:?}"
-            );
+            let detail =
+                format!("leaf {k} of the {what_a} has shape {x:?}, leaf {k} of the {what_b} has shape {y:?}");
+            mismatch(name, detail);
         }
     }
 }

@@ -4,6 +4,7 @@ use burn::prelude::*;
 
 use super::axes::AxisSpec;
 use super::batching::backend::Batched;
+use crate::error::mismatch;
 use crate::function::Function;
 use crate::tree::On;
 
@@ -116,15 +117,20 @@ impl<F: Function, IA: AxisSpec<F::In>, OA: AxisSpec<F::Out>> Function for Vmap<F
         let mut sizes = Vec::new();
         self.in_axes.sizes::<B>(&x, &mut sizes);
         sizes.extend(self.axis_size);
-        let n = *sizes
-            .first()
-            .expect("vmap: no input is mapped; give the batch size with `.axis_size(n)`");
-        assert!(
-            sizes.iter().all(|&s| s == n),
-            "vmap: the mapped inputs (and axis_size) disagree on the batch size: {sizes:?}"
-        );
+        let Some(&n) = sizes.first() else {
+            mismatch(
+                "vmap",
+                "no input is mapped; give the batch size with `.axis_size(n)`".into(),
+            )
+        };
+        if sizes.iter().any(|&s| s != n) {
+            let detail = format!("the mapped inputs (and axis_size) disagree on the batch size: {sizes:?}");
+            mismatch("vmap", detail);
+        }
         if self.sequential {
-            assert!(n > 0, "vmap: the mapped inputs have no examples");
+            if n == 0 {
+                mismatch("vmap", "the mapped inputs have no examples".into());
+            }
             let ys = (0..n)
                 .map(|i| self.f.call::<B>(self.in_axes.example::<B>(&x, i)))
                 .collect();

@@ -17,6 +17,7 @@ use burn::tensor::ops::FloatTensor;
 use burn::tensor::{TensorData, TensorPrimitive};
 
 use super::batching::backend::{with_axis, Batched, BatchedTensor, FloatK};
+use crate::error::mismatch;
 use crate::tree::{Leaf, MapLeaves, On, TreeDef};
 
 /// The type of `None` in an axis spec (JAX's `None`): a subtree that is not mapped. It has no
@@ -72,15 +73,17 @@ pub trait Stack: TreeDef {
 /// If it is out of range, naming `what` (`in_axes` or `out_axes`), the rank and the shape.
 #[track_caller]
 fn normalize(axis: usize, rank: usize, what: &str, shape: &[usize]) -> usize {
-    assert!(
-        axis < rank,
-        "vmap: {what} {axis} is out of range for {} of rank {rank} (shape {shape:?})",
-        if what == "in_axes" {
+    if axis >= rank {
+        let side = if what == "in_axes" {
             "an input"
         } else {
             "an output"
-        }
-    );
+        };
+        mismatch(
+            "vmap",
+            format!("{what} {axis} is out of range for {side} of rank {rank} (shape {shape:?})"),
+        );
+    }
     axis
 }
 
@@ -117,8 +120,8 @@ macro_rules! stack_leaf {
                 shape.insert(0, n);
                 let axis = normalize(axis, $e, "out_axes", &shape);
                 let batched = y.into_primitive().tensor();
-                if let Some(m) = batched.size {
-                    assert_eq!(m, n, "vmap: the result is batched with size {m}, the inputs with size {n}");
+                if let Some(m) = batched.size.filter(|&m| m != n) {
+                    mismatch("vmap", format!("the result is batched with size {m}, the inputs with size {n}"));
                 }
                 // A result that does not vary along the batch is broadcast to it, as JAX does.
                 let ys: Tensor<B, $e> = Tensor::from_primitive(TensorPrimitive::Float(with_axis::<B, FloatK>(batched, n)));
@@ -293,9 +296,12 @@ impl<B: Backend> MapLeaves<Batched<B>, B> for FromBatched {
     fn leaf<const D: usize>(&mut self, t: Tensor<Batched<B>, D>) -> Tensor<B, D> {
         let inner = t.into_primitive().tensor();
         if let Some(n) = inner.size {
-            panic!(
-                "vmap: an output marked unmapped (out_axes None) varies along the vmapped axis \
-                 (batch size {n}); give it an axis"
+            mismatch(
+                "vmap",
+                format!(
+                    "an output marked unmapped (out_axes None) varies along the vmapped axis (batch size \
+                     {n}); give it an axis"
+                ),
             );
         }
         Tensor::from_primitive(TensorPrimitive::Float(inner.inner))
@@ -366,10 +372,12 @@ impl<T: TreeDef> AxisSpec<T> for Option<Unmapped> {
             c.0
         };
         let first = data(&ys[0]);
-        assert!(
-            ys[1..].iter().all(|y| data(y) == first),
-            "vmap: an output marked unmapped (out_axes None) differs between examples; give it an axis"
-        );
+        if ys[1..].iter().any(|y| data(y) != first) {
+            mismatch(
+                "vmap",
+                "an output marked unmapped (out_axes None) differs between examples; give it an axis".into(),
+            );
+        }
         ys.into_iter().next().expect("one example at least")
     }
 }
@@ -378,13 +386,14 @@ impl<T: TreeDef, A: AxisSpec<T>> AxisSpec<Vec<T>> for Vec<A> {
     type Stacked = Vec<A::Stacked>;
     #[track_caller]
     fn sizes<B: Backend>(&self, x: &On<Self::Stacked, B>, sizes: &mut Vec<usize>) {
-        assert_eq!(
-            self.len(),
-            x.len(),
-            "vmap: in_axes has {} entries for a list of {} elements",
-            self.len(),
-            x.len()
-        );
+        if self.len() != x.len() {
+            let detail = format!(
+                "in_axes has {} entries for a list of {} elements",
+                self.len(),
+                x.len()
+            );
+            mismatch("vmap", detail);
+        }
         self.iter().zip(x).for_each(|(a, x)| a.sizes::<B>(x, sizes));
     }
     fn split<B: Backend>(&self, x: On<Self::Stacked, B>) -> On<Vec<T>, Batched<B>> {
@@ -392,13 +401,14 @@ impl<T: TreeDef, A: AxisSpec<T>> AxisSpec<Vec<T>> for Vec<A> {
     }
     #[track_caller]
     fn stack<B: Backend>(&self, y: On<Vec<T>, Batched<B>>, n: usize) -> On<Self::Stacked, B> {
-        assert_eq!(
-            self.len(),
-            y.len(),
-            "vmap: out_axes has {} entries for a list of {} elements",
-            self.len(),
-            y.len()
-        );
+        if self.len() != y.len() {
+            let detail = format!(
+                "out_axes has {} entries for a list of {} elements",
+                self.len(),
+                y.len()
+            );
+            mismatch("vmap", detail);
+        }
         self.iter().zip(y).map(|(a, y)| a.stack::<B>(y, n)).collect()
     }
     fn example<B: Backend>(&self, x: &On<Self::Stacked, B>, i: usize) -> On<Vec<T>, B> {

@@ -9,12 +9,14 @@ use burn::tensor::backend::{BackendTypes, DTypeUsageSet, ExecutionError};
 use burn::tensor::ops::FloatTensor;
 use burn::tensor::{DType, Shape, Slice, TensorData, TensorMetadata};
 
-/// A Burn backend whose tensors may carry a hidden batch axis: the backend that [`vmap`](super)
+use crate::error::{mismatch, raise, Error};
+
+/// A Burn backend whose tensors may carry a hidden batch axis: the backend that [`vmap`](mod@crate::vmap)
 /// runs a per-example function on. It decorates `B` the way `Autodiff<B>` does, and composes
 /// with it both ways (`Autodiff<Batched<B>>` is `vmap` of `grad`, `Batched<Autodiff<B>>` is
 /// `grad` of `vmap`); `Batched<Batched<B>>` is a nested `vmap`, one axis per level.
 ///
-/// Users rarely name this type: [`vmap`](super::vmap) moves tensors in and out of it.
+/// Users rarely name this type: [`vmap`](crate::vmap()) moves tensors in and out of it.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Batched<B> {
     _b: PhantomData<B>,
@@ -74,10 +76,14 @@ impl<P> BatchedTensor<P> {
     #[track_caller]
     pub(crate) fn unbatched(self, op: &str) -> P {
         if let Some(n) = self.size {
-            panic!(
-                "vmap: `{op}` has no batching rule for a tensor that varies along the vmapped axis \
-                 (batch size {n}); compute it outside the vmapped function"
-            );
+            raise(Error::NoRule {
+                transformation: "vmap",
+                op: op.to_string(),
+                detail: format!(
+                    "a tensor that varies along the vmapped axis (batch size {n}); compute it outside the \
+                     vmapped function"
+                ),
+            });
         }
         self.inner
     }
@@ -105,9 +111,10 @@ pub(crate) fn common_size(op: &str, sizes: &[Option<usize>]) -> Option<usize> {
     for &size in sizes.iter().flatten() {
         match common {
             None => common = Some(size),
-            Some(n) if n != size => {
-                panic!("vmap: the operands of `{op}` are batched with different axis sizes {n} and {size}")
-            }
+            Some(n) if n != size => mismatch(
+                "vmap",
+                format!("the operands of `{op}` are batched with different axis sizes {n} and {size}"),
+            ),
             _ => {}
         }
     }
@@ -301,11 +308,14 @@ pub(crate) fn expand<B: Backend, K: Kind<B>>(t: BatchedTensor<K::P>, shape: Shap
 #[track_caller]
 pub(crate) fn readable<P>(t: BatchedTensor<P>, op: &str) -> P {
     if let Some(n) = t.size {
-        panic!(
-            "vmap: `{op}` reads a tensor's data on the host, but this tensor varies along the vmapped \
-             axis (batch size {n}); a vmapped function must stay in tensor operations (no `into_data`, \
-             `into_scalar` or data-dependent shapes)"
-        );
+        raise(Error::HostRead {
+            transformation: "vmap",
+            op: op.to_string(),
+            detail: format!(
+                "this tensor varies along the vmapped axis (batch size {n}); a vmapped function must stay \
+                 in tensor operations (no `into_data`, `into_scalar` or data-dependent shapes)"
+            ),
+        });
     }
     t.inner
 }

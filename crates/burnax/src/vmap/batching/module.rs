@@ -13,6 +13,7 @@ use super::backend::{
     common_size, example, fold, unfold, with_axis, Batched, BatchedTensor, BoolK, FloatK, IntK,
 };
 use super::rules;
+use crate::error::{raise, Error};
 
 type Float<B> = <B as burn::tensor::backend::BackendTypes>::FloatTensorPrimitive;
 
@@ -27,9 +28,9 @@ fn per_example<B: Backend, const N: usize>(
     f: impl FnOnce([Float<B>; N]) -> Float<B>,
 ) -> BatchedTensor<Float<B>> {
     if params.iter().any(Option::is_some) {
-        panic!(
-            "vmap: `{op}` has no batching rule for weights or a bias that vary along the vmapped axis \
-             (only its input and gradient may)"
+        no_rule(
+            op,
+            "weights or a bias that vary along the vmapped axis (only its input and gradient may)",
         );
     }
     let sizes: Vec<Option<usize>> = data.iter().map(|t| t.size).collect();
@@ -50,7 +51,7 @@ fn per_example_loop<B: Backend, const N: usize>(
     f: impl Fn([Float<B>; N]) -> Float<B>,
 ) -> BatchedTensor<Float<B>> {
     if shared.iter().any(Option::is_some) {
-        panic!("vmap: `{op}` has no batching rule for weights that vary along the vmapped axis");
+        no_rule(op, "weights that vary along the vmapped axis");
     }
     let sizes: Vec<Option<usize>> = data.iter().map(|t| t.size).collect();
     let Some(n) = common_size(op, &sizes) else {
@@ -75,9 +76,14 @@ fn size_of<T>(t: &Option<BatchedTensor<T>>) -> Option<usize> {
     t.as_ref().and_then(|t| t.size)
 }
 
+/// Raises [`Error::NoRule`] for `op`.
 #[track_caller]
-fn no_rule(op: &str) -> ! {
-    panic!("vmap: `{op}` has no batching rule for operands that vary along the vmapped axis")
+fn no_rule(op: &str, operands: &str) -> ! {
+    raise(Error::NoRule {
+        transformation: "vmap",
+        op: op.to_string(),
+        detail: operands.to_string(),
+    })
 }
 
 /// Convolutions: per-example inputs fold into the convolution's batch; shared weights and bias.
@@ -141,7 +147,7 @@ impl<B: Backend> ModuleOps<Self> for Batched<B> {
     ) -> FloatTensor<Self> {
         let sizes = [x.size, offset.size, weight.size, size_of(&mask), size_of(&bias)];
         if common_size("deform_conv2d", &sizes).is_some() {
-            no_rule("deform_conv2d");
+            no_rule("deform_conv2d", "operands that vary along the vmapped axis");
         }
         BatchedTensor::plain(B::deform_conv2d(
             x.inner,
@@ -171,7 +177,10 @@ impl<B: Backend> ModuleOps<Self> for Batched<B> {
             output_grad.size,
         ];
         if common_size("deform_conv2d_backward", &sizes).is_some() {
-            no_rule("deform_conv2d_backward");
+            no_rule(
+                "deform_conv2d_backward",
+                "operands that vary along the vmapped axis",
+            );
         }
         let g = B::deform_conv2d_backward(
             x.inner,
