@@ -827,3 +827,61 @@ impl Function for Pair {
         a.sum() + b.sum()
     }
 }
+
+// Activations with their own operations in Burn (not written with float operations): their
+// batching rules move the axis (softmax family) or let it ride along.
+func!(Activations, 2 -> 2, |x| {
+    use burn::tensor::activation as a;
+    a::softmax(x.clone(), 1) + a::log_softmax(x.clone(), 0) + a::softmin(x.clone(), 1)
+        + a::leaky_relu(x.clone(), 0.1) + a::hard_sigmoid(x.clone(), 0.2, 0.5) + a::log_sigmoid(x)
+});
+
+// A real FFT along each axis and back: the pair of outputs and the pair of inputs carry the
+// batch axis together.
+func!(Fft, 2 -> 2, |x| {
+    use burn::tensor::signal::{irfft, rfft};
+    let [r, c] = x.dims();
+    let (re, im) = rfft(x.clone(), 1, Some(8));
+    let back = irfft(re.clone(), im.clone(), 1, Some(8)).narrow(1, 0, c);
+    let (re0, im0) = rfft(x.clone(), 0, Some(4));
+    let spectrum = (re.square() + im.square()).sum_dim(1) + (re0.square() + im0.square()).sum_dim(0).sum_dim(1);
+    back + spectrum.expand([r, c]) * 0.01
+});
+
+// The other convolutions' forward rules and adaptive pooling, on one example of [c, d, h, w].
+func!(Convolutions, 4 -> 4, |x| {
+    use burn::tensor::module::{adaptive_avg_pool2d, conv3d, conv_transpose2d, conv_transpose3d};
+    use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
+    let [c, dd, h, w] = x.dims();
+    let dev = x.device();
+    let weight = |shape: [usize; 5]| {
+        let n: usize = shape.iter().product();
+        Tensor::<B, 1, Int>::arange(0..n as i64, &dev).float().reshape(shape) / (n as f32)
+    };
+    let vol = x.clone().reshape([1, c, dd, h, w]);
+    let c3 = conv3d(vol.clone(), weight([2, c, 1, 2, 2]), None, ConvOptions::new([1, 1, 1], [0, 1, 1], [1, 1, 1], 1));
+    let t3 = conv_transpose3d(vol, weight([c, 2, 1, 2, 2]), None, ConvTransposeOptions::new([1, 1, 1], [0, 0, 0], [0, 0, 0], [1, 1, 1], 1));
+    let img = x.clone().reshape([1, c * dd, h, w]);
+    let w2: Tensor<B, 4> = weight([c * dd, 2, 1, 2, 2]).reshape([c * dd, 2, 2, 2]);
+    let t2 = conv_transpose2d(img.clone(), w2, None, ConvTransposeOptions::new([1, 1], [0, 0], [0, 0], [1, 1], 1));
+    let pooled = adaptive_avg_pool2d(img, [2, 3]);
+    let total = c3.sum() + t3.sum() + t2.sum() + pooled.sum();
+    x + total.reshape([1, 1, 1, 1])
+});
+
+#[test]
+fn activation_rules_match_the_loop() {
+    check::<_, 2, 2, 3, 3>(Activations, rows_cols);
+}
+
+#[test]
+fn fft_rules_match_the_loop() {
+    check::<_, 2, 2, 3, 3>(Fft, |d| [d.roll(2, 5), d.roll(2, 6)]);
+}
+
+#[test]
+fn convolution_and_adaptive_pooling_rules_match_the_loop() {
+    check::<_, 4, 4, 5, 5>(Convolutions, |d| {
+        [d.roll(1, 2), d.roll(1, 2), d.roll(2, 4), d.roll(2, 4)]
+    });
+}
