@@ -49,7 +49,7 @@ for wl in $BATCH; do
         rgb|digits) peer "$wl" seed_jax.py --mode batch ;;
         scale) ours scale batch --precision tf32 ;;
         large)
-            BURNAX_SOM_TILE=small ours large batch
+            ours large batch --tile small
             # The opt-in tensor-core search (TF32, then BF16 operands; see SearchPrecision).
             ours large batch --precision tf32
             ours large batch --precision bf16

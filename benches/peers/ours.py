@@ -19,6 +19,7 @@ p.add_argument("--workload", required=True)
 p.add_argument("--mode", required=True)
 p.add_argument("--device", default="cpu", help="cpu (Flex), wgpu or cuda")
 p.add_argument("--precision", default="f32", help="batch search operands on cuda: f32, tf32 or bf16")
+p.add_argument("--tile", help="batch search register tile on wgpu/cuda: small or large (default: automatic)")
 a = p.parse_args()
 sys.path.insert(0, os.path.abspath(a.peers))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -36,7 +37,8 @@ if not os.path.exists(order):
 out = os.path.join(a.export, f"{a.workload}_{a.mode}_ours.npy")
 before = common.loadavg()
 res = json.loads(subprocess.run([a.bin, "--dir", a.export, "--workload", a.workload, "--mode", a.mode,
-                                 "--out", out, "--device", a.device, "--precision", a.precision], check=True, capture_output=True, text=True).stdout)
+                                 "--out", out, "--device", a.device, "--precision", a.precision]
+                                + (["--tile", a.tile] if a.tile else []), check=True, capture_output=True, text=True).stdout)
 after = common.loadavg()
 x = common.load_data(a.workload)
 qe, te = common.quality(x, np.load(out), wl.xdim, wl.ydim)
@@ -44,7 +46,7 @@ runs = res["runs"]
 label = {"cpu": "Flex"}.get(a.device, a.device)
 if a.precision != "f32":
     label += f", {a.precision} search"
-if os.environ.get("BURNAX_SOM_TILE"):
-    label += f", {os.environ['BURNAX_SOM_TILE']} tile"
+if a.tile:
+    label += f", {a.tile} tile"
 common.record(f"burnax-som ({label})", a.workload, a.mode, statistics.median(runs), runs,
               [{"start": before, "end": after}], qe, te, extra={"dtype": "float32", "search": a.precision})

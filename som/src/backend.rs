@@ -55,7 +55,7 @@ pub trait SomBackend: Backend {
 mod flex {
     use super::*;
     use crate::cpu;
-    use crate::som::host;
+    use crate::host::host;
     use burn::backend::Flex;
     use burn::tensor::TensorData;
 

@@ -34,10 +34,10 @@ use cubecl::prelude::{tf32, ArrayArg, ComputeClient, CubeCount, CubeDim, CubeEle
 use cubecl::server::Handle;
 
 use crate::backend::SomBackend;
-use crate::cpu::batch::DEN_EPS;
 use crate::error::SomError;
 use crate::grid::Grid;
 use crate::kernel::{accumulate, bmu, bmu_mma, online, smooth};
+use crate::neighborhood::DEN_EPS;
 use crate::schedule::OnlineTrainingConfig;
 use crate::tensor_ops;
 
@@ -59,21 +59,14 @@ pub enum SearchTile {
 }
 
 impl SearchTile {
-    /// The tile [`SomBackend`] uses for `n` examples, `m` units of dimension `d`, unless the
-    /// environment variable `BURNAX_SOM_TILE` (`small` or `large`) says otherwise (a knob for
-    /// benchmarks; read once).
+    /// The tile [`SomBackend`] uses for `n` examples, `m` units of dimension `d` (another one:
+    /// [`bmus_with_tile`], [`batch_epoch_with_tile`]).
     pub fn choose(n: usize, m: usize, d: usize) -> Self {
-        static FORCED: std::sync::OnceLock<Option<SearchTile>> = std::sync::OnceLock::new();
-        let forced = FORCED.get_or_init(|| match std::env::var("BURNAX_SOM_TILE").as_deref() {
-            Ok("small") => Some(SearchTile::Small),
-            Ok("large") => Some(SearchTile::Large),
-            _ => None,
-        });
-        forced.unwrap_or(if d >= 16 && n >= 4096 && m >= 1024 {
+        if d >= 16 && n >= 4096 && m >= 1024 {
             SearchTile::Large
         } else {
             SearchTile::Small
-        })
+        }
     }
 
     fn per_thread(self) -> usize {
@@ -663,6 +656,27 @@ pub fn bmus_with_tile<R: CubeRuntime, BT: BoolElement>(
 ) -> Tensor<Cube<R, BT>, 1, Int> {
     assert_same_dim("bmus_with_tile", &w, &data);
     Tensor::from_primitive(search(&primitive(w), &primitive(data), Some(tile), false).0)
+}
+
+/// One batch epoch (as [`SomBackend::som_batch_epoch`]) with a given search tile instead of
+/// the one [`SearchTile::choose`] picks: for tuning and for benchmarks of both tiles.
+///
+/// # Panics
+/// If `w` and `data` differ in their number of columns or `w` does not have `grid`'s units.
+pub fn batch_epoch_with_tile<R: CubeRuntime, BT: BoolElement>(
+    w: Tensor<Cube<R, BT>, 2>,
+    data: Tensor<Cube<R, BT>, 2>,
+    grid: Grid,
+    sigma: [f64; 2],
+    tile: SearchTile,
+) -> Tensor<Cube<R, BT>, 2> {
+    let [m, _] = w.dims();
+    assert_eq!(m, grid.units(), "batch_epoch_with_tile: {m} units for {grid:?}");
+    assert_same_dim("batch_epoch_with_tile", &w, &data);
+    let (w, data) = (primitive(w), primitive(data));
+    let (best, _) = search(&w, &data, Some(tile), false);
+    let sums = unit_sums(&data, &best, m);
+    float(smooth_divide(&sums, grid, sigma))
 }
 
 /// Best unit of every row of `data` with the distance product in `precision` (see

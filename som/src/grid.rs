@@ -1,4 +1,4 @@
-//! The rectangular grid of units and the playbook's separable Gaussian neighbourhood.
+//! The rectangular grid of units (its neighbourhood function is in [`crate::neighborhood`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -54,31 +54,6 @@ impl Grid {
     }
 }
 
-/// The 1-D Gaussian factor of the neighbourhood, `exp(-(c - j)^2 / sigma^2)` for `j in 0..n`.
-///
-/// The playbook's kernel has no factor 2 in the denominator; the 2-D neighbourhood is the outer
-/// product of the x and y factors: `h(c, j) = gauss(cx, jx, sx) * gauss(cy, jy, sy)`.
-pub fn gaussian_row(n: usize, center: usize, sigma: f64) -> Vec<f64> {
-    let s2 = sigma * sigma;
-    (0..n)
-        .map(|j| {
-            let d = center as f64 - j as f64;
-            (-(d * d) / s2).exp()
-        })
-        .collect()
-}
-
-/// The `n` x `n` matrix `H[i][a] = exp(-(i - a)^2 / sigma^2)`, row-major, used to smooth per-unit
-/// sums along one grid axis.
-pub fn gaussian_matrix(n: usize, sigma: f64) -> Vec<f64> {
-    // Toeplitz: H[i][a] depends on |i - a| only, so n exponentials fill all n^2 entries.
-    let by_distance = gaussian_row(n, 0, sigma);
-    (0..n)
-        .flat_map(|i| (0..n).map(move |a| i.abs_diff(a)))
-        .map(|k| by_distance[k])
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,21 +79,5 @@ mod tests {
     #[should_panic(expected = "width = 0")]
     fn zero_width_panics() {
         Grid::new(0, 3);
-    }
-
-    #[test]
-    fn gaussian_matrix_rows_are_gaussian_rows() {
-        let h = gaussian_matrix(5, 1.7);
-        for i in 0..5 {
-            assert_eq!(&h[i * 5..(i + 1) * 5], &gaussian_row(5, i, 1.7)[..]);
-        }
-    }
-
-    #[test]
-    fn gaussian_is_one_at_the_centre_and_symmetric() {
-        let r = gaussian_row(7, 3, 2.0);
-        assert_eq!(r[3], 1.0);
-        assert_eq!(r[1], r[5]);
-        assert!((r[4] - (-0.25f64).exp()).abs() < 1e-15);
     }
 }

@@ -37,11 +37,13 @@
 //!
 //! [`Som`] works on any backend implementing [`SomBackend`]. On `Flex` (Burn's pure-Rust CPU
 //! backend, the default) training and search run the fused kernels of [`cpu`]: tiled,
-//! SIMD (AVX2+FMA on x86-64, portable elsewhere), multi-threaded, deterministic. On Burn's
+//! SIMD written once and dispatched at run time (AVX-512, AVX2+FMA, NEON, a scalar body
+//! elsewhere), multi-threaded, deterministic. On Burn's
 //! CubeCL backends (`Wgpu`, `Cuda`, features `wgpu` and `cuda`) they run the GPU kernels of
 //! `kernel` (fused search, stable per-unit sums, separable smoothing, a persistent online
 //! kernel; see `gpu` for the launch geometry, and `gpu::SearchPrecision` for an opt-in TF32/BF16
 //! search on tensor cores, for long rows only). Other backends use [`tensor_ops`]. [`reference`](mod@reference) is the slow `f64` oracle both are tested against.
+//! Every path takes the neighbourhood and its constants from [`neighborhood`].
 //!
 //! | feature | what it enables |
 //! |---|---|
@@ -63,6 +65,7 @@ pub mod error;
 #[cfg(any(feature = "wgpu", feature = "cuda"))]
 pub mod gpu;
 pub mod grid;
+mod host;
 pub mod init;
 pub mod io;
 // `#[cube]` generates launch modules and expand structs without docs.
@@ -70,6 +73,7 @@ pub mod io;
 #[allow(missing_docs)]
 pub mod kernel;
 pub mod model;
+pub mod neighborhood;
 pub mod reference;
 pub mod render;
 pub mod schedule;

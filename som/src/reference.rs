@@ -16,7 +16,8 @@
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
-use crate::grid::{gaussian_row, Grid};
+use crate::grid::Grid;
+use crate::neighborhood::gaussian_row;
 use crate::schedule::{BatchTrainingConfig, OnlineTrainingConfig};
 
 /// Squared Euclidean distance.

@@ -11,6 +11,7 @@ use rand::seq::SliceRandom;
 use crate::backend::SomBackend;
 use crate::error::SomError;
 use crate::grid::Grid;
+use crate::host::{host, ints};
 use crate::init::{self, Init};
 use crate::schedule::{BatchTrainingConfig, OnlineTrainingConfig};
 
@@ -124,14 +125,6 @@ impl SomConfig {
             height: self.height,
         })
     }
-}
-
-/// A tensor's values as `f32`, row-major.
-pub(crate) fn host<B: Backend>(t: Tensor<B, 2>) -> Vec<f32> {
-    t.into_data()
-        .convert::<f32>()
-        .into_vec::<f32>()
-        .expect("converted to f32 just above")
 }
 
 fn check_finite<B: Backend>(t: &Tensor<B, 2>, what: &str) -> Result<(), SomError> {
@@ -488,15 +481,4 @@ impl<B: SomBackend> Som<B> {
         }
         Ok(())
     }
-}
-
-/// An int tensor's values as `usize`.
-fn ints<B: Backend>(t: Tensor<B, 1, Int>) -> Vec<usize> {
-    t.into_data()
-        .convert::<i64>()
-        .into_vec::<i64>()
-        .expect("converted to i64 just above")
-        .into_iter()
-        .map(|v| v as usize)
-        .collect()
 }

@@ -10,8 +10,8 @@ use std::ops::Range;
 use burn::prelude::*;
 use burn::tensor::{ElementConversion, IndexingUpdateOp, TensorData};
 
-use crate::cpu::batch::DEN_EPS;
-use crate::grid::{gaussian_matrix, gaussian_row, Grid};
+use crate::grid::Grid;
+use crate::neighborhood::{gaussian_matrix_f32, gaussian_row, DEN_EPS};
 use crate::schedule::OnlineTrainingConfig;
 
 /// Entries of the `rows x M` distance block computed at once (16 MiB of `f32`).
@@ -82,7 +82,7 @@ pub fn bmus2<B: Backend>(w: Tensor<B, 2>, data: Tensor<B, 2>) -> (Tensor<B, 1, I
 
 /// The `n x n` smoothing matrix of one axis as a tensor.
 fn hood_matrix<B: Backend>(n: usize, sigma: f64, device: &B::Device) -> Tensor<B, 2> {
-    let h: Vec<f32> = gaussian_matrix(n, sigma).into_iter().map(|v| v as f32).collect();
+    let h = gaussian_matrix_f32(n, sigma);
     Tensor::from_data(TensorData::new(h, [n, n]), device)
 }
 

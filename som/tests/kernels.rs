@@ -14,7 +14,8 @@ use burn::prelude::*;
 use burn::tensor::TensorPrimitive;
 use burnax_som::cpu::bmu::Candidate;
 use burnax_som::gpu::{
-    batch_epoch_with_precision, bmus_with_precision, bmus_with_tile, SearchPrecision, SearchTile,
+    batch_epoch_with_precision, batch_epoch_with_tile, bmus_with_precision, bmus_with_tile, SearchPrecision,
+    SearchTile,
 };
 use burnax_som::{reference, BatchTrainingConfig, Grid, OnlineTrainingConfig, SomBackend, SomConfig};
 use burnax_testing::Tolerance;
@@ -216,6 +217,19 @@ const ONLINE_SHAPES: &[(usize, usize, usize, usize)] = &[
 #[test]
 fn batch_training_matches_reference() {
     check_batch_training::<G>(TRAINING_SHAPES, 13, &device(), "batch", som_batch);
+}
+
+#[test]
+fn batch_training_with_either_tile_matches_reference() {
+    for tile in [SearchTile::Small, SearchTile::Large] {
+        let train = |mut w: Tensor<G, 2>, data: Tensor<G, 2>, grid: Grid, cfg: &BatchTrainingConfig| {
+            for e in 0..cfg.epochs {
+                w = batch_epoch_with_tile(w, data.clone(), grid, cfg.sigma_at(grid, e), tile);
+            }
+            host(w)
+        };
+        check_batch_training::<G>(TRAINING_SHAPES, 13, &device(), &format!("batch, {tile:?} tile"), train);
+    }
 }
 
 #[test]

@@ -13,7 +13,7 @@ use burn::prelude::*;
 use burn::tensor::TensorData;
 use burnax::tree::Leaf;
 use burnax::vmap::{vmap_tree, Mapped, TreeFn};
-use burnax_som::grid::gaussian_matrix;
+use burnax_som::neighborhood::{gaussian_matrix, DEN_EPS};
 use burnax_som::Grid;
 
 /// One example's batch step on a map: `(x, w)` to `(h x, h)`, `h` the Gaussian neighbourhood
@@ -71,5 +71,5 @@ pub fn vmap_epoch<B: Backend>(
     let (num, den) = step.call((data, w));
     let num = num.sum_dim(0).reshape([m, d]);
     let den = den.sum_dim(0).reshape([m, 1]);
-    num / den.add_scalar(burnax_som::cpu::batch::DEN_EPS)
+    num / den.add_scalar(DEN_EPS)
 }

@@ -3,11 +3,13 @@
 //!
 //! ```text
 //! som-bench --dir EXPORT_DIR --workload rgb --mode batch|online --out final.npy \
-//!     [--repeats 3] [--device cpu|wgpu|cuda] [--precision f32|tf32|bf16]
+//!     [--repeats 3] [--device cpu|wgpu|cuda] [--precision f32|tf32|bf16] [--tile small|large]
 //! ```
 //! `--precision tf32|bf16` (batch mode on `wgpu`/`cuda`) runs the search's distance product on
 //! tensor cores (`burnax_som::gpu::SearchPrecision`), epoch by epoch through
-//! `batch_epoch_with_precision`; a device without them is an error.
+//! `batch_epoch_with_precision`; a device without them is an error. `--tile small|large` (batch
+//! mode on `wgpu`/`cuda`) forces the search's register tile (`burnax_som::gpu::SearchTile`)
+//! instead of the automatic choice, through `batch_epoch_with_tile`.
 //! `--device wgpu` and `--device cuda` need the crate's features of those names. Each run
 //! starts from the same initial map already on the device and ends by reading the final map
 //! back, so a run's time includes every kernel and the device sync; the first run also
@@ -60,6 +62,18 @@ trait Precision: SomBackend {
         let _ = (w, data, grid, sigma);
         bail!("--precision {precision}: only the GPU backends (wgpu, cuda) have a lower-precision search")
     }
+
+    /// A batch epoch with the search's register tile forced, where the backend has tiles.
+    fn epoch_with_tile(
+        w: Tensor<Self, 2>,
+        data: Tensor<Self, 2>,
+        grid: Grid,
+        sigma: [f64; 2],
+        tile: &str,
+    ) -> Result<Tensor<Self, 2>> {
+        let _ = (w, data, grid, sigma);
+        bail!("--tile {tile}: only the GPU backends (wgpu, cuda) have search tiles")
+    }
 }
 
 impl Precision for Flex {}
@@ -82,6 +96,22 @@ impl<R: burn_cubecl::CubeRuntime, BT: burn_cubecl::BoolElement> Precision
             other => bail!("--precision {other}: f32, tf32 or bf16"),
         };
         Ok(batch_epoch_with_precision(w, data, grid, sigma, p)?)
+    }
+
+    fn epoch_with_tile(
+        w: Tensor<Self, 2>,
+        data: Tensor<Self, 2>,
+        grid: Grid,
+        sigma: [f64; 2],
+        tile: &str,
+    ) -> Result<Tensor<Self, 2>> {
+        use burnax_som::gpu::{batch_epoch_with_tile, SearchTile};
+        let t = match tile {
+            "small" => SearchTile::Small,
+            "large" => SearchTile::Large,
+            other => bail!("--tile {other}: small or large"),
+        };
+        Ok(batch_epoch_with_tile(w, data, grid, sigma, t))
     }
 }
 
@@ -115,6 +145,12 @@ fn bench<B: Precision>(args: &[String], backend: &str) -> Result<()> {
     if precision != "f32" && mode != "batch" {
         bail!("--precision {precision}: the lower-precision search is for batch mode only");
     }
+    let tile = arg(args, "--tile").ok();
+    if let Some(tile) = &tile {
+        if mode != "batch" || precision != "f32" {
+            bail!("--tile {tile}: for the f32 search of batch mode only");
+        }
+    }
     let mut final_w = Vec::new();
     let mut run = || -> Result<()> {
         let mut som = config.init_with_weights(w0.clone())?;
@@ -123,13 +159,17 @@ fn bench<B: Precision>(args: &[String], backend: &str) -> Result<()> {
                 let cfg = BatchTrainingConfig::new(get("epochs")? as usize)
                     .with_sigma(Some(sigma))
                     .with_min_sigma_frac(get("min_sigma_frac")?);
-                if precision == "f32" {
+                if precision == "f32" && tile.is_none() {
                     som.train_batch(&x, &cfg)?;
                 } else {
                     let grid = som.grid();
                     let mut w = som.weights();
                     for e in 0..cfg.epochs {
-                        w = B::epoch_with_precision(w, x.clone(), grid, cfg.sigma_at(grid, e), &precision)?;
+                        let sigma = cfg.sigma_at(grid, e);
+                        w = match &tile {
+                            Some(tile) => B::epoch_with_tile(w, x.clone(), grid, sigma, tile)?,
+                            None => B::epoch_with_precision(w, x.clone(), grid, sigma, &precision)?,
+                        };
                     }
                     som = config.init_with_weights(w)?;
                 }

@@ -1,10 +1,8 @@
 //! One batch epoch on plain slices: fused search, per-unit sums, separable smoothing.
 
 use super::bmu::{bmus, Candidate, PackedUnits};
-use crate::grid::{gaussian_matrix, Grid};
-
-/// The playbook's denominator guard: `W = num / (den + 1e-8)`.
-pub const DEN_EPS: f32 = 1e-8;
+use crate::grid::Grid;
+use crate::neighborhood::{gaussian_matrix_f32, DEN_EPS};
 
 /// What an epoch reports besides the new weights.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -109,14 +107,8 @@ fn gemm(r: usize, k: usize, cols: usize, a: &[f32], b: &[f32], out: &mut [f32]) 
 fn smooth_and_divide(s: &[f32], d: usize, grid: Grid, sigma: [f64; 2]) -> Vec<f32> {
     let (gx, gy) = (grid.width, grid.height);
     let c = d + 1;
-    let hx: Vec<f32> = gaussian_matrix(gx, sigma[0])
-        .into_iter()
-        .map(|v| v as f32)
-        .collect();
-    let hy: Vec<f32> = gaussian_matrix(gy, sigma[1])
-        .into_iter()
-        .map(|v| v as f32)
-        .collect();
+    let hx = gaussian_matrix_f32(gx, sigma[0]);
+    let hy = gaussian_matrix_f32(gy, sigma[1]);
     // Along y: U[j, (a, :)] = sum_b Hy[j, b] S[b, (a, :)]: one (gy x gy) by (gy x gx*c) GEMM.
     let mut u = vec![0f32; s.len()];
     gemm(gy, gy, gx * c, &hy, s, &mut u);

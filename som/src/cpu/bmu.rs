@@ -1,34 +1,42 @@
 //! Fused best-matching-unit search (no `N x M` matrix in memory).
 
+use pulp::{Simd, WithSimd};
 use rayon::prelude::*;
 
-use super::LANES;
+use super::simd::{f32_lanes, keep_min, lane_offsets, u32_lanes, Isa};
 
 /// Examples scored together against one tile of units: each tile load is reused `BLOCK` times.
-pub(super) const BLOCK: usize = 4; // score_tile has one named accumulator per example
+pub(crate) const BLOCK: usize = 4; // score_tile has one named accumulator per example
 
 /// Units per super-tile, sized so that a super-tile of packed weights stays in L2 cache.
-fn super_tile_units(d: usize) -> usize {
+fn super_tile_units(d: usize, lanes: usize) -> usize {
     let bytes_per_unit = (d + 1) * 4;
     let units = (256 * 1024) / bytes_per_unit;
-    (units / LANES).max(1) * LANES
+    (units / lanes).max(1) * lanes
 }
 
-/// Unit weights packed for the search: tile after tile of [`LANES`] units, each tile holding
-/// `|w|^2` for its units and then the `d` coordinates, lane-contiguous. Padding units have
-/// `|w|^2 = +inf`, so they never win.
+/// Unit weights packed for the search: tile after tile of as many units as one SIMD register of
+/// this CPU has lanes, each tile holding `|w|^2` for its units and then the `d` coordinates,
+/// lane-contiguous. Padding units have `|w|^2 = +inf`, so they never win.
 pub struct PackedUnits {
     m: usize,
     d: usize,
+    isa: Isa,
+    lanes: usize,
     tiles: Vec<f32>,
 }
 
 impl PackedUnits {
-    /// Packs an `m x d` row-major weight matrix.
+    /// Packs an `m x d` row-major weight matrix for the best instruction set of this CPU.
     ///
     /// # Panics
     /// If `w.len() != m * d` or `m == 0`.
     pub fn new(w: &[f32], m: usize, d: usize) -> Self {
+        Self::for_isa(w, m, d, Isa::best())
+    }
+
+    /// Packs for the search to run on `isa`.
+    fn for_isa(w: &[f32], m: usize, d: usize, isa: Isa) -> Self {
         assert!(m > 0, "PackedUnits::new: the map has no units");
         assert_eq!(
             w.len(),
@@ -36,24 +44,31 @@ impl PackedUnits {
             "PackedUnits::new: weights have {} values, expected m * d = {m} * {d}",
             w.len()
         );
-        let n_tiles = m.div_ceil(LANES);
-        let stride = (d + 1) * LANES;
+        let lanes = isa.lanes();
+        let n_tiles = m.div_ceil(lanes);
+        let stride = (d + 1) * lanes;
         let mut tiles = vec![0f32; n_tiles * stride];
         for (t, tile) in tiles.chunks_exact_mut(stride).enumerate() {
-            for l in 0..LANES {
-                let j = t * LANES + l;
+            for l in 0..lanes {
+                let j = t * lanes + l;
                 if j < m {
                     let row = &w[j * d..(j + 1) * d];
                     tile[l] = row.iter().map(|v| v * v).sum();
                     for (k, &v) in row.iter().enumerate() {
-                        tile[(k + 1) * LANES + l] = v;
+                        tile[(k + 1) * lanes + l] = v;
                     }
                 } else {
                     tile[l] = f32::INFINITY;
                 }
             }
         }
-        Self { m, d, tiles }
+        Self {
+            m,
+            d,
+            isa,
+            lanes,
+            tiles,
+        }
     }
 
     /// Number of units.
@@ -62,7 +77,7 @@ impl PackedUnits {
     }
 
     fn stride(&self) -> usize {
-        (self.d + 1) * LANES
+        (self.d + 1) * self.lanes
     }
 }
 
@@ -88,16 +103,11 @@ impl Candidate {
     }
 }
 
-/// Scores `BLOCK` examples (`xn = -2 x`, laid out `d x BLOCK`) against the tiles `tiles` (whose first
-/// unit has index `base`) and folds the winners into `best`.
 /// Folds lane-wise scores and indices into a candidate list sorted by (score, index), keeping
 /// the best `K`; lanes that saw no unit (infinite score) are skipped.
-pub(super) fn fold_lanes<const K: usize>(bv: &[f32; LANES], bi: &[u32; LANES], best: &mut [Candidate; K]) {
-    for l in 0..LANES {
-        let c = Candidate {
-            score: bv[l],
-            index: bi[l],
-        };
+fn fold_lanes<const K: usize>(bv: &[f32], bi: &[u32], best: &mut [Candidate; K]) {
+    for (&score, &index) in bv.iter().zip(bi) {
+        let c = Candidate { score, index };
         if !c.score.is_finite() {
             continue;
         }
@@ -108,137 +118,108 @@ pub(super) fn fold_lanes<const K: usize>(bv: &[f32; LANES], bi: &[u32; LANES], b
     }
 }
 
-/// `acc += x * w`, lane by lane (inlined into each SIMD version).
+/// Scores of the `BLOCK` examples against one tile: `|w|^2 + sum_k xn_k w_k`, one register each.
 #[inline(always)]
-fn fma_lanes(acc: &mut [f32; LANES], x: f32, w: &[f32; LANES]) {
-    for l in 0..LANES {
-        acc[l] += x * w[l];
-    }
-}
-
-/// Keeps, lane by lane, the lower of `score` and the running best (strict `<`: the earlier,
-/// lower index wins a tie).
-#[inline(always)]
-fn keep_min(score: &[f32; LANES], idx0: u32, bv: &mut [f32; LANES], bi: &mut [u32; LANES]) {
-    for l in 0..LANES {
-        let lt = score[l] < bv[l];
-        bv[l] = if lt { score[l] } else { bv[l] };
-        bi[l] = if lt { idx0 + l as u32 } else { bi[l] };
-    }
-}
-
-/// Keeps, lane by lane, the two lowest scores seen.
-#[inline(always)]
-fn keep_min2(
-    s: &[f32; LANES],
-    idx0: u32,
-    v1: &mut [f32; LANES],
-    i1: &mut [u32; LANES],
-    v2: &mut [f32; LANES],
-    i2: &mut [u32; LANES],
-) {
-    for l in 0..LANES {
-        let idx = idx0 + l as u32;
-        let lt1 = s[l] < v1[l];
-        let lt2 = s[l] < v2[l];
-        v2[l] = if lt1 {
-            v1[l]
-        } else if lt2 {
-            s[l]
-        } else {
-            v2[l]
-        };
-        i2[l] = if lt1 {
-            i1[l]
-        } else if lt2 {
-            idx
-        } else {
-            i2[l]
-        };
-        v1[l] = if lt1 { s[l] } else { v1[l] };
-        i1[l] = if lt1 { idx } else { i1[l] };
-    }
-}
-
-/// Scores of `BLOCK` examples against one tile: `|w|^2 + sum_k xn_k w_k`, one register row each.
-#[inline(always)]
-fn score_tile(tile: &[f32], xn: &[f32]) -> [[f32; LANES]; BLOCK] {
-    let (w2, coords) = tile.split_at(LANES);
-    let w2: &[f32; LANES] = w2.try_into().expect("tile holds |w|^2 for LANES units");
-    // Four named accumulators (not an indexed array): LLVM then keeps each in registers.
+fn score_tile<S: Simd>(simd: S, tile: &[f32], xn: &[f32]) -> [S::f32s; BLOCK] {
+    let (regs, _) = S::as_simd_f32s(tile);
+    let (w2, coords) = regs.split_first().expect("a tile holds |w|^2 first");
+    // Four named accumulators (not an indexed array): LLVM then keeps each in a register.
     let (mut a0, mut a1, mut a2, mut a3) = (*w2, *w2, *w2, *w2);
-    for (w, xv) in coords.chunks_exact(LANES).zip(xn.chunks_exact(BLOCK)) {
-        let w: &[f32; LANES] = w.try_into().expect("chunks_exact(LANES)");
-        fma_lanes(&mut a0, xv[0], w);
-        fma_lanes(&mut a1, xv[1], w);
-        fma_lanes(&mut a2, xv[2], w);
-        fma_lanes(&mut a3, xv[3], w);
+    for (&w, x) in coords.iter().zip(xn.chunks_exact(BLOCK)) {
+        a0 = simd.mul_add_e_f32s(simd.splat_f32s(x[0]), w, a0);
+        a1 = simd.mul_add_e_f32s(simd.splat_f32s(x[1]), w, a1);
+        a2 = simd.mul_add_e_f32s(simd.splat_f32s(x[2]), w, a2);
+        a3 = simd.mul_add_e_f32s(simd.splat_f32s(x[3]), w, a3);
     }
     [a0, a1, a2, a3]
 }
 
-/// Scores `BLOCK` examples (`xn = -2 x`, laid out `d x BLOCK`) against the tiles `tiles` (whose
-/// first unit has index `base`) and folds the winners into `best`.
-fn scan_top1_portable(tiles: &[f32], d: usize, base: usize, xn: &[f32], best: &mut [Candidate; BLOCK]) {
-    let stride = (d + 1) * LANES;
-    let mut bv = [[f32::INFINITY; LANES]; BLOCK];
-    let mut bi = [[0u32; LANES]; BLOCK];
-    for (t, tile) in tiles.chunks_exact(stride).enumerate() {
-        let acc = score_tile(tile, xn);
-        let idx0 = (base + t * LANES) as u32;
-        let [b0, b1, b2, b3] = &mut bv;
-        let [j0, j1, j2, j3] = &mut bi;
-        keep_min(&acc[0], idx0, b0, j0);
-        keep_min(&acc[1], idx0, b1, j1);
-        keep_min(&acc[2], idx0, b2, j2);
-        keep_min(&acc[3], idx0, b3, j3);
-    }
-    for e in 0..BLOCK {
-        let mut one = [best[e]];
-        fold_lanes(&bv[e], &bi[e], &mut one);
-        best[e] = one[0];
-    }
+/// One scan: `BLOCK` examples (`xn = -2 x`, laid out `d x BLOCK`) against the tiles `tiles`
+/// (whose first unit has index `base`), folding the winners into `best`.
+struct Scan<'a, T> {
+    tiles: &'a [f32],
+    d: usize,
+    base: usize,
+    xn: &'a [f32],
+    best: &'a mut [T; BLOCK],
 }
 
-/// Like [`scan_top1`], keeping the best two candidates per example.
-fn scan_top2_portable(tiles: &[f32], d: usize, base: usize, xn: &[f32], best: &mut [[Candidate; 2]; BLOCK]) {
-    let stride = (d + 1) * LANES;
-    let mut v1 = [[f32::INFINITY; LANES]; BLOCK];
-    let mut i1 = [[u32::MAX; LANES]; BLOCK];
-    let mut v2 = [[f32::INFINITY; LANES]; BLOCK];
-    let mut i2 = [[u32::MAX; LANES]; BLOCK];
-    for (t, tile) in tiles.chunks_exact(stride).enumerate() {
-        let acc = score_tile(tile, xn);
-        let idx0 = (base + t * LANES) as u32;
+/// The best candidate per example.
+struct Top1<'a>(Scan<'a, Candidate>);
+
+impl WithSimd for Top1<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let Scan {
+            tiles,
+            d,
+            base,
+            xn,
+            best,
+        } = self.0;
+        let lanes = S::F32_LANES;
+        let mut bv = [simd.splat_f32s(f32::INFINITY); BLOCK];
+        let mut bi = [simd.splat_u32s(0); BLOCK];
+        let mut idx = simd.add_u32s(simd.splat_u32s(base as u32), lane_offsets::<S>());
+        let step = simd.splat_u32s(lanes as u32);
+        for tile in tiles.chunks_exact((d + 1) * lanes) {
+            let acc = score_tile(simd, tile, xn);
+            for e in 0..BLOCK {
+                keep_min(simd, acc[e], idx, &mut bv[e], &mut bi[e]);
+            }
+            idx = simd.add_u32s(idx, step);
+        }
         for e in 0..BLOCK {
-            let (a, b, c, dd) = (&mut v1[e], &mut i1[e], &mut v2[e], &mut i2[e]);
-            keep_min2(&acc[e], idx0, a, b, c, dd);
+            let mut one = [best[e]];
+            fold_lanes(f32_lanes::<S>(&bv[e]), u32_lanes::<S>(&bi[e]), &mut one);
+            best[e] = one[0];
         }
     }
-    for e in 0..BLOCK {
-        fold_lanes(&v1[e], &i1[e], &mut best[e]);
-        fold_lanes(&v2[e], &i2[e], &mut best[e]);
-    }
 }
 
-/// Dispatches to the AVX2+FMA kernel where the CPU has it, else to the portable one.
-fn scan_top1(tiles: &[f32], d: usize, base: usize, xn: &[f32], best: &mut [Candidate; BLOCK]) {
-    #[cfg(target_arch = "x86_64")]
-    if super::x86::has_avx2_fma() {
-        // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-        return unsafe { super::x86::scan_top1(tiles, d, base, xn, best) };
-    }
-    scan_top1_portable(tiles, d, base, xn, best)
-}
+/// The best two candidates per example.
+struct Top2<'a>(Scan<'a, [Candidate; 2]>);
 
-/// Dispatches to the AVX2+FMA kernel where the CPU has it, else to the portable one.
-fn scan_top2(tiles: &[f32], d: usize, base: usize, xn: &[f32], best: &mut [[Candidate; 2]; BLOCK]) {
-    #[cfg(target_arch = "x86_64")]
-    if super::x86::has_avx2_fma() {
-        // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-        return unsafe { super::x86::scan_top2(tiles, d, base, xn, best) };
+impl WithSimd for Top2<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let Scan {
+            tiles,
+            d,
+            base,
+            xn,
+            best,
+        } = self.0;
+        let lanes = S::F32_LANES;
+        let inf = simd.splat_f32s(f32::INFINITY);
+        let none = simd.splat_u32s(u32::MAX);
+        let (mut v1, mut v2) = ([inf; BLOCK], [inf; BLOCK]);
+        let (mut i1, mut i2) = ([none; BLOCK], [none; BLOCK]);
+        let mut idx = simd.add_u32s(simd.splat_u32s(base as u32), lane_offsets::<S>());
+        let step = simd.splat_u32s(lanes as u32);
+        for tile in tiles.chunks_exact((d + 1) * lanes) {
+            let acc = score_tile(simd, tile, xn);
+            for e in 0..BLOCK {
+                let s = acc[e];
+                let lt1 = simd.less_than_f32s(s, v1[e]);
+                let lt2 = simd.less_than_f32s(s, v2[e]);
+                // second := lt1 ? first : (lt2 ? s : second)
+                v2[e] = simd.select_f32s(lt1, v1[e], simd.select_f32s(lt2, s, v2[e]));
+                i2[e] = simd.select_u32s(lt1, i1[e], simd.select_u32s(lt2, idx, i2[e]));
+                v1[e] = simd.select_f32s(lt1, s, v1[e]);
+                i1[e] = simd.select_u32s(lt1, idx, i1[e]);
+            }
+            idx = simd.add_u32s(idx, step);
+        }
+        for e in 0..BLOCK {
+            fold_lanes(f32_lanes::<S>(&v1[e]), u32_lanes::<S>(&i1[e]), &mut best[e]);
+            fold_lanes(f32_lanes::<S>(&v2[e]), u32_lanes::<S>(&i2[e]), &mut best[e]);
+        }
     }
-    scan_top2_portable(tiles, d, base, xn, best)
 }
 
 /// Runs `scan` over all examples of `data` (`n x d`, row-major) in blocks, threads and
@@ -248,7 +229,7 @@ fn search<T: Copy + Send + Sync>(
     data: &[f32],
     init: T,
     out: &mut [T],
-    scan: impl Fn(&[f32], usize, usize, &[f32], &mut [T; BLOCK]) + Sync,
+    scan: impl Fn(Isa, Scan<'_, T>) + Sync,
 ) {
     let d = units.d;
     assert_eq!(
@@ -259,8 +240,8 @@ fn search<T: Copy + Send + Sync>(
         out.len()
     );
     let stride = units.stride();
-    let super_units = super_tile_units(d);
-    let super_len = super_units / LANES * stride;
+    let super_units = super_tile_units(d, units.lanes);
+    let super_len = super_units / units.lanes * stride;
     // Blocks of examples per rayon task: enough work per task to amortise scheduling.
     let per_task = BLOCK * 16;
     out.par_chunks_mut(per_task)
@@ -279,7 +260,14 @@ fn search<T: Copy + Send + Sync>(
                 }
                 let mut best = [init; BLOCK];
                 for (s, sup) in units.tiles.chunks(super_len).enumerate() {
-                    scan(sup, d, s * super_units, &xn, &mut best);
+                    let job = Scan {
+                        tiles: sup,
+                        d,
+                        base: s * super_units,
+                        xn: &xn,
+                        best: &mut best,
+                    };
+                    scan(units.isa, job);
                 }
                 out.copy_from_slice(&best[..rows]);
             }
@@ -294,7 +282,9 @@ fn search<T: Copy + Send + Sync>(
 pub fn bmus(units: &PackedUnits, data: &[f32]) -> Vec<Candidate> {
     let n = data.len().checked_div(units.d).unwrap_or(0);
     let mut out = vec![Candidate::NONE; n];
-    search(units, data, Candidate::NONE, &mut out, scan_top1);
+    search(units, data, Candidate::NONE, &mut out, |isa, job| {
+        isa.run(Top1(job))
+    });
     out
 }
 
@@ -306,7 +296,9 @@ pub fn bmus(units: &PackedUnits, data: &[f32]) -> Vec<Candidate> {
 pub fn bmus2(units: &PackedUnits, data: &[f32]) -> Vec<[Candidate; 2]> {
     let n = data.len().checked_div(units.d).unwrap_or(0);
     let mut out = vec![[Candidate::NONE; 2]; n];
-    search(units, data, [Candidate::NONE; 2], &mut out, scan_top2);
+    search(units, data, [Candidate::NONE; 2], &mut out, |isa, job| {
+        isa.run(Top2(job))
+    });
     for c in &mut out {
         if c[1].index == u32::MAX {
             c[1] = c[0];
@@ -355,19 +347,21 @@ mod tests {
         ] {
             let data: Vec<f32> = (0..n * d).map(|_| rng.random()).collect();
             let w: Vec<f32> = (0..m * d).map(|_| rng.random()).collect();
-            let units = PackedUnits::new(&w, m, d);
-            let got1 = bmus(&units, &data);
-            let got2 = bmus2(&units, &data);
-            for (i, (b1, b2)) in exact(&data, &w, d).into_iter().enumerate() {
-                assert_eq!(got1[i].index as usize, b1, "top-1 n={n} m={m} d={d} example {i}");
-                assert_eq!(
-                    got2[i][0].index as usize, b1,
-                    "top-2 best n={n} m={m} d={d} example {i}"
-                );
-                assert_eq!(
-                    got2[i][1].index as usize, b2,
-                    "top-2 second n={n} m={m} d={d} example {i}"
-                );
+            for isa in [Isa::best(), Isa::Scalar] {
+                let units = PackedUnits::for_isa(&w, m, d, isa);
+                let got1 = bmus(&units, &data);
+                let got2 = bmus2(&units, &data);
+                for (i, (b1, b2)) in exact(&data, &w, d).into_iter().enumerate() {
+                    assert_eq!(got1[i].index as usize, b1, "top-1 n={n} m={m} d={d} example {i}");
+                    assert_eq!(
+                        got2[i][0].index as usize, b1,
+                        "top-2 best n={n} m={m} d={d} example {i}"
+                    );
+                    assert_eq!(
+                        got2[i][1].index as usize, b2,
+                        "top-2 second n={n} m={m} d={d} example {i}"
+                    );
+                }
             }
         }
     }
@@ -382,38 +376,37 @@ mod tests {
             w[j * d] = 0.5;
             w[j * d + 1] = 0.5;
         }
-        let units = PackedUnits::new(&w, m, d);
-        let got = bmus2(&units, &[0.5, 0.5, 0.4, 0.6]);
-        assert_eq!((got[0][0].index, got[0][1].index), (3, 20));
-        assert_eq!((got[1][0].index, got[1][1].index), (3, 20));
-        assert_eq!(bmus(&units, &[0.5, 0.5])[0].index, 3);
+        for isa in [Isa::best(), Isa::Scalar] {
+            let units = PackedUnits::for_isa(&w, m, d, isa);
+            let got = bmus2(&units, &[0.5, 0.5, 0.4, 0.6]);
+            assert_eq!((got[0][0].index, got[0][1].index), (3, 20), "{isa:?}");
+            assert_eq!((got[1][0].index, got[1][1].index), (3, 20), "{isa:?}");
+            assert_eq!(bmus(&units, &[0.5, 0.5])[0].index, 3, "{isa:?}");
+        }
     }
 }
 
 #[cfg(test)]
-mod portable_tests {
+mod scalar_tests {
     use super::*;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
-    /// The portable kernels (used on CPUs without AVX2) agree with the dispatched ones.
+    /// The scalar body (what CPUs without SIMD run) agrees with the dispatched one.
     #[test]
-    fn portable_kernels_agree_with_dispatched() {
+    fn scalar_kernels_agree_with_dispatched() {
         let mut rng = ChaCha8Rng::seed_from_u64(11);
         for &(m, d) in &[(1, 1), (9, 3), (100, 64), (37, 5)] {
             let w: Vec<f32> = (0..m * d).map(|_| rng.random()).collect();
-            let units = PackedUnits::new(&w, m, d);
-            let xn: Vec<f32> = (0..d * BLOCK).map(|_| -2.0 * rng.random::<f32>()).collect();
-            let (mut a, mut b) = ([Candidate::NONE; BLOCK], [Candidate::NONE; BLOCK]);
-            scan_top1(&units.tiles, d, 0, &xn, &mut a);
-            scan_top1_portable(&units.tiles, d, 0, &xn, &mut b);
+            let fast = PackedUnits::new(&w, m, d);
+            let scalar = PackedUnits::for_isa(&w, m, d, Isa::Scalar);
+            let x: Vec<f32> = (0..d * BLOCK).map(|_| rng.random::<f32>()).collect();
+            let (a, b) = (bmus(&fast, &x), bmus(&scalar, &x));
             for e in 0..BLOCK {
                 assert_eq!(a[e].index, b[e].index, "top-1 m={m} d={d} e={e}");
                 assert!((a[e].score - b[e].score).abs() <= 1e-5 * (1.0 + a[e].score.abs()));
             }
-            let (mut a, mut b) = ([[Candidate::NONE; 2]; BLOCK], [[Candidate::NONE; 2]; BLOCK]);
-            scan_top2(&units.tiles, d, 0, &xn, &mut a);
-            scan_top2_portable(&units.tiles, d, 0, &xn, &mut b);
+            let (a, b) = (bmus2(&fast, &x), bmus2(&scalar, &x));
             for e in 0..BLOCK {
                 assert_eq!(
                     [a[e][0].index, a[e][1].index],

@@ -8,10 +8,11 @@ use std::ops::Range;
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-use super::LANES;
-#[cfg(test)]
-use crate::grid::gaussian_row;
+use pulp::{Simd, WithSimd};
+
+use super::simd::{f32_lanes, keep_min, lane_offsets, u32_lanes, Isa};
 use crate::grid::Grid;
+use crate::neighborhood::gaussian_row_f32;
 use crate::schedule::OnlineTrainingConfig;
 
 /// Maps with at least this many weights split each step's pass over two or more threads; below
@@ -19,22 +20,38 @@ use crate::schedule::OnlineTrainingConfig;
 const PARALLEL_MIN_WEIGHTS: usize = 1 << 15;
 
 /// The map laid out for the pass: grid row after grid row (x), each row split in tiles of
-/// [`LANES`] units (y, padded), each tile holding `d` lane-contiguous coordinates.
+/// `lanes` units (y, padded; one SIMD register of the instruction set the pass runs on), each
+/// tile holding `d` lane-contiguous coordinates.
 struct Layout {
     grid: Grid,
     d: usize,
+    lanes: usize,
     tiles_per_row: usize,
 }
 
 impl Layout {
-    fn row_len(&self) -> usize {
-        self.tiles_per_row * self.d * LANES
+    fn new(grid: Grid, d: usize, lanes: usize) -> Self {
+        Self {
+            grid,
+            d,
+            lanes,
+            tiles_per_row: grid.height.div_ceil(lanes),
+        }
     }
 
-    /// Where coordinate 0 of unit `j` lives; coordinate `k` is `LANES * k` further.
+    fn row_len(&self) -> usize {
+        self.tiles_per_row * self.d * self.lanes
+    }
+
+    /// Padded columns of a row.
+    fn y_pad(&self) -> usize {
+        self.tiles_per_row * self.lanes
+    }
+
+    /// Where coordinate 0 of unit `j` lives; coordinate `k` is `lanes * k` further.
     fn offset(&self, j: usize) -> usize {
         let (x, y) = self.grid.coords(j);
-        x * self.row_len() + (y / LANES) * self.d * LANES + y % LANES
+        x * self.row_len() + (y / self.lanes) * self.d * self.lanes + y % self.lanes
     }
 
     fn pack(&self, w: &[f32]) -> Vec<f32> {
@@ -42,7 +59,7 @@ impl Layout {
         for (j, row) in w.chunks_exact(self.d).enumerate() {
             let base = self.offset(j);
             for (k, &v) in row.iter().enumerate() {
-                out[base + k * LANES] = v;
+                out[base + k * self.lanes] = v;
             }
         }
         out
@@ -52,126 +69,99 @@ impl Layout {
         for (j, row) in w.chunks_exact_mut(self.d).enumerate() {
             let base = self.offset(j);
             for (k, v) in row.iter_mut().enumerate() {
-                *v = packed[base + k * LANES];
+                *v = packed[base + k * self.lanes];
             }
         }
     }
 }
 
 /// Per-step parameters of the pass.
-pub(super) struct Pass<'a> {
+struct Pass<'a> {
     /// Example of this step (`None`: no update, only measure, for the first search).
-    pub(super) x: Option<&'a [f32]>,
+    x: Option<&'a [f32]>,
     /// Example whose distances are measured after the update.
-    pub(super) next: &'a [f32],
+    next: &'a [f32],
     /// `h_x(a)` for every grid row `a`.
-    pub(super) hx: &'a [f32],
+    hx: &'a [f32],
     /// `alpha * h_y(y)` for every padded column (0 on padding).
-    pub(super) cy: &'a [f32],
+    cy: &'a [f32],
     /// 0 for real columns, `+inf` for padding, added to distances.
-    pub(super) pen: &'a [f32],
-    pub(super) lo: f32,
-    pub(super) hi: f32,
+    pen: &'a [f32],
+    lo: f32,
+    hi: f32,
 }
 
-/// Runs the pass over grid rows `first_row..` held in `rows`; returns the best (distance, unit).
-/// Dispatches to the AVX2+FMA pass where the CPU has it, else to the portable one.
-#[inline]
-fn pass_rows(
-    rows: &mut [f32],
+/// The pass over grid rows `first_row..` held in `rows` (whole rows of `layout`): moves every
+/// unit by step `p` and returns the best (distance to `p.next`, unit).
+struct PassRows<'a> {
+    rows: &'a mut [f32],
     first_row: usize,
-    d: usize,
-    height: usize,
-    tiles_per_row: usize,
-    p: &Pass,
-) -> (f32, usize) {
-    #[cfg(target_arch = "x86_64")]
-    if super::x86::has_avx2_fma() {
-        // SAFETY: the CPU supports AVX2 and FMA (checked just above); `train` lays out `rows`
-        // and the slices of `p` as the kernel requires.
-        return unsafe { super::x86::pass_rows(rows, first_row, d, height, tiles_per_row, p) };
-    }
-    pass_rows_portable(rows, first_row, d, height, tiles_per_row, p)
+    layout: &'a Layout,
+    p: &'a Pass<'a>,
 }
 
-/// [`pass_rows`] in portable Rust over lane arrays.
-fn pass_rows_portable(
-    rows: &mut [f32],
-    first_row: usize,
-    d: usize,
-    height: usize,
-    tiles_per_row: usize,
-    p: &Pass,
-) -> (f32, usize) {
-    let row_len = tiles_per_row * d * LANES;
-    let mut bv = [f32::INFINITY; LANES];
-    let mut bi = [0u32; LANES];
-    for (r, row) in rows.chunks_exact_mut(row_len).enumerate() {
-        let a = first_row + r;
-        let cx = p.hx[a];
-        for (tt, tile) in row.chunks_exact_mut(d * LANES).enumerate() {
-            let y0 = tt * LANES;
-            let cy: &[f32; LANES] = p.cy[y0..y0 + LANES]
-                .try_into()
-                .expect("cy is padded to whole tiles");
-            let mut dist: [f32; LANES] = p.pen[y0..y0 + LANES]
-                .try_into()
-                .expect("pen is padded to whole tiles");
-            let mut c = [0f32; LANES];
-            for l in 0..LANES {
-                c[l] = cx * cy[l];
-            }
-            for (k, w) in tile.chunks_exact_mut(LANES).enumerate() {
-                let w: &mut [f32; LANES] = w.try_into().expect("chunks_exact_mut(LANES)");
-                let nk = p.next[k];
-                if let Some(x) = p.x {
-                    let xk = x[k];
-                    for l in 0..LANES {
-                        let v = w[l] + c[l] * (xk - w[l]);
-                        w[l] = v.max(p.lo).min(p.hi);
+impl WithSimd for PassRows<'_> {
+    type Output = (f32, usize);
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> (f32, usize) {
+        let PassRows {
+            rows,
+            first_row,
+            layout,
+            p,
+        } = self;
+        let (d, lanes) = (layout.d, S::F32_LANES);
+        assert_eq!(lanes, layout.lanes, "the layout is for another instruction set");
+        let (cy, _) = S::as_simd_f32s(p.cy);
+        let (pen, _) = S::as_simd_f32s(p.pen);
+        assert!(cy.len() == layout.tiles_per_row && pen.len() == layout.tiles_per_row);
+        let (lo, hi) = (simd.splat_f32s(p.lo), simd.splat_f32s(p.hi));
+        let offsets = lane_offsets::<S>();
+        let mut bv = simd.splat_f32s(f32::INFINITY);
+        let mut bi = simd.splat_u32s(0);
+        for (r, row) in rows.chunks_exact_mut(layout.row_len()).enumerate() {
+            let a = first_row + r;
+            let cx = simd.splat_f32s(p.hx[a]);
+            for (tt, (tile, (&cy, &pen))) in row
+                .chunks_exact_mut(d * lanes)
+                .zip(cy.iter().zip(pen))
+                .enumerate()
+            {
+                let (ws, _) = S::as_mut_simd_f32s(tile);
+                let mut dist = pen;
+                match p.x {
+                    Some(x) => {
+                        let c = simd.mul_f32s(cx, cy);
+                        for ((w, &xk), &nk) in ws.iter_mut().zip(x).zip(p.next) {
+                            let v = simd.mul_add_e_f32s(c, simd.sub_f32s(simd.splat_f32s(xk), *w), *w);
+                            let v = simd.min_f32s(simd.max_f32s(v, lo), hi);
+                            *w = v;
+                            let df = simd.sub_f32s(simd.splat_f32s(nk), v);
+                            dist = simd.mul_add_e_f32s(df, df, dist);
+                        }
+                    }
+                    None => {
+                        for (w, &nk) in ws.iter().zip(p.next) {
+                            let df = simd.sub_f32s(simd.splat_f32s(nk), *w);
+                            dist = simd.mul_add_e_f32s(df, df, dist);
+                        }
                     }
                 }
-                for l in 0..LANES {
-                    let df = nk - w[l];
-                    dist[l] += df * df;
-                }
-            }
-            let idx0 = (a * height + y0) as u32;
-            for l in 0..LANES {
-                let lt = dist[l] < bv[l];
-                bv[l] = if lt { dist[l] } else { bv[l] };
-                bi[l] = if lt { idx0 + l as u32 } else { bi[l] };
+                let idx = simd.add_u32s(
+                    simd.splat_u32s((a * layout.grid.height + tt * lanes) as u32),
+                    offsets,
+                );
+                keep_min(simd, dist, idx, &mut bv, &mut bi);
             }
         }
-    }
-    let mut best = (f32::INFINITY, usize::MAX);
-    for l in 0..LANES {
-        let cand = (bv[l], bi[l] as usize);
-        if cand.0 < best.0 || (cand.0 == best.0 && cand.1 < best.1) {
-            best = cand;
+        let mut best = (f32::INFINITY, usize::MAX);
+        for (&v, &i) in f32_lanes::<S>(&bv).iter().zip(u32_lanes::<S>(&bi)) {
+            if v < best.0 || (v == best.0 && (i as usize) < best.1) {
+                best = (v, i as usize);
+            }
         }
-    }
-    best
-}
-
-/// `exp(-(c - j)^2 / sigma^2)` for `j in 0..n`, in `f32`, from two exponentials and a
-/// recurrence (`g(c + k) = g(c + k - 1) r q^(k - 1)`), instead of `n` exponentials: at a few
-/// hundred units per axis, the exponentials were a quarter of a step. Agrees with
-/// [`gaussian_row`](crate::grid::gaussian_row) to about 1e-13 relative (tested).
-pub fn gaussian_row_f32(n: usize, center: usize, sigma: f64, scale: f64, out: &mut [f32]) {
-    let s2 = sigma * sigma;
-    let r = (-1.0 / s2).exp(); // g(c + 1) / g(c)
-    let q = (-2.0 / s2).exp(); // ratio of successive ratios
-    out[center] = scale as f32;
-    for dir in [1isize, -1] {
-        let (mut g, mut ratio) = (scale, r);
-        let mut j = center as isize + dir;
-        while j >= 0 && (j as usize) < n {
-            g *= ratio;
-            ratio *= q;
-            out[j as usize] = g as f32;
-            j += dir;
-        }
+        best
     }
 }
 
@@ -253,6 +243,21 @@ pub fn train(
     order: &[usize],
     steps: Range<usize>,
 ) {
+    train_on(Isa::best(), w, data, d, grid, cfg, order, steps)
+}
+
+/// [`train`] on instruction set `isa`.
+#[allow(clippy::too_many_arguments)]
+fn train_on(
+    isa: Isa,
+    w: &mut [f32],
+    data: &[f32],
+    d: usize,
+    grid: Grid,
+    cfg: &OnlineTrainingConfig,
+    order: &[usize],
+    steps: Range<usize>,
+) {
     let m = grid.units();
     assert_eq!(
         w.len(),
@@ -277,13 +282,9 @@ pub fn train(
         );
     }
     let example = |t: usize| &data[order[t] * d..(order[t] + 1) * d];
-    let layout = Layout {
-        grid,
-        d,
-        tiles_per_row: grid.height.div_ceil(LANES),
-    };
+    let layout = Layout::new(grid, d, isa.lanes());
     let mut packed = layout.pack(w);
-    let y_pad = layout.tiles_per_row * LANES;
+    let y_pad = layout.y_pad();
     let pen: Vec<f32> = (0..y_pad)
         .map(|y| if y < grid.height { 0.0 } else { f32::INFINITY })
         .collect();
@@ -303,7 +304,12 @@ pub fn train(
         lo,
         hi,
     };
-    let first = pass_rows(&mut packed, 0, d, grid.height, layout.tiles_per_row, &first);
+    let first = isa.run(PassRows {
+        rows: &mut packed,
+        first_row: 0,
+        layout: &layout,
+        p: &first,
+    });
     let first_bmu = chosen(first);
 
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
@@ -349,7 +355,12 @@ pub fn train(
                 lo,
                 hi,
             };
-            let best = pass_rows(rows, first_row, d, grid.height, layout.tiles_per_row, &p);
+            let best = isa.run(PassRows {
+                rows,
+                first_row,
+                layout: &layout,
+                p: &p,
+            });
             if threads == 1 {
                 bmu = chosen(best);
                 continue;
@@ -406,91 +417,77 @@ mod tests {
             let steps = 60;
             let order: Vec<usize> = (0..steps).map(|_| rng.random_range(0..n)).collect();
             let cfg = OnlineTrainingConfig::new(steps).with_clip(clip.then_some([0.0, 1.0]));
-            let mut w = w0.clone();
-            train(&mut w, &data, d, grid, &cfg, &order, 0..steps);
             let to64 =
                 |v: &[f32], r| Array2::from_shape_vec((r, d), v.iter().map(|&x| x as f64).collect()).unwrap();
             let want = reference::train_online(to64(&data, n).view(), to64(&w0, m), grid, &cfg, &order);
-            for (g, r) in w.iter().zip(want.iter()) {
-                assert!(
-                    (*g as f64 - r).abs() <= 1e-4 * r.abs() + 1e-6,
-                    "{gx}x{gy}: {g} vs {r}"
-                );
+            for isa in [Isa::best(), Isa::Scalar] {
+                let mut w = w0.clone();
+                train_on(isa, &mut w, &data, d, grid, &cfg, &order, 0..steps);
+                for (g, r) in w.iter().zip(want.iter()) {
+                    assert!(
+                        (*g as f64 - r).abs() <= 1e-4 * r.abs() + 1e-6,
+                        "{gx}x{gy} {isa:?}: {g} vs {r}"
+                    );
+                }
+                let mut w2 = w0.clone();
+                train_on(isa, &mut w2, &data, d, grid, &cfg, &order, 0..17);
+                train_on(isa, &mut w2, &data, d, grid, &cfg, &order, 17..steps);
+                assert_eq!(w, w2, "{gx}x{gy} {isa:?}: split run differs");
             }
-            let mut w2 = w0.clone();
-            train(&mut w2, &data, d, grid, &cfg, &order, 0..17);
-            train(&mut w2, &data, d, grid, &cfg, &order, 17..steps);
-            assert_eq!(w, w2, "{gx}x{gy}: split run differs");
         }
     }
 }
 
 #[cfg(test)]
-mod portable_tests {
+mod scalar_tests {
     use super::*;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
-    /// The portable pass (used on CPUs without AVX2) agrees with the dispatched one.
+    /// The scalar pass (what CPUs without SIMD run) agrees with the dispatched one.
     #[test]
-    fn portable_pass_agrees_with_dispatched() {
+    fn scalar_pass_agrees_with_dispatched() {
         let mut rng = ChaCha8Rng::seed_from_u64(13);
         let (gx, gy, d): (usize, usize, usize) = (5, 11, 3);
-        let tiles_per_row = gy.div_ceil(LANES);
-        let y_pad = tiles_per_row * LANES;
-        let mut rows: Vec<f32> = (0..gx * tiles_per_row * d * LANES)
-            .map(|_| rng.random())
-            .collect();
-        let mut rows2 = rows.clone();
+        let grid = Grid::new(gx, gy);
+        let w: Vec<f32> = (0..gx * gy * d).map(|_| rng.random()).collect();
         let x: Vec<f32> = (0..d).map(|_| rng.random()).collect();
         let next: Vec<f32> = (0..d).map(|_| rng.random()).collect();
         let hx: Vec<f32> = (0..gx).map(|_| rng.random()).collect();
-        let cy: Vec<f32> = (0..y_pad)
-            .map(|y| if y < gy { rng.random() } else { 0.0 })
-            .collect();
-        let pen: Vec<f32> = (0..y_pad)
-            .map(|y| if y < gy { 0.0 } else { f32::INFINITY })
-            .collect();
-        let p = Pass {
-            x: Some(&x),
-            next: &next,
-            hx: &hx,
-            cy: &cy,
-            pen: &pen,
-            lo: 0.1,
-            hi: 0.9,
+        let cy: Vec<f32> = (0..gy).map(|_| rng.random()).collect();
+        let run = |isa: Isa| {
+            let layout = Layout::new(grid, d, isa.lanes());
+            let mut rows = layout.pack(&w);
+            let pad = |v: &[f32], fill: f32| -> Vec<f32> {
+                (0..layout.y_pad())
+                    .map(|y| v.get(y).copied().unwrap_or(fill))
+                    .collect()
+            };
+            let (cy, pen) = (pad(&cy, 0.0), pad(&vec![0.0; gy], f32::INFINITY));
+            let p = Pass {
+                x: Some(&x),
+                next: &next,
+                hx: &hx,
+                cy: &cy,
+                pen: &pen,
+                lo: 0.1,
+                hi: 0.9,
+            };
+            let best = isa.run(PassRows {
+                rows: &mut rows,
+                first_row: 0,
+                layout: &layout,
+                p: &p,
+            });
+            let mut moved = vec![0f32; w.len()];
+            layout.unpack(&rows, &mut moved);
+            (best, moved)
         };
-        let a = pass_rows(&mut rows, 0, d, gy, tiles_per_row, &p);
-        let b = pass_rows_portable(&mut rows2, 0, d, gy, tiles_per_row, &p);
+        let (a, rows) = run(Isa::best());
+        let (b, rows2) = run(Isa::Scalar);
         assert_eq!(a.1, b.1);
         for (u, v) in rows.iter().zip(&rows2) {
             assert!((u - v).abs() <= 1e-6, "{u} vs {v}");
-        }
-    }
-}
-
-#[cfg(test)]
-mod gaussian_tests {
-    use super::*;
-
-    #[test]
-    fn recurrence_matches_direct_exponentials() {
-        for &(n, c, sigma) in &[
-            (1, 0, 2.0),
-            (240, 17, 120.0),
-            (135, 134, 3.5),
-            (40, 20, 2.0),
-            (9, 4, 0.3),
-        ] {
-            let mut out = vec![0f32; n];
-            gaussian_row_f32(n, c, sigma, 0.35, &mut out);
-            for (j, (g, want)) in out.iter().zip(gaussian_row(n, c, sigma)).enumerate() {
-                let want = (0.35 * want) as f32;
-                assert!(
-                    (g - want).abs() <= 1e-6 * want + 1e-38,
-                    "n={n} c={c} sigma={sigma} j={j}: {g} vs {want}"
-                );
-            }
         }
     }
 }

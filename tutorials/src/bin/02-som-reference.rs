@@ -4,7 +4,7 @@
 //!
 //! `cargo run --release -p tutorials --bin 02-som-reference [-- --quick] [--out DIR]`
 
-use burnax_som::grid::gaussian_row;
+use burnax_som::neighborhood::gaussian_row;
 use burnax_som::render::{heat, pixels, rgb, write_png};
 use burnax_som::{example_order, reference, BatchTrainingConfig, Grid, OnlineTrainingConfig, SomConfig};
 use ndarray::Array2;

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use burn::prelude::*;
 use burn::tensor::TensorData;
-use burnax_som::grid::gaussian_row;
+use burnax_som::neighborhood::gaussian_row;
 use burnax_som::render::{heat, pixels, rgb, write_png};
 use burnax_som::{tensor_ops, BatchTrainingConfig, Grid, SomBackend, SomConfig};
 use tutorials::vmapped::vmap_epoch;
