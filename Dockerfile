@@ -17,6 +17,6 @@ RUN curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --default-too
 
 WORKDIR /burnax
 COPY . .
-RUN cargo build --release -p tutorials -p burnax-som --features tutorials/cuda,burnax-som/cuda --bins
+RUN cargo build --release -p tutorials -p burnax-som-cli --features tutorials/cuda,burnax-som-cli/cuda --bins
 
 CMD ["./target/release/tutorials"]

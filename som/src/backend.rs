@@ -125,36 +125,3 @@ mod flex {
         }
     }
 }
-
-/// Whether backend `B`'s default device answers: creates a one-element tensor on it and reads
-/// it back.
-///
-/// A missing GPU or driver makes Burn's GPU runtimes panic, often on a thread of their own with
-/// the caller seeing only a closed channel. This runs that first use under `catch_unwind`, keeps
-/// the panic messages of every thread quiet meanwhile, and returns the first one's first line.
-///
-/// # Errors
-/// That message, e.g. `Unable to dynamically load the "cuda" shared library ...` on a machine
-/// without NVIDIA's driver.
-pub fn probe_device<B: Backend>() -> Result<(), String> {
-    use std::sync::{Arc, Mutex};
-    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
-    let record = seen.clone();
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let payload = info.payload();
-        let msg = payload
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| payload.downcast_ref::<&str>().copied())
-            .unwrap_or("no reason given");
-        let first = msg.lines().next().unwrap_or(msg).to_string();
-        record.lock().unwrap_or_else(|e| e.into_inner()).push(first);
-    }));
-    let answer = std::panic::catch_unwind(|| {
-        Tensor::<B, 1>::zeros([1], &Default::default()).into_data();
-    });
-    std::panic::set_hook(hook);
-    let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
-    answer.map_err(|_| seen.first().cloned().unwrap_or_else(|| "no reason given".into()))
-}

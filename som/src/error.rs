@@ -31,6 +31,9 @@ pub enum SomError {
     /// Data, initial weights and model disagree on a dimension, or the data is empty.
     #[error("{0}")]
     Data(String),
+    /// A device is unknown, not built in, or not there (see [`crate::device`]).
+    #[error("{0}")]
+    Device(String),
     /// A model file is truncated, corrupt, or not a `burnax-som` model.
     #[error("{}: not a valid som model: {message}", path.display())]
     Model {

@@ -1,4 +1,4 @@
-//! Reading data (CSV, NPY), writing NPY, and atomic writes.
+//! Reading data (CSV, NPY), writing NPY, atomic writes, and the demo's colours.
 //!
 //! Every error names the file and, for CSV, the 1-based line and the offending cell.
 
@@ -184,6 +184,17 @@ pub fn parse_npy(path: &Path, bytes: &[u8]) -> Result<Matrix, SomError> {
         )));
     }
     Ok(Matrix { rows, cols, values })
+}
+
+/// The playbook's 1000 random colours, uniform in `[0, 1)^3` from `seed`: the data of
+/// `som train --demo colors`. The same values on every machine and device (they come from the
+/// seeded generator of [`crate::Init::Random`], not from a backend).
+pub fn demo_colors(seed: u64) -> Matrix {
+    Matrix {
+        rows: 1000,
+        cols: 3,
+        values: crate::init::random(1000, 3, seed),
+    }
 }
 
 /// The bytes of an NPY file holding `values` as a `rows x cols` C-order `f32` array.

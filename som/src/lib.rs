@@ -1,6 +1,8 @@
-//! Self-organizing maps on [Burn](https://burn.dev): batch and online training, metrics, and
-//! the `som` command-line tool. The fastest path on the CPU is a set of fused kernels; every
-//! other Burn backend runs the same algorithm with tensor ops.
+//! Self-organizing maps on [Burn](https://burn.dev): batch and online training and metrics. The
+//! fastest path on the CPU is a set of fused kernels, on NVIDIA and wgpu GPUs a set of CubeCL
+//! kernels; every other Burn backend runs the same algorithm with tensor ops. The `som`
+//! command-line tool is built on this library in its own package, `burnax-som-cli` (`som/cli`),
+//! so the library depends on no CLI crates.
 //!
 //! ```
 //! use burn::backend::Flex;
@@ -44,6 +46,8 @@
 //! kernel; see `gpu` for the launch geometry, and `gpu::SearchPrecision` for an opt-in TF32/BF16
 //! search on tensor cores, for long rows only). Other backends use [`tensor_ops`]. [`reference`](mod@reference) is the slow `f64` oracle both are tested against.
 //! Every path takes the neighbourhood and its constants from [`neighborhood`].
+//! [`device::DeviceKind`] chooses a device by name and probes it (the CLI's, the tutorials' and
+//! the benches' `--device`).
 //!
 //! | feature | what it enables |
 //! |---|---|
@@ -56,11 +60,14 @@
 //!
 //! [`io`] reads CSV and NPY data with errors that name the file, line and value; [`model`]
 //! stores a map with its config and training state as safetensors (readable from Python);
-//! every write is atomic.
+//! every write is atomic; [`checkpoint`] is the training loop that saves a model file as it goes
+//! and resumes from one, bit for bit.
 #![warn(missing_docs)]
 
 pub mod backend;
+pub mod checkpoint;
 pub mod cpu;
+pub mod device;
 pub mod error;
 #[cfg(any(feature = "wgpu", feature = "cuda"))]
 pub mod gpu;

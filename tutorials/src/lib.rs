@@ -17,56 +17,17 @@ pub fn quick() -> bool {
     std::env::args().any(|a| a == "--quick")
 }
 
-/// The device named by `--device NAME` (default `cpu`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DeviceChoice {
-    /// Burn's `Flex` CPU backend.
-    Cpu,
-    /// Burn's `Wgpu` backend (feature `wgpu`).
-    Wgpu,
-    /// Burn's `Cuda` backend (feature `cuda`).
-    Cuda,
-}
+pub use burnax_som::device::DeviceKind;
 
-/// Reads `--device cpu|wgpu|cuda` from the command line.
+/// Reads `--device cpu|wgpu|cuda` from the command line (default `cpu`), with burnax-som's
+/// chooser ([`DeviceKind::from_args`]), the one the `som` CLI and `som-bench` use too.
 ///
 /// # Errors
-/// A message naming the value when it is unknown, when this build lacks the backend (with the
-/// feature to build it with), or when the device does not answer (with the runtime's reason,
-/// see `burnax_som::backend::probe_device`).
-pub fn device_choice() -> Result<DeviceChoice, String> {
-    let args: Vec<String> = std::env::args().collect();
-    let Some(i) = args.iter().position(|a| a == "--device") else {
-        return Ok(DeviceChoice::Cpu);
-    };
-    let name = args.get(i + 1).map(String::as_str).unwrap_or("");
-    let choice = match name {
-        "cpu" => DeviceChoice::Cpu,
-        "wgpu" => DeviceChoice::Wgpu,
-        "cuda" => DeviceChoice::Cuda,
-        other => return Err(format!("--device {other:?}: expected cpu, wgpu or cuda")),
-    };
-    let built = match choice {
-        DeviceChoice::Cpu => true,
-        DeviceChoice::Wgpu => cfg!(feature = "wgpu"),
-        DeviceChoice::Cuda => cfg!(feature = "cuda"),
-    };
-    if !built {
-        return Err(format!(
-            "--device {name}: this build has no {name} backend; rebuild with `--features {name}`"
-        ));
-    }
-    let answer = match choice {
-        DeviceChoice::Cpu => Ok::<(), String>(()),
-        #[cfg(feature = "wgpu")]
-        DeviceChoice::Wgpu => burnax_som::backend::probe_device::<burn::backend::Wgpu>(),
-        #[cfg(feature = "cuda")]
-        DeviceChoice::Cuda => burnax_som::backend::probe_device::<burn::backend::Cuda>(),
-        #[allow(unreachable_patterns)]
-        _ => unreachable!("checked above: this build has the backend"),
-    };
-    answer.map_err(|why| format!("--device {name}: no usable {name} device ({why})"))?;
-    Ok(choice)
+/// A one-line message starting with `--device` and naming the value when it is unknown, when
+/// this build lacks the backend (with the feature to build it with), or when the device does not
+/// answer (with the reason, see [`DeviceKind::probe`]).
+pub fn device_choice() -> Result<DeviceKind, String> {
+    DeviceKind::from_args(std::env::args()).map_err(|e| e.to_string())
 }
 
 /// The folder named by `--out DIR` (default `tutorial-output`), created if missing.

@@ -23,6 +23,7 @@ use anyhow::{bail, Context, Result};
 use burn::backend::Flex;
 use burn::prelude::*;
 use burn::tensor::TensorData;
+use burnax_som::device::DeviceKind;
 use burnax_som::io::{npy_bytes, read_matrix, write_atomic};
 use burnax_som::{BatchTrainingConfig, Grid, OnlineTrainingConfig, SomBackend, SomConfig};
 
@@ -38,15 +39,14 @@ fn arg(args: &[String], name: &str) -> Result<String> {
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    match arg(&args, "--device").unwrap_or_else(|_| "cpu".into()).as_str() {
-        "cpu" => bench::<Flex>(&args, "Flex"),
+    match DeviceKind::from_args(args.iter().cloned())? {
+        DeviceKind::Cpu => bench::<Flex>(&args, "Flex"),
         #[cfg(feature = "wgpu")]
-        "wgpu" => bench::<burn::backend::Wgpu>(&args, "wgpu"),
+        DeviceKind::Wgpu => bench::<burn::backend::Wgpu>(&args, "wgpu"),
         #[cfg(feature = "cuda")]
-        "cuda" => bench::<burn::backend::Cuda>(&args, "cuda"),
-        other => bail!(
-            "--device {other}: not built in (cpu always; wgpu and cuda with the features of those names)"
-        ),
+        DeviceKind::Cuda => bench::<burn::backend::Cuda>(&args, "cuda"),
+        #[allow(unreachable_patterns)]
+        _ => unreachable!("DeviceKind::from_args returns only devices this build has"),
     }
 }
 

@@ -113,13 +113,13 @@ fn main() {
     let n = if quick { 64 } else { 2000 };
     time_matmul::<B>(&device, n);
     match choice {
-        tutorials::DeviceChoice::Cpu => {
+        tutorials::DeviceKind::Cpu => {
             println!("(pass --device wgpu or --device cuda to compare with a GPU)")
         }
         #[cfg(feature = "wgpu")]
-        tutorials::DeviceChoice::Wgpu => time_matmul::<burn::backend::Wgpu>(&Default::default(), n),
+        tutorials::DeviceKind::Wgpu => time_matmul::<burn::backend::Wgpu>(&Default::default(), n),
         #[cfg(feature = "cuda")]
-        tutorials::DeviceChoice::Cuda => time_matmul::<burn::backend::Cuda>(&Default::default(), n),
+        tutorials::DeviceKind::Cuda => time_matmul::<burn::backend::Cuda>(&Default::default(), n),
         #[allow(unreachable_patterns)]
         _ => unreachable!("device_choice only returns backends this build has"),
     }

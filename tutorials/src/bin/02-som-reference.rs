@@ -18,7 +18,7 @@ fn png(path: std::path::PathBuf, grid: Grid, w: &Array2<f64>) {
 
 fn main() {
     // NumPy-style on the host by design: there is no other device to choose.
-    if tutorials::device_choice() != Ok(tutorials::DeviceChoice::Cpu) {
+    if tutorials::device_choice() != Ok(tutorials::DeviceKind::Cpu) {
         eprintln!("error: --device: 02-som-reference is the NumPy-style CPU reference; 01-intro and 03-som-burnax take --device");
         std::process::exit(2);
     }

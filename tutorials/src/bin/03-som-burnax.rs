@@ -14,7 +14,7 @@ use burnax_som::neighborhood::gaussian_row;
 use burnax_som::render::{heat, pixels, rgb, write_png};
 use burnax_som::{tensor_ops, BatchTrainingConfig, Grid, SomBackend, SomConfig};
 use tutorials::vmapped::vmap_epoch;
-use tutorials::{device_choice, out_dir, quick, timed, DeviceChoice};
+use tutorials::{device_choice, out_dir, quick, timed, DeviceKind};
 
 /// One batch epoch as the playbook first writes it: example by example, distances to all
 /// units, the best unit read back, its neighbourhood, `num += h x`, `den += h`.
@@ -264,11 +264,11 @@ fn write_gif(path: &Path, grid: Grid, frames: &[Vec<f32>]) {
 
 fn main() {
     match device_choice() {
-        Ok(DeviceChoice::Cpu) => run::<burn::backend::Flex>(&Default::default()),
+        Ok(DeviceKind::Cpu) => run::<burn::backend::Flex>(&Default::default()),
         #[cfg(feature = "wgpu")]
-        Ok(DeviceChoice::Wgpu) => run::<burn::backend::Wgpu>(&Default::default()),
+        Ok(DeviceKind::Wgpu) => run::<burn::backend::Wgpu>(&Default::default()),
         #[cfg(feature = "cuda")]
-        Ok(DeviceChoice::Cuda) => run::<burn::backend::Cuda>(&Default::default()),
+        Ok(DeviceKind::Cuda) => run::<burn::backend::Cuda>(&Default::default()),
         #[allow(unreachable_patterns)]
         Ok(_) => unreachable!("device_choice only returns backends this build has"),
         Err(e) => {

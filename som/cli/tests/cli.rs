@@ -5,7 +5,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use burn::backend::Flex;
+use burn::prelude::*;
+use burn::tensor::TensorData;
+use burnax_som::checkpoint::CheckpointedRun;
 use burnax_som::io::parse_npy;
+use burnax_som::model::{fingerprint, Schedule};
+use burnax_som::{BatchTrainingConfig, OnlineTrainingConfig, SomConfig, SomError};
 
 fn som(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_som"))
@@ -15,13 +21,37 @@ fn som(dir: &Path, args: &[&str]) -> Output {
         .expect("runs som")
 }
 
-fn som_env(dir: &Path, env: (&str, &str), args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_som"))
-        .current_dir(dir)
-        .env(env.0, env.1)
-        .args(args)
-        .output()
-        .expect("runs som")
+/// What `som train --demo colors --width 9 --height 7 --mode MODE --epochs|--steps LEN --seed 3
+/// --checkpoint-every K --out OUT` runs, through the library's loop, stopped (as a kill would
+/// stop it) right after the checkpoint at progress `stop_at`.
+fn train_stopped(mode: &str, len: usize, every: usize, out: PathBuf, stop_at: usize) -> Result<(), SomError> {
+    let colours = burnax_som::io::demo_colors(3);
+    let x = Tensor::<Flex, 2>::from_data(
+        TensorData::new(colours.values.clone(), [1000, 3]),
+        &Default::default(),
+    );
+    let config = SomConfig::new(9, 7, 3).with_seed(3);
+    let mut som = config.init_with_data(&x)?;
+    let schedule = if mode == "batch" {
+        Schedule::Batch(BatchTrainingConfig::new(len))
+    } else {
+        // The demo's clip, as the CLI sets it.
+        Schedule::Online(OnlineTrainingConfig::new(len).with_clip(Some([0.0, 1.0])))
+    };
+    let run = CheckpointedRun {
+        config,
+        schedule,
+        data_fingerprint: fingerprint(1000, 3, &colours.values),
+        every: Some(every),
+        out,
+    };
+    run.train(&mut som, &x, 0, |_, p| {
+        if p.done >= stop_at {
+            Err(SomError::Data(format!("stopped at {}", p.done)))
+        } else {
+            Ok(())
+        }
+    })
 }
 
 #[track_caller]
@@ -310,11 +340,10 @@ fn a_killed_run_resumes_to_the_same_weights() {
         ok(&som(&dir, &full));
         let want = weights(&dir, "full.som");
 
-        // Aborted (like a kill) right after the checkpoint at progress 2 * k.
-        let two_k = (2 * k.parse::<usize>().unwrap()).to_string();
-        let run = [&base[..], &["--checkpoint-every", k, "--out", "part.som"]].concat();
-        let out = som_env(&dir, ("SOM_ABORT_AFTER", &two_k), &run);
-        assert!(!out.status.success(), "{mode}: the run should have been aborted");
+        // Stopped (like a kill) right after the checkpoint at progress 2 * k.
+        let (len_n, k_n): (usize, usize) = (n.parse().unwrap(), k.parse().unwrap());
+        let out = train_stopped(mode, len_n, k_n, dir.join("part.som"), 2 * k_n);
+        assert!(out.is_err(), "{mode}: the run should have been stopped");
         let partial = weights(&dir, "part.som");
         assert_ne!(partial, want, "{mode}: checkpoint should hold a partial run");
 

@@ -11,15 +11,16 @@
 //!
 //! `--device cpu` (the default) runs Burn's `Flex` backend with the fused CPU kernels;
 //! `--device wgpu` (Vulkan, Metal, DX12) and `--device cuda` run the CubeCL kernels and need a
-//! `som` built with the features of those names. Asking for a device that is not built in, or
-//! not present, is a one-line error. Models are device-independent files: train on one, render
-//! on another.
+//! `som` built with the features of those names
+//! (`cargo run --release -p burnax-som-cli --features cuda --bin som -- ...`). Asking for a
+//! device that is not built in, or not present, is a one-line error
+//! (`burnax_som::device::DeviceKind` chooses and probes it). Models are device-independent
+//! files: train on one, render on another.
 //!
 //! Errors are one line on stderr and a non-zero exit code. Outputs are written atomically.
 //! `--checkpoint-every K` saves the model to `--out` every K epochs (or steps); a killed run
 //! continues with `--resume` from its last checkpoint and ends with the same weights, bit for
-//! bit, as an uninterrupted run. The environment variable `SOM_ABORT_AFTER=K` aborts the process
-//! right after progress reaches K (fault injection for the tests).
+//! bit, as an uninterrupted run (`burnax_som::checkpoint::CheckpointedRun` is that loop).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -28,13 +29,13 @@ use anyhow::{anyhow, bail, Context, Result};
 use burn::backend::Flex;
 use burn::prelude::*;
 use burn::tensor::TensorData;
-use burnax_som::backend::probe_device;
+use burnax_som::checkpoint::CheckpointedRun;
+use burnax_som::device::DeviceKind;
 use burnax_som::io::{self, Matrix};
-use burnax_som::model::{fingerprint, ModelFile, Schedule, TrainingState};
+use burnax_som::model::{fingerprint, ModelFile, Schedule};
 use burnax_som::render;
 use burnax_som::{
-    example_order, BatchTrainingConfig, Init, OnlineTrainingConfig, Progress, Som, SomBackend, SomConfig,
-    SomError,
+    BatchTrainingConfig, Init, OnlineTrainingConfig, Progress, Som, SomBackend, SomConfig, SomError,
 };
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -49,15 +50,8 @@ struct Cli {
     #[command(subcommand)]
     command: Command,
     /// Where to compute: cpu, wgpu (a `som` built with --features wgpu) or cuda (--features cuda).
-    #[arg(long, global = true, value_enum, default_value = "cpu")]
-    device: DeviceKind,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum DeviceKind {
-    Cpu,
-    Wgpu,
-    Cuda,
+    #[arg(long, global = true, default_value = "cpu")]
+    device: String,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -172,25 +166,15 @@ fn parse_pair(s: &str) -> Result<[f64; 2], String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.device {
-        DeviceKind::Cpu => run::<Flex>(cli.command),
+    let result = match DeviceKind::choose(&cli.device) {
+        Err(e) => Err(device_error(&cli.device, e)),
+        Ok(DeviceKind::Cpu) => run::<Flex>(cli.command),
         #[cfg(feature = "wgpu")]
-        DeviceKind::Wgpu => {
-            probe::<burn::backend::Wgpu>("wgpu").and_then(|()| run::<burn::backend::Wgpu>(cli.command))
-        }
+        Ok(DeviceKind::Wgpu) => run::<burn::backend::Wgpu>(cli.command),
         #[cfg(feature = "cuda")]
-        DeviceKind::Cuda => {
-            probe::<burn::backend::Cuda>("cuda").and_then(|()| run::<burn::backend::Cuda>(cli.command))
-        }
+        Ok(DeviceKind::Cuda) => run::<burn::backend::Cuda>(cli.command),
         #[allow(unreachable_patterns)]
-        other => Err(anyhow!(
-            "--device {}: this som was built without it; rebuild with `--features {0}` \
-             (e.g. cargo run --release -p burnax-som --features {0} --bin som -- ...)",
-            match other {
-                DeviceKind::Wgpu => "wgpu",
-                _ => "cuda",
-            }
-        )),
+        Ok(_) => unreachable!("DeviceKind::choose returns only devices this build has"),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -223,10 +207,16 @@ fn run<B: SomBackend>(command: Command) -> Result<()> {
     }
 }
 
-/// `probe_device` with the flag's name in the error.
-#[allow(dead_code)] // Unused when neither GPU feature is built.
-fn probe<B: Backend>(name: &str) -> Result<()> {
-    probe_device::<B>().map_err(|why| anyhow!("--device {name}: no usable {name} device ({why})"))
+/// A device that cannot be used, with the flag and, for one not built in, the command that
+/// builds it.
+fn device_error(name: &str, e: SomError) -> anyhow::Error {
+    let known = DeviceKind::ALL.iter().any(|k| k.name() == name);
+    match name.parse::<DeviceKind>() {
+        Err(_) if known => anyhow!(
+            "--device {name}: {e} (e.g. cargo run --release -p burnax-som-cli --features {name} --bin som -- ...)"
+        ),
+        _ => anyhow!("--device {name}: {e}"),
+    }
 }
 
 fn device<B: Backend>() -> Device<B> {
@@ -238,19 +228,6 @@ fn tensor<B: Backend>(m: &Matrix) -> Tensor<B, 2> {
         TensorData::new(m.values.clone(), [m.rows, m.cols]),
         &device::<B>(),
     )
-}
-
-/// The demo's colours come from the CPU backend whatever `--device` is, so a seed gives the
-/// same data on every device.
-fn demo_colors(seed: u64) -> Matrix {
-    let som = SomConfig::new(1000, 1, 3)
-        .with_seed(seed)
-        .init::<Flex>(&Default::default());
-    Matrix {
-        rows: 1000,
-        cols: 3,
-        values: som.weights_host(),
-    }
 }
 
 fn load_model<B: SomBackend>(path: &Path) -> Result<(ModelFile, Som<B>)> {
@@ -278,7 +255,7 @@ fn check_dim(data: &Matrix, data_name: &Path, dim: usize, what: &str) -> Result<
 fn train<B: SomBackend>(a: TrainArgs) -> Result<()> {
     let (data, data_name) = match (&a.input, a.demo) {
         (Some(p), _) => (io::read_matrix(p)?, p.clone()),
-        (None, Some(Demo::Colors)) => (demo_colors(a.seed), PathBuf::from("--demo colors")),
+        (None, Some(Demo::Colors)) => (io::demo_colors(a.seed), PathBuf::from("--demo colors")),
         (None, None) => bail!("give --input FILE or --demo colors"),
     };
     let fp = fingerprint(data.rows, data.cols, &data.values);
@@ -385,8 +362,6 @@ fn train<B: SomBackend>(a: TrainArgs) -> Result<()> {
         bail!("--checkpoint-every must be at least 1, got 0");
     }
     let total = schedule.total();
-    let every = a.checkpoint_every.unwrap_or(usize::MAX);
-    let abort_after: Option<usize> = std::env::var("SOM_ABORT_AFTER").ok().and_then(|v| v.parse().ok());
     let unit = if matches!(schedule, Schedule::Batch(_)) {
         "epochs"
     } else {
@@ -399,44 +374,24 @@ fn train<B: SomBackend>(a: TrainArgs) -> Result<()> {
             .progress_chars("=> "),
     );
     bar.set_message(unit);
-    let save = |som: &Som<B>, done: usize| -> Result<(), SomError> {
-        ModelFile {
-            config: config.clone(),
-            weights: som.weights_host(),
-            training: Some(TrainingState {
-                schedule: schedule.clone(),
-                done,
-                data_fingerprint: fp.clone(),
-            }),
-        }
-        .save(&a.out)
-    };
-    let mut on_progress = |som: &Som<B>, p: Progress| -> Result<(), SomError> {
+    let on_progress = |som: &Som<B>, p: Progress| -> Result<(), SomError> {
         bar.set_position(p.done as u64);
         if !bar.is_hidden() {
             let qe = p.quantization_error.unwrap_or_else(|| som.quantization_error(&x));
             bar.set_message(format!("{unit}, QE {qe:.5}"));
         }
-        if p.done % every == 0 && p.done < p.total {
-            save(som, p.done)?;
-        }
-        if abort_after.is_some_and(|k| p.done >= k) {
-            std::process::abort();
-        }
         Ok(())
     };
+    let run = CheckpointedRun {
+        config: config.clone(),
+        schedule,
+        data_fingerprint: fp,
+        every: a.checkpoint_every,
+        out: a.out.clone(),
+    };
     let start = std::time::Instant::now();
-    match &schedule {
-        Schedule::Batch(c) => som.train_batch_with(&x, c, done..total, &mut on_progress)?,
-        Schedule::Online(c) => {
-            let order = example_order(data.rows, total, config.seed);
-            // Progress about 100 times per run; checkpoints land exactly on multiples of --checkpoint-every.
-            let chunk = gcd((total / 100).max(1), every.min(total));
-            som.train_online_with(&x, c, &order, done..total, chunk, &mut on_progress)?
-        }
-    }
+    run.train(&mut som, &x, done, on_progress)?;
     bar.finish_and_clear();
-    save(&som, total)?;
     let qe = som.quantization_error(&x);
     let te = som.topographic_error(&x);
     eprintln!(
@@ -448,14 +403,6 @@ fn train<B: SomBackend>(a: TrainArgs) -> Result<()> {
         eprintln!("wrote {}", png.display());
     }
     Ok(())
-}
-
-fn gcd(a: usize, b: usize) -> usize {
-    if b == 0 {
-        a
-    } else {
-        gcd(b, a % b)
-    }
 }
 
 fn eval<B: SomBackend>(model: &Path, input: &Path, json: bool) -> Result<()> {

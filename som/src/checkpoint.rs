@@ -1,0 +1,131 @@
+//! A training run that saves itself to a model file as it goes: what `som train
+//! --checkpoint-every K` runs, and what resumes a run that was stopped or killed.
+//!
+//! ```
+//! use burn::backend::Flex;
+//! use burn::prelude::*;
+//! use burn::tensor::TensorData;
+//! use burnax_som::checkpoint::CheckpointedRun;
+//! use burnax_som::model::{fingerprint, ModelFile, Schedule};
+//! use burnax_som::{io, BatchTrainingConfig, SomConfig, SomError};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let colours = io::demo_colors(3);
+//! let x = Tensor::<Flex, 2>::from_data(TensorData::new(colours.values.clone(), [1000, 3]), &Default::default());
+//! let config = SomConfig::new(9, 7, 3).with_seed(3);
+//! let mut som = config.init_with_data(&x).unwrap();
+//! let run = CheckpointedRun {
+//!     config: config.clone(),
+//!     schedule: Schedule::Batch(BatchTrainingConfig::new(6)),
+//!     data_fingerprint: fingerprint(1000, 3, &colours.values),
+//!     every: Some(2),
+//!     out: dir.path().join("m.som"),
+//! };
+//! // Stop after the checkpoint at epoch 4, as a kill would.
+//! let stop = |_: &_, p: burnax_som::Progress| if p.done == 4 { Err(SomError::Data("stop".into())) } else { Ok(()) };
+//! assert!(run.train(&mut som, &x, 0, stop).is_err());
+//! let saved = ModelFile::load(&run.out).unwrap();
+//! assert_eq!(saved.training.unwrap().done, 4);
+//! ```
+
+use std::path::PathBuf;
+
+use burn::prelude::*;
+
+use crate::backend::SomBackend;
+use crate::error::SomError;
+use crate::model::{ModelFile, Schedule, TrainingState};
+use crate::som::{example_order, Progress, Som, SomConfig};
+
+/// A training run and where it saves itself. The model file written after epoch (or step) `k`
+/// holds the weights, `config`, `schedule` and `k`: [`CheckpointedRun::train`] from it with
+/// `done = k` ends with the same weights, bit for bit, as a run never stopped.
+#[derive(Clone, Debug)]
+pub struct CheckpointedRun {
+    /// The map's config, saved with every checkpoint.
+    pub config: SomConfig,
+    /// The whole schedule, batch or online.
+    pub schedule: Schedule,
+    /// [`crate::model::fingerprint`] of the training data: a resume checks it.
+    pub data_fingerprint: String,
+    /// Save a checkpoint after every this many epochs (batch) or steps (online); `None`: only
+    /// the finished model.
+    pub every: Option<usize>,
+    /// The model file, rewritten atomically at every checkpoint and at the end.
+    pub out: PathBuf,
+}
+
+impl CheckpointedRun {
+    /// Trains `som` on `data` from epoch or step `done` to the end of the schedule, saving a
+    /// checkpoint every `self.every` epochs or steps and the finished model at the end. After
+    /// each epoch (batch) or chunk of steps (online; about 100 chunks a run, a checkpoint
+    /// always at a chunk's end), once any checkpoint due is written, calls `on_progress`: an
+    /// error from it stops the run there, with that checkpoint on disk.
+    ///
+    /// # Errors
+    /// [`SomError::Config`] if `every` is 0 or `done` is past the schedule; as
+    /// [`Som::train_batch_with`] and [`Som::train_online_with`]; the errors of writing the file;
+    /// whatever `on_progress` returns.
+    pub fn train<B: SomBackend>(
+        &self,
+        som: &mut Som<B>,
+        data: &Tensor<B, 2>,
+        done: usize,
+        mut on_progress: impl FnMut(&Som<B>, Progress) -> Result<(), SomError>,
+    ) -> Result<(), SomError> {
+        if self.every == Some(0) {
+            return Err(SomError::Config(
+                "checkpoint every must be at least 1, got 0".into(),
+            ));
+        }
+        let total = self.schedule.total();
+        if done > total {
+            return Err(SomError::Config(format!(
+                "{done} epochs or steps done is past the schedule's {total}"
+            )));
+        }
+        let every = self.every.unwrap_or(usize::MAX);
+        let mut step = |som: &Som<B>, p: Progress| -> Result<(), SomError> {
+            if p.done % every == 0 && p.done < p.total {
+                self.save(som, p.done)?;
+            }
+            on_progress(som, p)
+        };
+        match &self.schedule {
+            Schedule::Batch(c) => som.train_batch_with(data, c, done..total, &mut step)?,
+            Schedule::Online(c) => {
+                let order = example_order(data.dims()[0], total, self.config.seed);
+                // Progress about 100 times per run; checkpoints land exactly on multiples of
+                // `every`.
+                let chunk = gcd((total / 100).max(1), every.min(total));
+                som.train_online_with(data, c, &order, done..total, chunk, &mut step)?
+            }
+        }
+        self.save(som, total)
+    }
+
+    /// Writes `som` to `self.out` with `done` epochs or steps of the schedule behind it.
+    ///
+    /// # Errors
+    /// Those of [`ModelFile::save`].
+    pub fn save<B: SomBackend>(&self, som: &Som<B>, done: usize) -> Result<(), SomError> {
+        ModelFile {
+            config: self.config.clone(),
+            weights: som.weights_host(),
+            training: Some(TrainingState {
+                schedule: self.schedule.clone(),
+                done,
+                data_fingerprint: self.data_fingerprint.clone(),
+            }),
+        }
+        .save(&self.out)
+    }
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
