@@ -37,14 +37,17 @@ impl Tolerance {
         atol: 1e-6,
     };
 
-    /// Reverse-mode derivatives in `f64` against central differences with step `1e-5`: the
-    /// truncation error is about `1e-10` times the third derivative and the rounding error
-    /// `1e-16 / 1e-5 = 1e-11` per order of differencing, so `1e-6` relative (with a `1e-7`
-    /// floor) is loose enough for third derivatives of well-scaled functions and tight enough
-    /// to catch any wrong rule.
+    /// Reverse-mode derivatives in `f64` against central differences: `check_grads`'s
+    /// five-point stencil at `h = 1e-3` (truncation `h^4 / 30` times the fifth derivative along
+    /// the direction, rounding about `1e-16 / h = 1e-13` relative), and the tests' plain central
+    /// differences at `h = 1e-6` (truncation `h^2 / 6` times the third derivative, `2e-13` for
+    /// their well-scaled functions; rounding `1e-16 / h = 1e-10`). `1e-8` relative, with a `1e-9`
+    /// floor for derivatives near zero, leaves two orders of margin over the larger, and still
+    /// fails on an `f32` rounding leaking into the `f64` derivative (`6e-8` relative and up): see
+    /// `check_grads_catches_an_f32_rounding`.
     pub const CENTRAL_DIFF_F64: Tolerance = Tolerance {
-        rtol: 1e-6,
-        atol: 1e-7,
+        rtol: 1e-8,
+        atol: 1e-9,
     };
 
     /// The same `f32` computation in another order: a batched operation (one GEMM over the

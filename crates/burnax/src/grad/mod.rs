@@ -44,6 +44,12 @@
 //! functions given to [`hessian`], [`jvp`], [`jacfwd`] (all reverse over reverse) or to nested
 //! `grad`.
 //!
+//! # Division by a scalar in `f64`
+//! Burn 0.21's autodiff takes the backward of `x / c` (`div_scalar`) as the product with `1 / c`
+//! rounded to `f32`, so an `f64` derivative through it is off by about `3e-8` relative (the test
+//! `burns_div_scalar_backward_rounds_to_f32` pins it). Where `f64` derivatives must be exact,
+//! write `x.mul_scalar(1.0 / c)`.
+//!
 //! # Modules
 //! Burn modules declared with [`tree_module!`](crate::tree_module), and Burn's layers, are trees:
 //! `grad` of a loss in a model returns the model type holding the gradients. For any other
