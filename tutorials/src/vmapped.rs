@@ -12,7 +12,7 @@
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use burnax::tree::Leaf;
-use burnax::vmap::{vmap_tree, Mapped, TreeFn};
+use burnax::{vmap, Function};
 use burnax_som::neighborhood::{gaussian_matrix, DEN_EPS};
 use burnax_som::Grid;
 
@@ -26,7 +26,7 @@ pub struct SomStep {
     pub sigma: [f64; 2],
 }
 
-impl TreeFn for SomStep {
+impl Function for SomStep {
     type In = (Leaf<1>, Leaf<2>);
     type Out = (Leaf<2>, Leaf<1>);
 
@@ -67,7 +67,7 @@ pub fn vmap_epoch<B: Backend>(
     sigma: [f64; 2],
 ) -> Tensor<B, 2> {
     let [m, d] = w.dims();
-    let step = vmap_tree::<(Mapped<1>, Leaf<2>), (Mapped<2>, Mapped<1>), _>(SomStep { grid, sigma });
+    let step = vmap(SomStep { grid, sigma }).in_axes((0, None));
     let (num, den) = step.call((data, w));
     let num = num.sum_dim(0).reshape([m, d]);
     let den = den.sum_dim(0).reshape([m, 1]);

@@ -9,15 +9,18 @@ use std::time::Instant;
 
 use burn::backend::Flex;
 use burn::prelude::*;
-use burnax::grad::{grad, value_and_grad, Func};
 use burnax::random;
-use burnax::vmap::vmap;
+use burnax::tree::Leaf;
+use burnax::vmap;
+use burnax::{grad, value_and_grad, Function};
 
 type B = Flex;
 
 /// square(x) = x * x
 struct Square;
-impl Func<1, 1> for Square {
+impl Function for Square {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
     fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
         x.clone() * x
     }
@@ -25,7 +28,9 @@ impl Func<1, 1> for Square {
 
 /// Newton's method for sqrt(a) needs the derivative of f(x) = x^2 - a.
 struct Residual(f32);
-impl Func<1, 1> for Residual {
+impl Function for Residual {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
     fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
         x.clone() * x - self.0
     }
@@ -34,7 +39,9 @@ impl Func<1, 1> for Residual {
 /// The notebook's bogus_square: adds x to itself floor(x) times. The loop count depends on the
 /// value of x, which is fine under grad (it traces with concrete values): d/dx = floor(x).
 struct BogusSquare;
-impl Func<1, 1> for BogusSquare {
+impl Function for BogusSquare {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
     fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
         let n = x
             .clone()
@@ -52,7 +59,9 @@ impl Func<1, 1> for BogusSquare {
 
 /// The norm of one vector, written for one example.
 struct Norm;
-impl Func<1, 1> for Norm {
+impl Function for Norm {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
     fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
         x.square().sum().sqrt()
     }
@@ -146,7 +155,7 @@ fn main() {
 
     println!("\n# 4. grad\n");
     let x3 = Tensor::<B, 1>::from_floats([3.0], &device);
-    let (v, g) = value_and_grad(&Square, x3.clone());
+    let (v, g) = value_and_grad(&Square).call(x3.clone());
     println!("square(3) = {}, grad(square)(3) = {}", scalar(v), scalar(g));
     println!(
         "grad(grad(square))(3) = {}",
@@ -157,7 +166,7 @@ fn main() {
     let f = Residual(2.0);
     let mut x = Tensor::<B, 1>::from_floats([1.0], &device);
     for i in 0..5 {
-        let (fx, dfx) = value_and_grad(&f, x.clone());
+        let (fx, dfx) = value_and_grad(&f).call(x.clone());
         x = x - fx / dfx;
         println!("  step {}: x = {:.7}", i + 1, scalar(x.clone()));
     }
@@ -166,7 +175,7 @@ fn main() {
     println!("\nbogus_square adds x to itself floor(x) times:");
     for v in [3.0f32, 4.5] {
         let x = Tensor::<B, 1>::from_floats([v], &device);
-        let (y, g) = value_and_grad(&BogusSquare, x);
+        let (y, g) = value_and_grad(&BogusSquare).call(x);
         println!(
             "  bogus_square({v}) = {}, grad = {} (= floor(x))",
             scalar(y),
