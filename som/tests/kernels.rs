@@ -228,7 +228,13 @@ fn batch_training_with_either_tile_matches_reference() {
             }
             host(w)
         };
-        check_batch_training::<G>(TRAINING_SHAPES, 13, &device(), &format!("batch, {tile:?} tile"), train);
+        check_batch_training::<G>(
+            TRAINING_SHAPES,
+            13,
+            &device(),
+            &format!("batch, {tile:?} tile"),
+            train,
+        );
     }
 }
 
