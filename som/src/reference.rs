@@ -17,7 +17,6 @@
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
 use crate::grid::Grid;
-use crate::neighborhood::gaussian_row;
 use crate::schedule::{BatchTrainingConfig, OnlineTrainingConfig};
 
 /// Squared Euclidean distance.
@@ -50,15 +49,74 @@ pub fn bmus(data: ArrayView2<f64>, w: ArrayView2<f64>) -> Vec<usize> {
     data.rows().into_iter().map(|x| bmu2(x, w).0).collect()
 }
 
-/// The neighbourhood `h(b, j)` of unit `b` over all units `j`, as a column of length `M`.
+/// The neighbourhood `h(b, j) = exp(-(dx^2 / sx^2 + dy^2 / sy^2))` of unit `b` over all units
+/// `j`, as a column of length `M`: the 2-D formula itself, not the separable tables the fast
+/// paths share (`neighborhood.rs`), so that a bug there shows against it.
 fn hood(grid: Grid, b: usize, sigma: [f64; 2]) -> Array1<f64> {
     let (bx, by) = grid.coords(b);
-    let hx = gaussian_row(grid.width, bx, sigma[0]);
-    let hy = gaussian_row(grid.height, by, sigma[1]);
     Array1::from_shape_fn(grid.units(), |j| {
         let (jx, jy) = grid.coords(j);
-        hx[jx] * hy[jy]
+        let (dx, dy) = (bx as f64 - jx as f64, by as f64 - jy as f64);
+        (-(dx * dx / (sigma[0] * sigma[0]) + dy * dy / (sigma[1] * sigma[1]))).exp()
     })
+}
+
+/// Element `t` of NumPy's `linspace(a, b, n)` as NumPy 2 computes it
+/// (`numpy/_core/function_base.py`: `t * ((b - a) / (n - 1)) + a`, the last element set to `b`),
+/// written apart from the fast paths' `schedule::linspace_at`.
+fn linspace(a: f64, b: f64, n: usize, t: usize) -> f64 {
+    match t {
+        _ if n <= 1 => a,
+        t if t == n - 1 => b,
+        t => t as f64 * ((b - a) / (n - 1) as f64) + a,
+    }
+}
+
+/// Element `t` of NumPy's `geomspace(a, b, n)` for positive `a`, `b`, as NumPy 2 computes it:
+/// `10 ** linspace(log10(a), log10(b), n)`, both ends set exactly.
+fn geomspace(a: f64, b: f64, n: usize, t: usize) -> f64 {
+    match t {
+        0 => a,
+        t if t + 1 >= n => {
+            if n <= 1 {
+                a
+            } else {
+                b
+            }
+        }
+        t => 10f64.powf(linspace(a.log10(), b.log10(), n, t)),
+    }
+}
+
+/// Half a grid side, at least 1: the default initial radius.
+fn half(n: usize) -> f64 {
+    f64::max(n as f64 / 2.0, 1.0)
+}
+
+/// The batch radii of epoch `e`: geometric from `sigma` (default half the grid) to
+/// `max(sigma_floor, dim * min_sigma_frac)`, computed here from the configuration's fields.
+fn batch_sigma(cfg: &BatchTrainingConfig, grid: Grid, e: usize) -> [f64; 2] {
+    let s0 = cfg.sigma.unwrap_or([half(grid.width), half(grid.height)]);
+    let end = |dim: usize| f64::max(cfg.sigma_floor, dim as f64 * cfg.min_sigma_frac);
+    [
+        geomspace(s0[0], end(grid.width), cfg.epochs, e),
+        geomspace(s0[1], end(grid.height), cfg.epochs, e),
+    ]
+}
+
+/// The online learning rate and radii of step `t`: the rate geometric from `alpha[0]` to
+/// `alpha[1]`, the radii linear from `sigma` to `max(sigma_floor, final_sigma_frac * sigma)`.
+fn online_step(cfg: &OnlineTrainingConfig, grid: Grid, t: usize) -> (f64, [f64; 2]) {
+    let s0 = cfg.sigma.unwrap_or([half(grid.width), half(grid.height)]);
+    let end = |s: f64| f64::max(cfg.sigma_floor, s * cfg.final_sigma_frac);
+    let alpha = geomspace(cfg.alpha[0], cfg.alpha[1], cfg.steps, t);
+    (
+        alpha,
+        [
+            linspace(s0[0], end(s0[0]), cfg.steps, t),
+            linspace(s0[1], end(s0[1]), cfg.steps, t),
+        ],
+    )
 }
 
 /// One batch epoch: `W_j = sum_i h(b_i, j) x_i / (sum_i h(b_i, j) + 1e-8)`.
@@ -86,7 +144,7 @@ pub fn train_batch(
     cfg: &BatchTrainingConfig,
 ) -> Array2<f64> {
     (0..cfg.epochs).fold(w0, |w, e| {
-        batch_epoch(data, w.view(), grid, cfg.sigma_at(grid, e))
+        batch_epoch(data, w.view(), grid, batch_sigma(cfg, grid, e))
     })
 }
 
@@ -109,12 +167,12 @@ pub fn train_online(
         cfg.steps
     );
     for (t, &i) in order.iter().enumerate().take(cfg.steps) {
-        let step = cfg.step_at(grid, t);
+        let (alpha, sigma) = online_step(cfg, grid, t);
         let x = data.row(i);
-        let h = hood(grid, bmu2(x, w.view()).0, step.sigma);
+        let h = hood(grid, bmu2(x, w.view()).0, sigma);
         for (j, mut row) in w.rows_mut().into_iter().enumerate() {
             for (v, &xk) in row.iter_mut().zip(x) {
-                *v += (xk - *v) * step.alpha * h[j];
+                *v += (xk - *v) * alpha * h[j];
                 if let Some([lo, hi]) = cfg.clip {
                     *v = v.clamp(lo as f64, hi as f64);
                 }
@@ -174,4 +232,46 @@ pub fn hit_map(data: ArrayView2<f64>, w: ArrayView2<f64>, grid: Grid) -> Array2<
         hits[grid.coords(b)] += 1;
     }
     hits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values computed with NumPy 2.4.6 (`np.geomspace`, `np.linspace`, `np.exp`), the playbook's
+    /// library, as `repr` prints them.
+    const NUMPY_GEOM_120_48_50_AT_17: f64 = 87.32134705870394;
+    const NUMPY_GEOM_70_27_50_AT_17: f64 = 50.29879454874158;
+    const NUMPY_LIN_120_6_50000_AT_12345: f64 = 91.85283705674114;
+    const NUMPY_GEOM_035_001_50000_AT_25000: f64 = 0.0591586944540412;
+    /// `np.exp(-((3 - 7)**2) / 2.5**2 - ((1 - 4)**2) / 1.5**2)`.
+    const NUMPY_HOOD: f64 = 0.0014158857103468022;
+
+    fn close(got: f64, want: f64) {
+        assert!(
+            (got - want).abs() <= 1e-14 * want.abs(),
+            "{got} vs NumPy's {want}"
+        );
+    }
+
+    #[test]
+    fn schedules_are_numpys_at_midpoints() {
+        let batch = BatchTrainingConfig::new(50).with_sigma(Some([120.0, 70.0]));
+        let [sx, sy] = batch_sigma(&batch, Grid::new(240, 135), 17);
+        close(sx, NUMPY_GEOM_120_48_50_AT_17);
+        close(sy, NUMPY_GEOM_70_27_50_AT_17);
+        let online = OnlineTrainingConfig::new(50_000).with_sigma(Some([120.0, 70.0]));
+        let (_, [sx, _]) = online_step(&online, Grid::new(240, 135), 12_345);
+        close(sx, NUMPY_LIN_120_6_50000_AT_12345);
+        let (alpha, _) = online_step(&online, Grid::new(240, 135), 25_000);
+        close(alpha, NUMPY_GEOM_035_001_50000_AT_25000);
+    }
+
+    #[test]
+    fn the_neighbourhood_is_numpys() {
+        let grid = Grid::new(8, 5);
+        // unit 16 = (3, 1), unit 39 = (7, 4)
+        close(hood(grid, 16, [2.5, 1.5])[39], NUMPY_HOOD);
+        assert_eq!(hood(grid, 16, [2.5, 1.5])[16], 1.0);
+    }
 }

@@ -189,6 +189,22 @@ mod tests {
         assert_eq!(geomspace_at(3.0, 7.0, 1, 0), 3.0);
     }
 
+    /// Midpoints against values computed with NumPy 2.4.6 (`np.geomspace`, `np.linspace`), not
+    /// special-cased like the endpoints: 1e-13 relative, as `a (b / a)^s` rounds apart from
+    /// NumPy's `10^(log10 a + s (log10 b - log10 a))` by a few ulps.
+    #[test]
+    fn spaces_match_numpy_midpoints() {
+        let close =
+            |got: f64, want: f64| assert!((got - want).abs() <= 1e-13 * want, "{got} vs NumPy's {want}");
+        close(geomspace_at(120.0, 48.0, 50, 17), 87.32134705870394);
+        close(geomspace_at(120.0, 48.0, 50, 31), 67.20835742839687);
+        close(geomspace_at(0.35, 0.01, 50_000, 1), 0.3499751129506603);
+        close(geomspace_at(0.35, 0.01, 50_000, 25_000), 0.0591586944540412);
+        close(geomspace_at(0.35, 0.01, 50_000, 49_998), 0.010000711109116586);
+        close(linspace_at(120.0, 6.0, 50_000, 12_345), 91.85283705674114);
+        close(linspace_at(120.0, 6.0, 50_000, 37_777), 33.86671733434669);
+    }
+
     #[test]
     fn batch_schedule_is_the_playbooks() {
         let cfg = BatchTrainingConfig::new(50).with_sigma(Some([120.0, 70.0]));
