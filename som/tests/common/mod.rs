@@ -76,8 +76,19 @@ pub fn check_online_training<B: Backend>(
         let (data, w0) = (random(n, d, &mut rng), random(m, d, &mut rng));
         let steps = 50;
         let order = burnax_som::example_order(n, steps, s as u64);
-        let cfg = OnlineTrainingConfig::new(steps).with_clip((s % 2 == 0).then_some([0.0, 1.0]));
+        // Data and weights are in [0, 1): a clip to [0.25, 0.75] binds, where [0, 1] never would.
+        let clip = (s % 2 == 0).then_some([0.25, 0.75]);
+        let cfg = OnlineTrainingConfig::new(steps).with_clip(clip);
         let want = reference::train_online(array(&data, n, d).view(), array(&w0, m, d), grid, &cfg, &order);
+        if clip.is_some() {
+            let free = cfg.clone().with_clip(None);
+            let unclipped =
+                reference::train_online(array(&data, n, d).view(), array(&w0, m, d), grid, &free, &order);
+            assert_ne!(
+                want, unclipped,
+                "{what} {gx}x{gy}: the clip must change the result to be tested"
+            );
+        }
         let got = train(
             tensor(&w0, m, d, device),
             tensor(&data, n, d, device),
