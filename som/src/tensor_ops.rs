@@ -28,9 +28,10 @@ fn scores<B: Backend>(
     w2.clone() - x.matmul(wt.clone()).mul_scalar(2.0)
 }
 
-/// Row chunks of `n` examples such that each distance block holds about `DISTANCE_BLOCK` entries.
-fn chunks(n: usize, m: usize) -> impl Iterator<Item = Range<usize>> {
-    let rows = (DISTANCE_BLOCK / m.max(1)).max(1);
+/// Row chunks of `n` examples such that each distance block holds about `block` entries (at
+/// least one row).
+fn chunks(n: usize, m: usize, block: usize) -> impl Iterator<Item = Range<usize>> {
+    let rows = (block / m.max(1)).max(1);
     (0..n).step_by(rows).map(move |s| s..(s + rows).min(n))
 }
 
@@ -42,10 +43,17 @@ fn prepare<B: Backend>(w: &Tensor<B, 2>) -> (Tensor<B, 2>, Tensor<B, 2>) {
 
 /// Best-matching unit of every row of `data` (`[N, D]`) for weights `w` (`[M, D]`).
 pub fn bmus<B: Backend>(w: Tensor<B, 2>, data: Tensor<B, 2>) -> Tensor<B, 1, Int> {
+    bmus_blocked(w, data, DISTANCE_BLOCK)
+}
+
+/// [`bmus`] with distance blocks of about `block` entries instead of [`DISTANCE_BLOCK`]: the
+/// same answer; a small `block` runs the many-chunk path of large problems on small ones (the
+/// tests do).
+pub fn bmus_blocked<B: Backend>(w: Tensor<B, 2>, data: Tensor<B, 2>, block: usize) -> Tensor<B, 1, Int> {
     let [n, _] = data.dims();
     let [m, _] = w.dims();
     let (w2, wt) = prepare(&w);
-    let parts: Vec<_> = chunks(n, m)
+    let parts: Vec<_> = chunks(n, m, block)
         .map(|r| {
             let len = r.len();
             scores(&w2, &wt, &data, r).argmin(1).reshape([len])
@@ -57,12 +65,21 @@ pub fn bmus<B: Backend>(w: Tensor<B, 2>, data: Tensor<B, 2>) -> Tensor<B, 1, Int
 /// Best and second-best units of every row of `data`; the second equals the best on a
 /// single-unit map.
 pub fn bmus2<B: Backend>(w: Tensor<B, 2>, data: Tensor<B, 2>) -> (Tensor<B, 1, Int>, Tensor<B, 1, Int>) {
+    bmus2_blocked(w, data, DISTANCE_BLOCK)
+}
+
+/// [`bmus2`] with distance blocks of about `block` entries, as [`bmus_blocked`].
+pub fn bmus2_blocked<B: Backend>(
+    w: Tensor<B, 2>,
+    data: Tensor<B, 2>,
+    block: usize,
+) -> (Tensor<B, 1, Int>, Tensor<B, 1, Int>) {
     let [n, _] = data.dims();
     let [m, _] = w.dims();
     let device = data.device();
     let (w2, wt) = prepare(&w);
     let (mut first, mut second) = (Vec::new(), Vec::new());
-    for r in chunks(n, m) {
+    for r in chunks(n, m, block) {
         let len = r.len();
         let s = scores(&w2, &wt, &data, r);
         let b1 = s.clone().argmin(1); // [len, 1]

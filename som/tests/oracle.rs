@@ -78,25 +78,29 @@ fn metrics_match_reference() {
             .map(|b| b as i64)
             .collect();
         assert_eq!(bmus, want, "bmus {what}");
-        let portable: Vec<i64> = tensor_ops::bmus(tensor(&w0, m, d), x.clone())
-            .into_data()
-            .convert::<i64>()
-            .into_vec()
-            .unwrap();
-        assert_eq!(portable, want, "tensor-op bmus {what}");
+        // The distance blocks of large problems (many chunks, one of them short) at small sizes:
+        // one row a chunk, and three.
+        for block in [tensor_ops::DISTANCE_BLOCK, 1, 3 * m + 1] {
+            let portable: Vec<i64> = tensor_ops::bmus_blocked(tensor(&w0, m, d), x.clone(), block)
+                .into_data()
+                .convert::<i64>()
+                .into_vec()
+                .unwrap();
+            assert_eq!(portable, want, "tensor-op bmus {what}, blocks of {block}");
 
-        let (p1, p2) = tensor_ops::bmus2(tensor(&w0, m, d), x.clone());
-        let (p1, p2): (Vec<i64>, Vec<i64>) = (
-            p1.into_data().convert::<i64>().into_vec().unwrap(),
-            p2.into_data().convert::<i64>().into_vec().unwrap(),
-        );
-        for (i, row) in xa.rows().into_iter().enumerate() {
-            let (b1, b2) = reference::bmu2(row, wa.view());
-            assert_eq!(
-                (p1[i], p2[i]),
-                (b1 as i64, b2 as i64),
-                "tensor-op bmus2 {what} example {i}"
+            let (p1, p2) = tensor_ops::bmus2_blocked(tensor(&w0, m, d), x.clone(), block);
+            let (p1, p2): (Vec<i64>, Vec<i64>) = (
+                p1.into_data().convert::<i64>().into_vec().unwrap(),
+                p2.into_data().convert::<i64>().into_vec().unwrap(),
             );
+            for (i, row) in xa.rows().into_iter().enumerate() {
+                let (b1, b2) = reference::bmu2(row, wa.view());
+                assert_eq!(
+                    (p1[i], p2[i]),
+                    (b1 as i64, b2 as i64),
+                    "tensor-op bmus2 {what}, blocks of {block}, example {i}"
+                );
+            }
         }
 
         let qe = reference::quantization_error(xa.view(), wa.view());
