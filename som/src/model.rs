@@ -13,11 +13,26 @@
 //! Safetensors was chosen over Burn's record formats because it is readable outside Rust,
 //! carries string metadata for the config and the training state, and is validated on load
 //! (a truncated or corrupt file is an error, not garbage weights).
+//!
+//! Safetensors checks the file's structure, not its values, so the metadata also holds a
+//! `checksum` entry: the CRC-32 (IEEE, as Python's `zlib.crc32`) of the weights' bytes and of
+//! the `config` and (when there is one) `training` entries, as
+//! `crc32:weights=XXXXXXXX,config=XXXXXXXX,training=XXXXXXXX` in lowercase hex. A load
+//! recomputes it, and a flipped byte anywhere in them is a [`SomError::Model`] naming the part.
+//! Files written before the checksum still load, unverified ([`PayloadCheck::NoChecksum`]):
+//!
+//! ```text
+//! import zlib
+//! zlib.crc32(w.tobytes()) == int(meta["checksum"].split("weights=")[1][:8], 16)
+//! ```
+//!
+//! The metadata entries are written in sorted order, so a model's file is the same bytes on
+//! every save.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use safetensors::tensor::{Dtype, TensorView};
+use safetensors::tensor::Dtype;
 use safetensors::SafeTensors;
 use serde::{Deserialize, Serialize};
 
@@ -104,31 +119,40 @@ impl ModelFile {
             "ModelFile::save: weights do not match the config"
         );
         let bytes: Vec<u8> = self.weights.iter().flat_map(|v| v.to_le_bytes()).collect();
-        let view = TensorView::new(Dtype::F32, vec![c.width * c.height, c.dim], &bytes)
-            .expect("shape and byte count agree");
-        let mut meta = HashMap::new();
-        meta.insert("format".to_string(), FORMAT.to_string());
-        meta.insert(
-            "config".to_string(),
-            serde_json::to_string(c).expect("a config serialises"),
-        );
-        if let Some(t) = &self.training {
-            meta.insert(
-                "training".to_string(),
-                serde_json::to_string(t).expect("a training state serialises"),
-            );
+        let config = serde_json::to_string(c).expect("a config serialises");
+        let training = self
+            .training
+            .as_ref()
+            .map(|t| serde_json::to_string(t).expect("a training state serialises"));
+        let mut meta = BTreeMap::new();
+        meta.insert("checksum", checksum_entry(&bytes, &config, training.as_deref()));
+        meta.insert("format", FORMAT.to_string());
+        meta.insert("config", config);
+        if let Some(t) = training {
+            meta.insert("training", t);
         }
-        let out = safetensors::serialize([("weights", view)], &Some(meta))
-            .expect("serialising an in-memory tensor cannot fail");
-        write_atomic(path, &out)
+        write_atomic(
+            path,
+            &safetensors_bytes(&meta, [c.width * c.height, c.dim], &bytes),
+        )
     }
 
-    /// Reads a model file.
+    /// Reads a model file; one without a `checksum` entry (written by an older `som`) loads
+    /// unverified, as [`ModelFile::load_checked`] reports.
     ///
     /// # Errors
-    /// [`SomError::Io`] if it cannot be read, [`SomError::Model`] if it is truncated, corrupt, or
-    /// not a `burnax-som` model.
+    /// As [`ModelFile::load_checked`].
     pub fn load(path: &Path) -> Result<Self, SomError> {
+        Self::load_checked(path).map(|(file, _)| file)
+    }
+
+    /// Reads a model file and says whether its checksum was there to verify it.
+    ///
+    /// # Errors
+    /// [`SomError::Io`] if it cannot be read, [`SomError::Model`] if it is truncated, corrupt
+    /// (its weights, config or training state do not match its checksum), or not a `burnax-som`
+    /// model.
+    pub fn load_checked(path: &Path) -> Result<(Self, PayloadCheck), SomError> {
         let bytes = std::fs::read(path).map_err(|e| SomError::io(path, e))?;
         let bad = |m: String| SomError::model(path, m);
         let st = SafeTensors::deserialize(&bytes)
@@ -140,19 +164,27 @@ impl ModelFile {
             Some(f) => return Err(bad(format!("format {f:?}, this version reads {FORMAT:?}"))),
             None => return Err(bad("no \"format\" entry: not written by som".into())),
         }
-        let config: SomConfig = serde_json::from_str(
-            meta.get("config")
-                .ok_or_else(|| bad("no \"config\" entry".into()))?,
-        )
-        .map_err(|e| bad(format!("config: {e}")))?;
+        let w = st.tensor("weights").map_err(|e| bad(format!("weights: {e:?}")))?;
+        let config_entry = meta
+            .get("config")
+            .ok_or_else(|| bad("no \"config\" entry".into()))?;
+        let training_entry = meta.get("training").map(String::as_str);
+        let check = match meta.get("checksum") {
+            None => PayloadCheck::NoChecksum,
+            Some(stored) => {
+                let found = checksum_entry(w.data(), config_entry, training_entry);
+                verify_checksum(stored, &found).map_err(bad)?;
+                PayloadCheck::Verified
+            }
+        };
+        let config: SomConfig =
+            serde_json::from_str(config_entry).map_err(|e| bad(format!("config: {e}")))?;
         config.validate().map_err(|e| bad(e.to_string()))?;
-        let training = meta
-            .get("training")
+        let training = training_entry
             .map(|t| {
                 serde_json::from_str::<TrainingState>(t).map_err(|e| bad(format!("training state: {e}")))
             })
             .transpose()?;
-        let w = st.tensor("weights").map_err(|e| bad(format!("weights: {e:?}")))?;
         let want = [config.width * config.height, config.dim];
         if w.dtype() != Dtype::F32 || w.shape() != want {
             return Err(bad(format!(
@@ -169,12 +201,112 @@ impl ModelFile {
         if let Some(i) = weights.iter().position(|v| !v.is_finite()) {
             return Err(bad(format!("weight {i} is {}", weights[i])));
         }
-        Ok(Self {
+        let file = Self {
             config,
             weights,
             training,
-        })
+        };
+        Ok((file, check))
     }
+}
+
+/// Whether a loaded model file was verified against its checksum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PayloadCheck {
+    /// Its weights, config and training state match its `checksum` entry.
+    Verified,
+    /// It has no `checksum` entry (written by an older `som`): its values are not verified.
+    NoChecksum,
+}
+
+/// The `checksum` metadata entry of a model's parts (see the [module docs](self)).
+fn checksum_entry(weights: &[u8], config: &str, training: Option<&str>) -> String {
+    let mut entry = format!(
+        "crc32:weights={:08x},config={:08x}",
+        crc32fast::hash(weights),
+        crc32fast::hash(config.as_bytes())
+    );
+    if let Some(t) = training {
+        entry.push_str(&format!(",training={:08x}", crc32fast::hash(t.as_bytes())));
+    }
+    entry
+}
+
+/// Compares the stored `checksum` entry with the one computed from the file's parts; the error
+/// names the first part that differs.
+fn verify_checksum(stored: &str, found: &str) -> Result<(), String> {
+    if stored == found {
+        return Ok(());
+    }
+    let parts = |entry: &str| -> Option<Vec<(String, String)>> {
+        entry
+            .strip_prefix("crc32:")?
+            .split(',')
+            .map(|p| p.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+            .collect()
+    };
+    let (Some(want), Some(got)) = (parts(stored), parts(found)) else {
+        return Err(format!(
+            "checksum entry {stored:?} is not of the form {found:?} (a corrupt header, or a newer som's checksum)"
+        ));
+    };
+    let names = |p: &[(String, String)]| p.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+    if names(&want) != names(&got) {
+        return Err(format!(
+            "the checksum covers {:?}, the file holds {:?}: the header is corrupt",
+            names(&want),
+            names(&got)
+        ));
+    }
+    let (name, expected, actual) = want
+        .iter()
+        .zip(&got)
+        .find(|(w, g)| w.1 != g.1)
+        .map(|(w, g)| (&w.0, &w.1, &g.1))
+        .expect("entries that differ differ in some part");
+    let what = if name == "weights" {
+        "weights payload".to_string()
+    } else {
+        format!("{name} entry")
+    };
+    Err(format!(
+        "the {what} is corrupt: CRC-32 {expected} expected, {actual} found"
+    ))
+}
+
+/// A safetensors file of one F32 tensor, `weights`, with `meta` as its metadata in key order.
+///
+/// `safetensors::serialize` takes the metadata as a `HashMap`, whose order changes from run to
+/// run; this writes the same layout (8-byte little-endian header length, the JSON header padded
+/// with spaces to a multiple of 8 bytes, the data) with the keys sorted.
+fn safetensors_bytes(meta: &BTreeMap<&str, String>, shape: [usize; 2], data: &[u8]) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct Header<'a> {
+        #[serde(rename = "__metadata__")]
+        metadata: &'a BTreeMap<&'a str, String>,
+        weights: TensorInfo,
+    }
+    #[derive(Serialize)]
+    struct TensorInfo {
+        dtype: &'static str,
+        shape: [usize; 2],
+        data_offsets: [usize; 2],
+    }
+    let header = Header {
+        metadata: meta,
+        weights: TensorInfo {
+            dtype: "F32",
+            shape,
+            data_offsets: [0, data.len()],
+        },
+    };
+    let mut json = serde_json::to_vec(&header).expect("a header of strings and numbers serialises");
+    json.resize(json.len().next_multiple_of(8), b' ');
+    let mut out = Vec::with_capacity(8 + json.len() + data.len());
+    out.extend_from_slice(&(json.len() as u64).to_le_bytes());
+    out.extend_from_slice(&json);
+    out.extend_from_slice(data);
+    out
 }
 
 #[cfg(test)]

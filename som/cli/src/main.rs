@@ -17,7 +17,8 @@
 //! (`burnax_som::device::DeviceKind` chooses and probes it). Models are device-independent
 //! files: train on one, render on another.
 //!
-//! Errors are one line on stderr and a non-zero exit code. Outputs are written atomically.
+//! Errors are one line on stderr and a non-zero exit code. Outputs are written atomically. A
+//! model file written before model files had a checksum loads with one `note:` line on stderr.
 //! `--checkpoint-every K` saves the model to `--out` every K epochs (or steps); a killed run
 //! continues with `--resume` from its last checkpoint and ends with the same weights, bit for
 //! bit, as an uninterrupted run (`burnax_som::checkpoint::CheckpointedRun` is that loop).
@@ -32,7 +33,7 @@ use burn::tensor::TensorData;
 use burnax_som::checkpoint::CheckpointedRun;
 use burnax_som::device::DeviceKind;
 use burnax_som::io::{self, Matrix};
-use burnax_som::model::{fingerprint, ModelFile, Schedule};
+use burnax_som::model::{fingerprint, ModelFile, PayloadCheck, Schedule};
 use burnax_som::render;
 use burnax_som::{
     BatchTrainingConfig, Init, OnlineTrainingConfig, Progress, Som, SomBackend, SomConfig, SomError,
@@ -230,8 +231,20 @@ fn tensor<B: Backend>(m: &Matrix) -> Tensor<B, 2> {
     )
 }
 
+/// Reads a model file, with a note on stderr if it has no checksum to verify it by.
+fn read_model(path: &Path) -> Result<ModelFile> {
+    let (file, check) = ModelFile::load_checked(path)?;
+    if check == PayloadCheck::NoChecksum {
+        eprintln!(
+            "note: {} has no checksum (written by an older som); its weights are not verified",
+            path.display()
+        );
+    }
+    Ok(file)
+}
+
 fn load_model<B: SomBackend>(path: &Path) -> Result<(ModelFile, Som<B>)> {
-    let file = ModelFile::load(path)?;
+    let file = read_model(path)?;
     let c = &file.config;
     let w = Tensor::from_data(
         TensorData::new(file.weights.clone(), [c.width * c.height, c.dim]),
@@ -428,7 +441,7 @@ fn eval<B: SomBackend>(model: &Path, input: &Path, json: bool) -> Result<()> {
 }
 
 fn export(model: &Path, out: &Path) -> Result<()> {
-    let file = ModelFile::load(model)?;
+    let file = read_model(model)?;
     let c = &file.config;
     io::write_atomic(out, &io::npy_bytes(c.width * c.height, c.dim, &file.weights))?;
     Ok(())

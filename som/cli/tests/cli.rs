@@ -326,6 +326,79 @@ fn truncated_or_corrupt_models_are_rejected() {
     assert!(!dir.join("x.png").exists() && !dir.join("x.npy").exists());
 }
 
+/// Where the weights start in a model file: after the 8-byte length and the header.
+fn payload_start(bytes: &[u8]) -> usize {
+    8 + u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize
+}
+
+#[test]
+fn a_flipped_weight_byte_is_a_one_line_error() {
+    let (_t, dir) = tmp();
+    ok(&som(
+        &dir,
+        &[
+            "train", "--demo", "colors", "--width", "4", "--height", "3", "--epochs", "2", "--out", "m.som",
+        ],
+    ));
+    let bytes = fs::read(dir.join("m.som")).unwrap();
+    let start = payload_start(&bytes);
+    assert_eq!(bytes.len() - start, 4 * 3 * 3 * 4, "the payload is the weights");
+    // The high byte of weight 5: its exponent, so that unchecked it reads as a finite weight
+    // far from [0, 1].
+    let mut flipped = bytes.clone();
+    flipped[start + 5 * 4 + 3] ^= 0x40;
+    fs::write(dir.join("flip.som"), &flipped).unwrap();
+    let out = som(&dir, &["export", "--model", "flip.som", "--weights", "x.npy"]);
+    assert_eq!(out.status.code(), Some(1));
+    fails(
+        &out,
+        &["flip.som", "weights payload is corrupt", "expected", "found"],
+    );
+    fails(
+        &som(&dir, &["render", "--model", "flip.som", "--png", "x.png"]),
+        &["flip.som", "weights payload is corrupt"],
+    );
+    fails(
+        &som(&dir, &["eval", "--model", "flip.som", "--input", "m.som"]),
+        &["flip.som", "weights payload is corrupt"],
+    );
+    assert!(!dir.join("x.png").exists() && !dir.join("x.npy").exists());
+}
+
+#[test]
+fn a_model_without_a_checksum_loads_with_a_note() {
+    let (_t, dir) = tmp();
+    ok(&som(
+        &dir,
+        &[
+            "train", "--demo", "colors", "--width", "4", "--height", "3", "--epochs", "2", "--out", "m.som",
+        ],
+    ));
+    // The same model as an older som wrote it: safetensors' writer, no checksum entry.
+    let bytes = fs::read(dir.join("m.som")).unwrap();
+    let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let (_, header) = safetensors::SafeTensors::read_metadata(&bytes).unwrap();
+    let mut meta = header.metadata().clone().unwrap();
+    assert!(meta.remove("checksum").is_some());
+    let old = safetensors::serialize([("weights", st.tensor("weights").unwrap())], &Some(meta)).unwrap();
+    fs::write(dir.join("old.som"), old).unwrap();
+
+    let out = som(&dir, &["export", "--model", "old.som", "--weights", "old.npy"]);
+    ok(&out);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "note: old.som has no checksum (written by an older som); its weights are not verified\n"
+    );
+    let p = dir.join("old.npy");
+    assert_eq!(
+        parse_npy(&p, &fs::read(&p).unwrap()).unwrap().values,
+        weights(&dir, "m.som")
+    );
+    let out = som(&dir, &["export", "--model", "m.som", "--weights", "new.npy"]);
+    ok(&out);
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 #[test]
 fn a_killed_run_resumes_to_the_same_weights() {
     let (_t, dir) = tmp();
