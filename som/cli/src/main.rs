@@ -17,8 +17,9 @@
 //! (`burnax_som::device::DeviceKind` chooses and probes it). Models are device-independent
 //! files: train on one, render on another.
 //!
-//! Errors are one line on stderr and a non-zero exit code. Outputs are written atomically. A
-//! model file written before model files had a checksum loads with one `note:` line on stderr.
+//! Errors, argument errors included, are one `error:` line on stderr and exit code 1 (`--help`
+//! and `--version` print as usual and exit 0). Outputs are written atomically. A model file
+//! written before model files had a checksum loads with one `note:` line on stderr.
 //! `--checkpoint-every K` saves the model to `--out` every K epochs (or steps); a killed run
 //! continues with `--resume` from its last checkpoint and ends with the same weights, bit for
 //! bit, as an uninterrupted run (`burnax_som::checkpoint::CheckpointedRun` is that loop).
@@ -38,6 +39,7 @@ use burnax_som::render;
 use burnax_som::{
     BatchTrainingConfig, Init, OnlineTrainingConfig, Progress, Som, SomBackend, SomConfig, SomError,
 };
+use clap::error::ErrorKind;
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -166,7 +168,10 @@ fn parse_pair(s: &str) -> Result<[f64; 2], String> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return argument_error(e),
+    };
     let result = match DeviceKind::choose(&cli.device) {
         Err(e) => Err(device_error(&cli.device, e)),
         Ok(DeviceKind::Cpu) => run::<Flex>(cli.command),
@@ -192,6 +197,34 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// A command line clap refused, as one `error:` line and exit code 1 like every other error:
+/// clap's message (which names the flag and the value) without its usage block and `--help`
+/// pointer, its indented lines (the missing arguments, the possible values) joined on.
+/// `--help`, `--version` and a bare `som` print clap's text and exit as clap does.
+fn argument_error(e: clap::Error) -> ExitCode {
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let text = e.render().to_string();
+    let message: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let line = message.join(" ");
+    eprintln!(
+        "error: {}",
+        line.strip_prefix("error:").unwrap_or(&line).trim_start()
+    );
+    ExitCode::FAILURE
 }
 
 fn run<B: SomBackend>(command: Command) -> Result<()> {

@@ -400,6 +400,47 @@ fn a_model_without_a_checksum_loads_with_a_note() {
 }
 
 #[test]
+fn argument_errors_are_one_line() {
+    let (_t, dir) = tmp();
+    let base = ["train", "--demo", "colors", "--width", "3", "--height", "3"];
+    let cases: [(&[&str], &[&str]); 6] = [
+        (
+            &["--out", "m.som", "--sigma", "1"],
+            &["--sigma", "'1'", "two numbers"],
+        ),
+        (
+            &["--out", "m.som", "--device", "tpu"],
+            &["--device tpu", "not a device"],
+        ),
+        (&["--out", "m.som", "--bogus"], &["--bogus"]),
+        (&[], &["--out", "not provided"]),
+        (&["--out", "m.som", "--seed", "x"], &["--seed", "'x'"]),
+        (
+            &["--out", "m.som", "--mode", "sideways"],
+            &["--mode", "'sideways'", "batch", "online"],
+        ),
+    ];
+    for (extra, needles) in cases {
+        let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+        let out = som(&dir, &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        fails(&out, needles);
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    fails(&som(&dir, &["frob"]), &["'frob'"]);
+    assert!(!dir.join("m.som").exists());
+
+    // Help and version print as clap prints them, to stdout, and exit 0.
+    for args in [&["--help"][..], &["train", "--help"], &["--version"]] {
+        let out = som(&dir, args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(out.stderr.is_empty(), "{args:?}");
+        assert!(!ok(&out).is_empty(), "{args:?}");
+    }
+    assert!(ok(&som(&dir, &["train", "--help"])).contains("Usage: som train"));
+}
+
+#[test]
 fn a_killed_run_resumes_to_the_same_weights() {
     let (_t, dir) = tmp();
     for (mode, len) in [("batch", "--epochs"), ("online", "--steps")] {
