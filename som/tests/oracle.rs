@@ -208,3 +208,30 @@ fn bad_input_is_an_error_not_a_panic() {
         .unwrap_err();
     assert!(e.to_string().contains("order[2] = 2"), "{e}");
 }
+
+/// The fused batch epoch gives the same bits whatever the number of threads (the docs promise
+/// determinism): rayon pools of 1, 2 and 3 threads, on a problem large enough to be split.
+/// (Online training sizes its threads from the machine, with no pool to set here.)
+#[test]
+fn batch_training_bits_do_not_depend_on_the_thread_count() {
+    let mut rng = ChaCha8Rng::seed_from_u64(41);
+    let (grid, n, d) = (Grid::new(32, 24), 4000, 8);
+    let (data, w0) = (random(n, d, &mut rng), random(grid.units(), d, &mut rng));
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            som_batch::<B>(
+                tensor(&w0, grid.units(), d),
+                tensor(&data, n, d),
+                grid,
+                &BatchTrainingConfig::new(3),
+            )
+        })
+    };
+    let one = run(1);
+    assert_eq!(run(2), one, "2 threads");
+    assert_eq!(run(3), one, "3 threads");
+}
