@@ -116,6 +116,11 @@ pub(crate) fn mismatch(transformation: &str, detail: String) -> ! {
     })
 }
 
+/// Puts back an error taken with [`take_raised`], for a panic that continues unwinding.
+pub(crate) fn restore(error: Error) {
+    RAISED.with(|r| *r.borrow_mut() = Some(error));
+}
+
 /// Takes the error a transformation raised on this thread, if any: what [`try_call`](crate::try_call) returns.
 pub(crate) fn take_raised() -> Option<Error> {
     RAISED.with(|r| r.borrow_mut().take())

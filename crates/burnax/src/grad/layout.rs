@@ -89,7 +89,7 @@ impl<const R: usize> Raise<R> for () {
     fn raise<B: Backend>(_: &(), _: &mut dyn FnMut() -> FloatTensor<B>) {}
 }
 
-impl<const R: usize, T: Clone> Raise<R> for Static<T> {
+impl<const R: usize, T: Clone + Send + core::fmt::Debug> Raise<R> for Static<T> {
     type Raised = Static<T>;
     fn raise<B: Backend>(like: &T, _: &mut dyn FnMut() -> FloatTensor<B>) -> T {
         like.clone()

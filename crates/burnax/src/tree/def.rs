@@ -20,7 +20,7 @@ pub trait MapLeaves<B1: Backend, B2: Backend> {
 /// The structure of a tree of tensors. See the [module docs](crate::tree).
 pub trait TreeDef {
     /// The tree on backend `B`.
-    type On<B: Backend>: Clone;
+    type On<B: Backend>: Clone + Send;
 
     /// Maps every leaf, in order (depth first, left to right).
     fn map<B1: Backend, B2: Backend, M: MapLeaves<B1, B2>>(t: Self::On<B1>, m: &mut M) -> Self::On<B2>;
@@ -34,6 +34,14 @@ pub trait TreeDef {
 
     /// Leaves of each top-level element, in order.
     fn top_level_leaves<B: Backend>(t: &Self::On<B>) -> Vec<usize>;
+
+    /// Writes the tree's values that are not tensors (its [`Static`](super::Static) fields, a
+    /// layer's settings) into `key`, with `Debug`: [`jit`](crate::jit())'s cache traces trees whose
+    /// leaves have the same shapes but whose static values differ apart (JAX's
+    /// `static_argnums`). A tree without such values writes nothing, the default.
+    fn statics<B: Backend>(t: &Self::On<B>, key: &mut String) {
+        let _ = (t, key);
+    }
 }
 
 impl<const D: usize> TreeDef for Leaf<D> {
@@ -80,6 +88,12 @@ impl<T: TreeDef> TreeDef for Option<T> {
     fn top_level_leaves<B: Backend>(t: &Self::On<B>) -> Vec<usize> {
         vec![Self::leaf_count::<B>(t)]
     }
+    fn statics<B: Backend>(t: &Self::On<B>, key: &mut String) {
+        match t {
+            Some(t) => T::statics::<B>(t, key),
+            None => key.push_str("None;"),
+        }
+    }
 }
 
 impl<T: TreeDef> TreeDef for Vec<T> {
@@ -96,6 +110,9 @@ impl<T: TreeDef> TreeDef for Vec<T> {
     fn top_level_leaves<B: Backend>(t: &Self::On<B>) -> Vec<usize> {
         t.iter().map(T::leaf_count::<B>).collect()
     }
+    fn statics<B: Backend>(t: &Self::On<B>, key: &mut String) {
+        t.iter().for_each(|t| T::statics::<B>(t, key));
+    }
 }
 
 impl<T: TreeDef, const N: usize> TreeDef for [T; N] {
@@ -111,6 +128,9 @@ impl<T: TreeDef, const N: usize> TreeDef for [T; N] {
     }
     fn top_level_leaves<B: Backend>(t: &Self::On<B>) -> Vec<usize> {
         t.iter().map(T::leaf_count::<B>).collect()
+    }
+    fn statics<B: Backend>(t: &Self::On<B>, key: &mut String) {
+        t.iter().for_each(|t| T::statics::<B>(t, key));
     }
 }
 
@@ -129,6 +149,9 @@ macro_rules! tuple_tree {
             }
             fn top_level_leaves<B: Backend>(t: &Self::On<B>) -> Vec<usize> {
                 vec![$($name::leaf_count::<B>(&t.$idx)),+]
+            }
+            fn statics<B: Backend>(t: &Self::On<B>, key: &mut String) {
+                $($name::statics::<B>(&t.$idx, key);)+
             }
         }
     };

@@ -59,6 +59,10 @@ macro_rules! layer_tree {
                 }
             }
             one_node!(|t| 0 $(+ <$def as TreeDef>::leaf_count::<B>(&t.$param))+);
+            fn statics<B: Backend>(t: &Self::On<B>, key: &mut String) {
+                $(<$def as TreeDef>::statics::<B>(&t.$param, key);)+
+                $(key.push_str(&format!("{:?};", t.$keep));)*
+            }
         }
     )*};
 }
@@ -159,12 +163,15 @@ impl<T> core::fmt::Debug for Static<T> {
     }
 }
 
-impl<T: Clone> TreeDef for Static<T> {
+impl<T: Clone + Send + core::fmt::Debug> TreeDef for Static<T> {
     type On<B: Backend> = T;
     fn map<B1: Backend, B2: Backend, M: MapLeaves<B1, B2>>(t: T, _: &mut M) -> T {
         t
     }
     one_node!(|_| 0);
+    fn statics<B: Backend>(t: &T, key: &mut String) {
+        key.push_str(&format!("{t:?};"));
+    }
 }
 
 /// Declares a Burn module struct and its tree structure together, each field with the
@@ -208,6 +215,9 @@ macro_rules! tree_module {
             }
             fn top_level_leaves<B: $crate::__burn::prelude::Backend>(t: &$name<B>) -> Vec<usize> {
                 vec![<Self as $crate::tree::TreeDef>::leaf_count::<B>(t)]
+            }
+            fn statics<B: $crate::__burn::prelude::Backend>(t: &$name<B>, key: &mut String) {
+                $(<$fdef as $crate::tree::TreeDef>::statics::<B>(&t.$field, key);)*
             }
         }
     };
