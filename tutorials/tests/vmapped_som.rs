@@ -3,7 +3,7 @@
 use burn::backend::Flex;
 use burnax_som::{tensor_ops, Grid, SomConfig};
 use burnax_testing::{assert_close, Tolerance};
-use tutorials::vmapped::vmap_epoch;
+use tutorials::vmapped::{jit_vmap_epoch, jitted_epoch, vmap_epoch};
 
 /// Both compute `sum(h x) / sum(h)` in `f32`, the vmapped step summing over examples per unit and
 /// `burnax-som` summing per unit before smoothing: the same terms in another order.
@@ -33,4 +33,34 @@ fn the_vmapped_step_equals_the_batch_epoch() {
             &format!("{gx} x {gy} map, {n} examples of dimension {d}"),
         );
     }
+}
+
+/// The jitted epoch against the eager one, over epochs whose widths change: one trace, and the
+/// fused replay within the reordered-sum tolerance (its elementwise tail is exact; the sums
+/// inside are Burn's, replayed).
+#[test]
+fn the_jitted_epoch_equals_the_eager_one_with_one_trace() {
+    let grid = Grid::new(6, 5);
+    let device = Default::default();
+    let data = SomConfig::new(40, 1, 3)
+        .with_seed(3)
+        .init::<Flex>(&device)
+        .weights();
+    let mut w = SomConfig::new(6, 5, 3)
+        .with_seed(4)
+        .init::<Flex>(&device)
+        .weights();
+    let epoch = jitted_epoch(grid);
+    for sigma in [[3.0, 2.5], [2.0, 1.5], [1.0, 0.7]] {
+        let want = vmap_epoch(w.clone(), data.clone(), grid, sigma);
+        let got = jit_vmap_epoch(&epoch, w.clone(), data.clone(), sigma);
+        assert_close(
+            &got.clone().into_data().to_vec::<f32>().unwrap(),
+            &want.into_data().iter::<f64>().collect::<Vec<_>>(),
+            Tolerance::F32_REORDERED,
+            &format!("sigma {sigma:?}"),
+        );
+        w = got;
+    }
+    assert_eq!(epoch.traces(), 1);
 }

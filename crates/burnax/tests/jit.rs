@@ -9,6 +9,7 @@ use burn::prelude::*;
 use burn::tensor::Distribution;
 use burnax::tree::{Leaf, Static};
 use burnax::{grad, hessian, jit, random, try_call, value_and_grad, vmap, Error, Function};
+use burnax_testing::{assert_close, Tolerance};
 
 #[macro_use]
 mod ops;
@@ -28,14 +29,17 @@ fn bits<B2: Backend, const D: usize>(t: Tensor<B2, D>) -> (Vec<usize>, Vec<u64>)
     (dims, data.iter::<f64>().map(f64::to_bits).collect())
 }
 
-/// `jit(f)` equals `f` bit for bit on the tracing call and on replays with new values, for each
-/// shape; one trace per shape.
+/// `jit(f)` equals `f` on the tracing call and on replays with new values, for each shape: bit
+/// for bit without fusion, and with fusion within [`Tolerance::F32_REORDERED`] (fused sums add
+/// in another order; fused elementwise chains are exact, which
+/// `fused_elementwise_chains_are_exact` checks on its own); one trace per shape.
 #[track_caller]
 fn check_jit<F, const I: usize, const O: usize>(f: F, shapes: &[[usize; I]])
 where
     F: Function<In = Leaf<I>, Out = Leaf<O>> + Clone,
 {
-    let jitted = jit(f.clone());
+    let exact = jit(f.clone()).without_fusion();
+    let fused = jit(f.clone());
     let mut distinct = Vec::new();
     for (k, &shape) in shapes.iter().enumerate() {
         if !distinct.contains(&shape) {
@@ -43,12 +47,20 @@ where
         }
         for seed in 0..3 {
             let x = normal(100 * k as u64 + seed, shape);
-            let want = bits(f.call(x.clone()));
-            let got = bits(jitted.call(x));
-            assert_eq!(got, want, "jit(f) differs from f at shape {shape:?}, call {seed}");
+            let want = f.call(x.clone());
+            let what = format!("jit(f) at shape {shape:?}, call {seed}");
+            assert_eq!(
+                bits(exact.call(x.clone())),
+                bits(want.clone()),
+                "{what}, without fusion"
+            );
+            let got: Vec<f32> = fused.call(x).into_data().convert::<f32>().to_vec().unwrap();
+            let want: Vec<f64> = want.into_data().convert::<f64>().to_vec().unwrap();
+            assert_close(&got, &want, Tolerance::F32_REORDERED, &format!("{what}, fused"));
         }
     }
-    assert_eq!(jitted.traces(), distinct.len(), "one trace per shape");
+    assert_eq!(exact.traces(), distinct.len(), "one trace per shape");
+    assert_eq!(fused.traces(), distinct.len(), "one trace per shape");
 }
 
 fn two_shapes() -> [[usize; 2]; 3] {
@@ -411,7 +423,7 @@ fn jit_of_value_and_grad_of_a_tree_equals_the_plain_call() {
     let x = normal(5, [6, 8]);
     let y = burn::tensor::activation::softmax(normal(6, [6, 4]), 1);
     let vg = value_and_grad(MlpLoss);
-    let jvg = jit(value_and_grad(MlpLoss));
+    let jvg = jit(value_and_grad(MlpLoss)).without_fusion(); // exact: no fused sum
     for _ in 0..3 {
         let (v, (g, _, _)) = vg.call((params.clone(), x.clone(), y.clone()));
         let (jv, (jg, _, _)) = jvg.call((params.clone(), x.clone(), y.clone()));
@@ -435,4 +447,67 @@ fn autodiff_inputs_that_require_grad_are_their_own_signature() {
         assert_eq!(bits(x.grad(&got).unwrap()), bits(x.grad(&want).unwrap()));
     }
     assert_eq!(f.traces(), 2, "with and without require_grad");
+}
+
+/// selu(x) as the playbook writes it: a chain of elementwise operations and a select.
+#[derive(Clone)]
+struct Selu;
+impl Function for Selu {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
+    fn call<B: Backend>(&self, x: Tensor<B, 1>) -> Tensor<B, 1> {
+        let negative = x.clone().exp().sub_scalar(1.0).mul_scalar(1.673_263_2);
+        x.clone()
+            .mask_where(x.lower_equal_elem(0.0), negative)
+            .mul_scalar(1.050_701)
+    }
+}
+
+/// sum(sin(x)^2 + cos(x)^2), a chain ending in a sum; and a value used twice.
+#[derive(Clone)]
+struct SinCos;
+impl Function for SinCos {
+    type In = Leaf<1>;
+    type Out = (Leaf<1>, Leaf<1>);
+    fn call<B: Backend>(&self, x: Tensor<B, 1>) -> (Tensor<B, 1>, Tensor<B, 1>) {
+        let s = x.clone().sin();
+        let shared = s.clone() * s.clone(); // used by the sum and returned: a group ends here
+        let total = (shared.clone() + x.cos().powi_scalar(2)).sum();
+        (total, shared.exp())
+    }
+}
+
+#[test]
+fn fused_elementwise_chains_are_exact() {
+    let f = jit(Selu);
+    for n in [1, 4095, 4096, 4097, 20_000] {
+        let x = normal(n as u64, [n]);
+        assert_eq!(bits(f.call(x.clone())), bits(Selu.call(x)), "n = {n}");
+    }
+    let ops = f.cached().last().unwrap().ops.clone();
+    assert_eq!(ops, ["fused"], "selu is one pass: {ops:?}");
+}
+
+#[test]
+fn a_fused_sum_is_close_and_the_same_on_any_number_of_threads() {
+    let f = jit(SinCos);
+    let x = normal(3, [50_001]);
+    let (total, shared) = f.call(x.clone());
+    let (want_total, want_shared) = SinCos.call(x.clone());
+    assert_eq!(bits(shared), bits(want_shared), "the elementwise output is exact");
+    let (t, w): (f32, f32) = (total.into_scalar(), want_total.into_scalar());
+    assert!(((t - w) / w).abs() < 1e-6, "fused {t}, eager {w}");
+    let ops = f.cached()[0].ops.clone();
+    assert!(
+        ops.contains(&"fused") && ops.contains(&"float_mul"),
+        "a value used twice is kept: {ops:?}"
+    );
+    let on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| bits(f.call(x.clone()).0))
+    };
+    assert_eq!(on(1), on(3));
 }

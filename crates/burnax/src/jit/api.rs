@@ -25,6 +25,7 @@ pub struct Jit<F> {
     f: F,
     capacity: usize,
     eager_on_host_read: bool,
+    fusion: bool,
     cache: Mutex<Vec<Entry>>,
     traces: AtomicUsize,
     warned: AtomicBool,
@@ -64,6 +65,7 @@ pub fn jit<F: Function>(f: F) -> Jit<F> {
         f,
         capacity: DEFAULT_CAPACITY,
         eager_on_host_read: false,
+        fusion: true,
         cache: Mutex::new(Vec::new()),
         traces: AtomicUsize::new(0),
         warned: AtomicBool::new(false),
@@ -88,6 +90,18 @@ impl<F> Jit<F> {
     pub fn eager_on_host_read(mut self) -> Self {
         self.eager_on_host_read = true;
         self
+    }
+
+    /// Turns fusion off (it is on by default): the replay then runs exactly the operations
+    /// the eager call ran, so it gives the same bits, sums included. See [`Fusion`](super#fusion).
+    pub fn without_fusion(mut self) -> Self {
+        self.fusion = false;
+        self
+    }
+
+    /// The function it jits.
+    pub fn function(&self) -> &F {
+        &self.f
     }
 
     /// How many times `f` has been traced: 1 after the first call, one more per new signature
@@ -122,6 +136,7 @@ impl<F: Clone> Clone for Jit<F> {
             f: self.f.clone(),
             capacity: self.capacity,
             eager_on_host_read: self.eager_on_host_read,
+            fusion: self.fusion,
             cache: Mutex::new(Vec::new()),
             traces: AtomicUsize::new(0),
             warned: AtomicBool::new(false),
@@ -405,7 +420,7 @@ where
                     slots: Vec::new(),
                 };
                 let y = F::Out::map::<Traced<B>, B, _>(yt, &mut unwrap);
-                let program = Program::lower(recording.finish(), inputs, unwrap.slots);
+                let program = Program::lower(recording.finish(), inputs, unwrap.slots, self.fusion);
                 (y, program)
             })
         };

@@ -76,6 +76,7 @@
 //! from the signature as it is from the function).
 
 mod api;
+mod fuse;
 mod program;
 mod trace;
 mod tracing;

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use super::trace::{Builder, Frame, Run, Use};
+use super::trace::{Builder, Frame, Instr, Run, Use};
 
 /// One step of a program: an instruction's body and where it reads and writes.
 struct Step {
@@ -26,8 +26,9 @@ pub(crate) struct Program {
 
 impl Program {
     /// Lowers a finished trace whose function read `inputs` and returned `outputs` (slots).
-    pub(crate) fn lower(trace: Builder, inputs: Vec<u32>, outputs: Vec<u32>) -> Self {
+    pub(crate) fn lower(trace: Builder, inputs: Vec<u32>, outputs: Vec<u32>, fusion: bool) -> Self {
         let recorded = trace.instrs.len();
+        let slots = trace.slots as usize;
         // Dead code: walk back from the outputs; operations with an effect always stay.
         let mut live: HashSet<u32> = outputs.iter().copied().collect();
         let mut keep = vec![false; trace.instrs.len()];
@@ -37,6 +38,20 @@ impl Program {
                 live.extend(instr.inputs.iter().copied());
             }
         }
+        let kept: Vec<Instr> = trace
+            .instrs
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(instr, k)| k.then_some(instr))
+            .collect();
+        #[cfg(feature = "flex")]
+        let kept = if fusion {
+            super::fuse::fuse(kept, &outputs)
+        } else {
+            kept
+        };
+        #[cfg(not(feature = "flex"))]
+        let _ = fusion;
         // Last uses: walking back, a read moves its value out unless a later read (or an
         // output) still needs it.
         let mut needed: HashSet<u32> = HashSet::new();
@@ -50,7 +65,7 @@ impl Program {
             .collect();
         outs.reverse();
         let mut steps: Vec<Step> = Vec::new();
-        for (instr, _) in trace.instrs.into_iter().zip(keep).rev().filter(|(_, k)| *k) {
+        for instr in kept.into_iter().rev() {
             let mut uses: Vec<Use> = instr
                 .inputs
                 .iter()
@@ -73,7 +88,7 @@ impl Program {
         }
         steps.reverse();
         Self {
-            slots: trace.slots as usize,
+            slots,
             inputs,
             steps,
             outputs: outs,

@@ -12,6 +12,7 @@ use std::slice;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use super::fuse::Fusable;
 use crate::error::{raise, Error};
 
 /// Where a traced value lives: its trace, and its slot in that trace. Trace 0 is no trace (a
@@ -81,6 +82,8 @@ pub(crate) struct Instr {
     /// Kept even when its results are unused: it draws random numbers, whose state a later
     /// draw depends on.
     pub(crate) effect: bool,
+    /// What fusion needs to know, for the operations it fuses.
+    pub(crate) fuse: Option<Fusable>,
 }
 
 /// A trace being recorded.
@@ -369,7 +372,18 @@ pub(crate) fn op<B: 'static, I: Operands, O: Results>(
     operands: I,
     f: impl Fn(I::Inner) -> O::Inner + Send + Sync + 'static,
 ) -> O {
-    record::<B, I, O>(name, operands, false, f)
+    record::<B, I, O>(name, operands, false, None, f)
+}
+
+/// [`op`] for an operation that fusion may fuse ([`fuse::tag`](super::fuse::tag) says whether).
+#[track_caller]
+pub(crate) fn fusable<B: 'static, I: Operands, O: Results>(
+    name: &'static str,
+    fuse: Option<Fusable>,
+    operands: I,
+    f: impl Fn(I::Inner) -> O::Inner + Send + Sync + 'static,
+) -> O {
+    record::<B, I, O>(name, operands, false, fuse, f)
 }
 
 /// [`op`] for an operation with an effect (a random draw): never removed as dead code.
@@ -379,7 +393,7 @@ pub(crate) fn effect<B: 'static, I: Operands, O: Results>(
     operands: I,
     f: impl Fn(I::Inner) -> O::Inner + Send + Sync + 'static,
 ) -> O {
-    record::<B, I, O>(name, operands, true, f)
+    record::<B, I, O>(name, operands, true, None, f)
 }
 
 #[track_caller]
@@ -387,6 +401,7 @@ fn record<B: 'static, I: Operands, O: Results>(
     name: &'static str,
     operands: I,
     effect: bool,
+    fuse: Option<Fusable>,
     f: impl Fn(I::Inner) -> O::Inner + Send + Sync + 'static,
 ) -> O {
     let mut nodes = Vec::new();
@@ -409,6 +424,7 @@ fn record<B: 'static, I: Operands, O: Results>(
             outputs: (first..first + count as u32).collect(),
             run,
             effect,
+            fuse,
         });
         first
     });

@@ -8,7 +8,8 @@ use burn::tensor::ops::{BoolTensor, BoolTensorOps, Device, FloatTensor, IntTenso
 use burn::tensor::{BoolDType, FloatDType, IntDType, Scalar, Shape, Slice, TensorData};
 
 use super::backend::{readable, Traced};
-use crate::jit::trace::{op, Node, TracedTensor};
+use crate::jit::fuse::{self, Fuse};
+use crate::jit::trace::{fusable, op, Node, TracedTensor};
 
 impl<B: Backend> BoolTensorOps<Self> for Traced<B> {
     #[track_caller]
@@ -67,7 +68,9 @@ impl<B: Backend> BoolTensorOps<Self> for Traced<B> {
     }
 
     fn bool_into_float(tensor: BoolTensor<Self>, out_dtype: FloatDType) -> FloatTensor<Self> {
-        op::<B, _, _>("bool_into_float", tensor, move |tensor| {
+        let tag =
+            fuse::tag::<B>(Fuse::ToFloat, &[fuse::meta(&tensor)]).filter(|_| out_dtype == FloatDType::F32);
+        fusable::<B, _, _>("bool_into_float", tag, tensor, move |tensor| {
             B::bool_into_float(tensor, out_dtype)
         })
     }

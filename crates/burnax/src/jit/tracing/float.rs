@@ -10,7 +10,8 @@ use burn::tensor::{
 };
 
 use super::backend::{readable, Traced};
-use crate::jit::trace::{effect, op};
+use crate::jit::fuse::{self, Fuse};
+use crate::jit::trace::{effect, fusable, op};
 
 impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     #[track_caller]
@@ -95,11 +96,15 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_add(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
-        op::<B, _, _>("float_add", (lhs, rhs), |(lhs, rhs)| B::float_add(lhs, rhs))
+        let tag = fuse::tag::<B>(Fuse::Add, &[fuse::meta(&lhs), fuse::meta(&rhs)]);
+        fusable::<B, _, _>("float_add", tag, (lhs, rhs), |(lhs, rhs)| B::float_add(lhs, rhs))
     }
 
     fn float_add_scalar(lhs: FloatTensor<Self>, rhs: Scalar) -> FloatTensor<Self> {
-        op::<B, _, _>("float_add_scalar", lhs, move |lhs| B::float_add_scalar(lhs, rhs))
+        let tag = fuse::tag::<B>(Fuse::AddScalar(fuse::scalar(rhs)), &[fuse::meta(&lhs)]);
+        fusable::<B, _, _>("float_add_scalar", tag, lhs, move |lhs| {
+            B::float_add_scalar(lhs, rhs)
+        })
     }
 
     fn float_clamp_min(tensor: FloatTensor<Self>, min: Scalar) -> FloatTensor<Self> {
@@ -121,27 +126,39 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_sub(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
-        op::<B, _, _>("float_sub", (lhs, rhs), |(lhs, rhs)| B::float_sub(lhs, rhs))
+        let tag = fuse::tag::<B>(Fuse::Sub, &[fuse::meta(&lhs), fuse::meta(&rhs)]);
+        fusable::<B, _, _>("float_sub", tag, (lhs, rhs), |(lhs, rhs)| B::float_sub(lhs, rhs))
     }
 
     fn float_sub_scalar(lhs: FloatTensor<Self>, rhs: Scalar) -> FloatTensor<Self> {
-        op::<B, _, _>("float_sub_scalar", lhs, move |lhs| B::float_sub_scalar(lhs, rhs))
+        let tag = fuse::tag::<B>(Fuse::SubScalar(fuse::scalar(rhs)), &[fuse::meta(&lhs)]);
+        fusable::<B, _, _>("float_sub_scalar", tag, lhs, move |lhs| {
+            B::float_sub_scalar(lhs, rhs)
+        })
     }
 
     fn float_mul(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
-        op::<B, _, _>("float_mul", (lhs, rhs), |(lhs, rhs)| B::float_mul(lhs, rhs))
+        let tag = fuse::tag::<B>(Fuse::Mul, &[fuse::meta(&lhs), fuse::meta(&rhs)]);
+        fusable::<B, _, _>("float_mul", tag, (lhs, rhs), |(lhs, rhs)| B::float_mul(lhs, rhs))
     }
 
     fn float_mul_scalar(lhs: FloatTensor<Self>, rhs: Scalar) -> FloatTensor<Self> {
-        op::<B, _, _>("float_mul_scalar", lhs, move |lhs| B::float_mul_scalar(lhs, rhs))
+        let tag = fuse::tag::<B>(Fuse::MulScalar(fuse::scalar(rhs)), &[fuse::meta(&lhs)]);
+        fusable::<B, _, _>("float_mul_scalar", tag, lhs, move |lhs| {
+            B::float_mul_scalar(lhs, rhs)
+        })
     }
 
     fn float_div(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
-        op::<B, _, _>("float_div", (lhs, rhs), |(lhs, rhs)| B::float_div(lhs, rhs))
+        let tag = fuse::tag::<B>(Fuse::Div, &[fuse::meta(&lhs), fuse::meta(&rhs)]);
+        fusable::<B, _, _>("float_div", tag, (lhs, rhs), |(lhs, rhs)| B::float_div(lhs, rhs))
     }
 
     fn float_div_scalar(lhs: FloatTensor<Self>, rhs: Scalar) -> FloatTensor<Self> {
-        op::<B, _, _>("float_div_scalar", lhs, move |lhs| B::float_div_scalar(lhs, rhs))
+        let tag = fuse::tag::<B>(Fuse::DivScalar(fuse::scalar(rhs)), &[fuse::meta(&lhs)]);
+        fusable::<B, _, _>("float_div_scalar", tag, lhs, move |lhs| {
+            B::float_div_scalar(lhs, rhs)
+        })
     }
 
     fn float_remainder(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
@@ -167,11 +184,13 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_neg(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        op::<B, _, _>("float_neg", tensor, |tensor| B::float_neg(tensor))
+        let tag = fuse::tag::<B>(Fuse::Neg, &[fuse::meta(&tensor)]);
+        fusable::<B, _, _>("float_neg", tag, tensor, |tensor| B::float_neg(tensor))
     }
 
     fn float_recip(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        op::<B, _, _>("float_recip", tensor, |tensor| B::float_recip(tensor))
+        let tag = fuse::tag::<B>(Fuse::Recip, &[fuse::meta(&tensor)]);
+        fusable::<B, _, _>("float_recip", tag, tensor, |tensor| B::float_recip(tensor))
     }
 
     fn float_transpose(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
@@ -282,8 +301,13 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
         mask: BoolTensor<Self>,
         value: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        op::<B, _, _>(
+        let tag = fuse::tag::<B>(
+            Fuse::MaskWhere,
+            &[fuse::meta(&tensor), fuse::meta(&mask), fuse::meta(&value)],
+        );
+        fusable::<B, _, _>(
             "float_mask_where",
+            tag,
             (tensor, mask, value),
             |(tensor, mask, value)| B::float_mask_where(tensor, mask, value),
         )
@@ -338,7 +362,8 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_greater_elem(lhs: FloatTensor<Self>, rhs: Scalar, out_dtype: BoolDType) -> BoolTensor<Self> {
-        op::<B, _, _>("float_greater_elem", lhs, move |lhs| {
+        let tag = fuse::tag::<B>(Fuse::Greater(fuse::scalar(rhs)), &[fuse::meta(&lhs)]);
+        fusable::<B, _, _>("float_greater_elem", tag, lhs, move |lhs| {
             B::float_greater_elem(lhs, rhs, out_dtype)
         })
     }
@@ -358,7 +383,8 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
         rhs: Scalar,
         out_dtype: BoolDType,
     ) -> BoolTensor<Self> {
-        op::<B, _, _>("float_greater_equal_elem", lhs, move |lhs| {
+        let tag = fuse::tag::<B>(Fuse::GreaterEqual(fuse::scalar(rhs)), &[fuse::meta(&lhs)]);
+        fusable::<B, _, _>("float_greater_equal_elem", tag, lhs, move |lhs| {
             B::float_greater_equal_elem(lhs, rhs, out_dtype)
         })
     }
@@ -370,7 +396,8 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_lower_elem(lhs: FloatTensor<Self>, rhs: Scalar, out_dtype: BoolDType) -> BoolTensor<Self> {
-        op::<B, _, _>("float_lower_elem", lhs, move |lhs| {
+        let tag = fuse::tag::<B>(Fuse::Lower(fuse::scalar(rhs)), &[fuse::meta(&lhs)]);
+        fusable::<B, _, _>("float_lower_elem", tag, lhs, move |lhs| {
             B::float_lower_elem(lhs, rhs, out_dtype)
         })
     }
@@ -386,7 +413,8 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_lower_equal_elem(lhs: FloatTensor<Self>, rhs: Scalar, out_dtype: BoolDType) -> BoolTensor<Self> {
-        op::<B, _, _>("float_lower_equal_elem", lhs, move |lhs| {
+        let tag = fuse::tag::<B>(Fuse::LowerEqual(fuse::scalar(rhs)), &[fuse::meta(&lhs)]);
+        fusable::<B, _, _>("float_lower_equal_elem", tag, lhs, move |lhs| {
             B::float_lower_equal_elem(lhs, rhs, out_dtype)
         })
     }
@@ -406,7 +434,8 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_sum(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        op::<B, _, _>("float_sum", tensor, |tensor| B::float_sum(tensor))
+        let tag = fuse::tag::<B>(Fuse::Sum, &[fuse::meta(&tensor)]);
+        fusable::<B, _, _>("float_sum", tag, tensor, |tensor| B::float_sum(tensor))
     }
 
     fn float_sum_dim(tensor: FloatTensor<Self>, dim: usize) -> FloatTensor<Self> {
@@ -458,11 +487,13 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_exp(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        op::<B, _, _>("float_exp", tensor, |tensor| B::float_exp(tensor))
+        let tag = fuse::tag::<B>(Fuse::Exp, &[fuse::meta(&tensor)]);
+        fusable::<B, _, _>("float_exp", tag, tensor, |tensor| B::float_exp(tensor))
     }
 
     fn float_log(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        op::<B, _, _>("float_log", tensor, |tensor| B::float_log(tensor))
+        let tag = fuse::tag::<B>(Fuse::Log, &[fuse::meta(&tensor)]);
+        fusable::<B, _, _>("float_log", tag, tensor, |tensor| B::float_log(tensor))
     }
 
     fn float_log1p(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
@@ -478,7 +509,15 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_powi_scalar(lhs: FloatTensor<Self>, rhs: Scalar) -> FloatTensor<Self> {
-        op::<B, _, _>("float_powi_scalar", lhs, move |lhs| {
+        // Flex squares when the exponent truncates to 2 (`to_i64`), as `x * x`.
+        let square = match rhs {
+            Scalar::Float(x) => (2.0..3.0).contains(&x),
+            Scalar::Int(x) => x == 2,
+            Scalar::UInt(x) => x == 2,
+            Scalar::Bool(_) => false,
+        };
+        let tag = fuse::tag::<B>(Fuse::Square, &[fuse::meta(&lhs)]).filter(|_| square);
+        fusable::<B, _, _>("float_powi_scalar", tag, lhs, move |lhs| {
             B::float_powi_scalar(lhs, rhs)
         })
     }
@@ -502,19 +541,23 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_sqrt(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        op::<B, _, _>("float_sqrt", tensor, |tensor| B::float_sqrt(tensor))
+        let tag = fuse::tag::<B>(Fuse::Sqrt, &[fuse::meta(&tensor)]);
+        fusable::<B, _, _>("float_sqrt", tag, tensor, |tensor| B::float_sqrt(tensor))
     }
 
     fn float_abs(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        op::<B, _, _>("float_abs", tensor, |tensor| B::float_abs(tensor))
+        let tag = fuse::tag::<B>(Fuse::Abs, &[fuse::meta(&tensor)]);
+        fusable::<B, _, _>("float_abs", tag, tensor, |tensor| B::float_abs(tensor))
     }
 
     fn float_cos(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        op::<B, _, _>("float_cos", tensor, |tensor| B::float_cos(tensor))
+        let tag = fuse::tag::<B>(Fuse::Cos, &[fuse::meta(&tensor)]);
+        fusable::<B, _, _>("float_cos", tag, tensor, |tensor| B::float_cos(tensor))
     }
 
     fn float_sin(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        op::<B, _, _>("float_sin", tensor, |tensor| B::float_sin(tensor))
+        let tag = fuse::tag::<B>(Fuse::Sin, &[fuse::meta(&tensor)]);
+        fusable::<B, _, _>("float_sin", tag, tensor, |tensor| B::float_sin(tensor))
     }
 
     fn float_tan(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
@@ -530,7 +573,8 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_tanh(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        op::<B, _, _>("float_tanh", tensor, |tensor| B::float_tanh(tensor))
+        let tag = fuse::tag::<B>(Fuse::Tanh, &[fuse::meta(&tensor)]);
+        fusable::<B, _, _>("float_tanh", tag, tensor, |tensor| B::float_tanh(tensor))
     }
 
     fn float_acos(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
