@@ -511,3 +511,108 @@ fn a_fused_sum_is_close_and_the_same_on_any_number_of_threads() {
     };
     assert_eq!(on(1), on(3));
 }
+
+/// `control::cond` on a value: both branches traced, the result selected at every replay.
+#[derive(Clone)]
+struct Branchy;
+impl Function for Branchy {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
+    fn call<B: Backend>(&self, x: Tensor<B, 1>) -> Tensor<B, 1> {
+        let positive = x.clone().sum().greater_elem(0.0);
+        burnax::control::cond(positive, |x: Tensor<B, 1>| x.exp(), |x| x.neg() * 3.0, x)
+    }
+}
+
+#[test]
+fn cond_traces_both_branches_and_picks_at_replay() {
+    let f = jit(Branchy);
+    let d = Default::default();
+    for v in [1.0, -2.0, 0.5, -0.1] {
+        let x = Tensor::<B, 1>::from_floats([v, v / 2.0], &d);
+        assert_eq!(bits(f.call(x.clone())), bits(Branchy.call(x)), "at {v}");
+    }
+    assert_eq!(f.traces(), 1);
+    // Under vmap each example takes its own branch, under grad the gradient is the branch's.
+    let xs = Tensor::<B, 2>::from_floats([[1.0, 2.0], [-1.0, -2.0]], &d);
+    let ys = vmap(&f).call(xs);
+    assert_eq!(
+        ys.into_data().to_vec::<f32>().unwrap(),
+        [1f32.exp(), 2f32.exp(), 3.0, 6.0]
+    );
+    let g = grad(ScalarOf(Branchy)).call(Tensor::<B, 1>::from_floats([-1.0, -1.0], &d));
+    assert_eq!(g.into_data().to_vec::<f32>().unwrap(), [-3.0, -3.0]);
+}
+
+/// sum(f(x)), for gradients of a vector-valued function.
+#[derive(Clone)]
+struct ScalarOf<F>(F);
+impl<F: Function<In = Leaf<1>, Out = Leaf<1>>> Function for ScalarOf<F> {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
+    fn call<B: Backend>(&self, x: Tensor<B, 1>) -> Tensor<B, 1> {
+        self.0.call(x).sum()
+    }
+}
+
+/// `control::switch` on an int index, and a bounded while loop: traced, replayed right.
+#[derive(Clone)]
+struct Loops;
+impl Function for Loops {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
+    fn call<B: Backend>(&self, x: Tensor<B, 1>) -> Tensor<B, 1> {
+        use burnax::control::{switch, while_loop_bounded};
+        let index = x.clone().slice(0..1).int();
+        let picked = switch(
+            index,
+            &[&|x: Tensor<B, 1>| x.clone() * 10.0, &|x| x.exp(), &|x| x.neg()],
+            x.clone(),
+        );
+        // Doubles until the sum passes 100, at most 20 times.
+        let grown = while_loop_bounded(
+            20,
+            |c: &Tensor<B, 1>| c.clone().sum().lower_elem(100.0),
+            |c| c * 2.0,
+            x.abs() + 0.5,
+        );
+        picked + grown
+    }
+}
+
+#[test]
+fn switch_and_bounded_while_loops_trace_and_equal_their_eager_runs() {
+    let f = jit(Loops);
+    let d = Default::default();
+    for v in [0.0, 1.0, 2.0, 7.0, -3.0] {
+        let x = Tensor::<B, 1>::from_floats([v, 1.5], &d);
+        assert_eq!(bits(f.call(x.clone())), bits(Loops.call(x)), "at {v}");
+    }
+    assert_eq!(f.traces(), 1);
+}
+
+/// An unbounded while loop reads its predicate on the host.
+#[derive(Clone)]
+struct Unbounded;
+impl Function for Unbounded {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
+    fn call<B: Backend>(&self, x: Tensor<B, 1>) -> Tensor<B, 1> {
+        burnax::control::while_loop(
+            |c: &Tensor<B, 1>| c.clone().sum().lower_elem(100.0),
+            |c| c * 2.0,
+            x,
+        )
+    }
+}
+
+#[test]
+fn an_unbounded_while_loop_runs_eagerly_and_is_a_host_read_under_jit() {
+    let x = Tensor::<B, 1>::from_floats([1.0, 2.0], &Default::default());
+    assert_eq!(
+        Unbounded.call(x.clone()).into_data().to_vec::<f32>().unwrap(),
+        [64.0, 128.0]
+    );
+    let err = try_call(&jit(Unbounded), x).unwrap_err();
+    assert!(matches!(err, Error::HostRead { .. }), "{err}");
+}
