@@ -90,6 +90,17 @@ impl Function for Identity {
     }
 }
 
+/// 100 tiny operations on a one-element tensor: what each costs to dispatch.
+#[derive(Clone, Copy)]
+struct Chain;
+impl Function for Chain {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
+    fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
+        (0..50).fold(x, |x, _| x.add_scalar(1.0).mul_scalar(0.5))
+    }
+}
+
 /// Median seconds per call of each function, over `rounds` interleaved rounds of `calls` calls.
 fn interleaved<const K: usize>(rounds: usize, calls: usize, fs: [&dyn Fn(); K]) -> [f64; K] {
     let mut times = [(); K].map(|_| Vec::<Duration>::new());
@@ -213,6 +224,27 @@ fn main() {
         );
         row(wl, "burnax eager", e);
         row(wl, "burnax jit", j);
+        let wl = "chain of 100 scalar ops on [1]";
+        let small = Tensor::<B, 1>::zeros([1], &d);
+        let (jitted, unfused) = (jit(Chain), jit(Chain).without_fusion());
+        assert_agree(
+            &values(unfused.call(small.clone())),
+            &values(Chain.call(small.clone())),
+            0.0,
+            wl,
+        );
+        let [e, j, u] = interleaved(
+            7,
+            1000,
+            [
+                &|| drop(Chain.call(small.clone())),
+                &|| drop(jitted.call(small.clone())),
+                &|| drop(unfused.call(small.clone())),
+            ],
+        );
+        row(wl, "burnax eager", e);
+        row(wl, "burnax jit", j);
+        row(wl, "burnax jit unfused", u);
         let id = jit(Identity);
         let small = Tensor::<B, 1>::zeros([4], &d);
         let _ = id.call(small.clone());

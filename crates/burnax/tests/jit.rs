@@ -277,12 +277,15 @@ impl Function for WithConstant {
         let [n] = x.dims();
         let c = Tensor::<B, 1>::from_floats(vec![0.5; n].as_slice(), &x.device());
         let _unused = x.clone().sin().cos().exp();
-        x * c
+        let folded = Tensor::<B, 1>::ones([n], &x.device())
+            .mul_scalar(2.0)
+            .add_scalar(1.0);
+        x * c + folded
     }
 }
 
 #[test]
-fn constants_are_made_once_and_dead_code_is_not_replayed() {
+fn constants_are_made_once_folded_and_dead_code_is_not_replayed() {
     check_jit(WithConstant, &[[3], [3]]);
     let f = jit(WithConstant);
     let _ = f.call(normal(0, [3]));
@@ -297,6 +300,13 @@ fn constants_are_made_once_and_dead_code_is_not_replayed() {
         assert!(!entry.ops.contains(&dead), "{dead} is dead code: {:?}", entry.ops);
     }
     assert!(entry.recorded > entry.ops.len());
+    for folded in ["float_ones", "float_mul_scalar"] {
+        assert!(
+            !entry.ops.contains(&folded),
+            "{folded} of constants is folded: {:?}",
+            entry.ops
+        );
+    }
 }
 
 /// Burn's own random draws inside the body.

@@ -8,6 +8,7 @@
 
 use std::any::{Any, TypeId};
 use std::cell::RefCell;
+use std::collections::HashSet;
 use std::slice;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -93,6 +94,8 @@ pub(crate) struct Builder {
     backend: TypeId,
     pub(crate) instrs: Vec<Instr>,
     pub(crate) slots: u32,
+    /// Slots whose value is the same at every replay (made in the body from constants alone).
+    constants: HashSet<u32>,
 }
 
 thread_local! {
@@ -117,6 +120,7 @@ impl Recording {
                 backend: TypeId::of::<B>(),
                 instrs: Vec::new(),
                 slots: 0,
+                constants: HashSet::new(),
             })
         });
         Self { id }
@@ -231,7 +235,7 @@ pub(crate) trait Operands: Sized {
 
 /// Results of a recorded operation: a traced tensor, or tuples and `Option`s of them.
 pub(crate) trait Results: Sized {
-    type Inner;
+    type Inner: Clone + Send + Sync + 'static;
     fn count(inner: &Self::Inner) -> usize;
     fn write(inner: Self::Inner, frame: &mut Frame, outs: &mut slice::Iter<'_, u32>);
     fn wrap(inner: Self::Inner, nodes: &mut dyn Iterator<Item = Node>) -> Self;
@@ -257,7 +261,7 @@ impl<P: Clone + Send + 'static> Operands for TracedTensor<P> {
     }
 }
 
-impl<P: Clone + Send + 'static> Results for TracedTensor<P> {
+impl<P: Clone + Send + Sync + 'static> Results for TracedTensor<P> {
     type Inner = P;
     fn count(_: &P) -> usize {
         1
@@ -411,20 +415,38 @@ fn record<B: 'static, I: Operands, O: Results>(
     };
     let out = f(inner);
     let count = O::count(&out);
-    let run: Run = Arc::new(move |frame: &mut Frame, uses: &[Use], outs: &[u32]| {
-        let inner = I::read(&form, frame, &mut uses.iter());
-        O::write(f(inner), frame, &mut outs.iter());
-    });
+    // Constant folding: a pure operation of constants is a constant, its value the one just
+    // computed, which every replay shares instead of computing it again.
+    let constant = !effect && with_builder(trace, |b| nodes.iter().all(|n| b.constants.contains(&n.slot)));
+    let run: Run = if constant {
+        let value = out.clone();
+        Arc::new(move |frame: &mut Frame, _: &[Use], outs: &[u32]| {
+            O::write(value.clone(), frame, &mut outs.iter());
+        })
+    } else {
+        Arc::new(move |frame: &mut Frame, uses: &[Use], outs: &[u32]| {
+            let inner = I::read(&form, frame, &mut uses.iter());
+            O::write(f(inner), frame, &mut outs.iter());
+        })
+    };
     let first = with_builder(trace, |b| {
         let first = b.slots;
         b.slots += count as u32;
+        let outputs: Vec<u32> = (first..first + count as u32).collect();
+        if constant {
+            b.constants.extend(&outputs);
+        }
         b.instrs.push(Instr {
             name,
-            inputs: nodes.iter().map(|n| n.slot).collect(),
-            outputs: (first..first + count as u32).collect(),
+            inputs: if constant {
+                Vec::new()
+            } else {
+                nodes.iter().map(|n| n.slot).collect()
+            },
+            outputs,
             run,
             effect,
-            fuse,
+            fuse: if constant { None } else { fuse },
         });
         first
     });

@@ -424,7 +424,8 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_set_require_grad(tensor: FloatTensor<Self>, require_grad: bool) -> FloatTensor<Self> {
-        op::<B, _, _>("float_set_require_grad", tensor, move |tensor| {
+        // An effect: never folded into a constant, so each call's graph gets its own leaf.
+        effect::<B, _, _>("float_set_require_grad", tensor, move |tensor| {
             B::float_set_require_grad(tensor, require_grad)
         })
     }

@@ -13,7 +13,7 @@ use burn::tensor::quantization::{QuantScheme, QuantizationParametersPrimitive};
 use burn::tensor::{BoolDType, FloatDType, IntDType, Shape, Slice, TensorData};
 
 use super::backend::{readable, Traced};
-use crate::jit::trace::op;
+use crate::jit::trace::{effect, op};
 
 impl<B: Backend> TransactionOps<Self> for Traced<B> {}
 
@@ -75,7 +75,7 @@ impl<B: Backend> QTensorOps<Self> for Traced<B> {
     }
 
     fn q_set_require_grad(tensor: QuantizedTensor<Self>, require_grad: bool) -> QuantizedTensor<Self> {
-        op::<B, _, _>("q_set_require_grad", tensor, move |tensor| {
+        effect::<B, _, _>("q_set_require_grad", tensor, move |tensor| {
             B::q_set_require_grad(tensor, require_grad)
         })
     }
