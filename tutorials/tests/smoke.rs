@@ -29,6 +29,9 @@ fn intro_runs_and_computes() {
         "  bogus_square(3) = 9, grad = 3 (= floor(x))",
         "  bogus_square(4.5) = 18, grad = 4 (= floor(x))",
         "vmap(grad(norm)): each row's gradient x / |x|, shape [4, 3]",
+        "jit(selu) equals selu: largest difference 0",
+        "traces: 1 (one per input shape)",
+        "  jit(bogus_square): jit: `into_data` reads a tensor's data on the host",
     ] {
         assert!(out.contains(line), "missing {line:?} in:\n{out}");
     }
@@ -97,16 +100,18 @@ fn som_burnax_runs_agrees_and_films() {
     let dir = tempfile::tempdir().unwrap();
     let out = run_in(env!("CARGO_BIN_EXE_03-som-burnax"), dir.path());
     assert!(out.contains("| fused kernels |"), "{out}");
-    // The faster versions (the step kept on the device, the vmapped step, the batched step) must
-    // reproduce the direct port.
+    assert!(out.contains("| per-example step, vmapped and jitted"), "{out}");
+    assert!(out.contains("; 1 trace; "), "one trace for both epochs: {out}");
+    // The faster versions (the step kept on the device, the vmapped step, jitted and not, the
+    // batched step) must reproduce the direct port.
     let lines: Vec<&str> = out
         .lines()
         .filter(|l| l.contains("agrees with the direct port to"))
         .collect();
     assert_eq!(
         lines.len(),
-        3,
-        "the three faster versions are checked against the direct port: {out}"
+        4,
+        "the four faster versions are checked against the direct port: {out}"
     );
     for line in lines {
         let err: f32 = line.rsplit(' ').next().unwrap().parse().unwrap();

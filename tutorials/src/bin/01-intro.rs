@@ -1,6 +1,7 @@
 //! The playbook's JAX intro notebook in Rust: arrays and immutable updates, timing on a device,
-//! PRNG keys, `grad` (square, Newton's square root, a data-dependent loop) and `vmap` (row norms,
-//! per-row gradients).
+//! PRNG keys, `grad` (square, Newton's square root, a data-dependent loop), `vmap` (row norms,
+//! per-row gradients) and `jit` (selu timed eagerly and jitted, first call against later calls;
+//! the concretization error of a data-dependent loop).
 //!
 //! `cargo run --release -p tutorials --bin 01-intro [-- --quick] [--device cpu|wgpu|cuda]`
 //! (`--device wgpu` needs `--features wgpu`, `--device cuda` needs `--features cuda`)
@@ -12,7 +13,7 @@ use burn::prelude::*;
 use burnax::random;
 use burnax::tree::Leaf;
 use burnax::vmap;
-use burnax::{grad, value_and_grad, Function};
+use burnax::{grad, jit, try_call, value_and_grad, Function};
 
 type B = Flex;
 
@@ -65,6 +66,37 @@ impl Function for Norm {
     fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
         x.square().sum().sqrt()
     }
+}
+
+/// The notebook's selu: `1.05 * where(x > 0, x, 1.67 * (exp(x) - 1))`.
+struct Selu;
+impl Function for Selu {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
+    fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
+        let negative = x.clone().exp().sub_scalar(1.0).mul_scalar(1.673_263_2);
+        x.clone()
+            .mask_where(x.lower_equal_elem(0.0), negative)
+            .mul_scalar(1.050_701)
+    }
+}
+
+/// Seconds `f` takes, the device waited for (JAX's `block_until_ready`), median of `rounds`.
+fn median_time(
+    rounds: usize,
+    device: &<B as burn::tensor::backend::BackendTypes>::Device,
+    f: impl Fn(),
+) -> f64 {
+    let mut times: Vec<f64> = (0..rounds)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            B::sync(device).expect("device sync");
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[rounds / 2]
 }
 
 fn scalar(t: Tensor<B, 1>) -> f32 {
@@ -198,5 +230,38 @@ fn main() {
     println!(
         "vmap(grad(norm)): each row's gradient x / |x|, shape {:?}",
         g.dims()
+    );
+
+    println!("\n# 6. jit: trace once, replay\n");
+    let n = if quick { 10_000 } else { 1_000_000 };
+    let x = random::normal::<B, 1>(random::key(0), [n], &device);
+    let eager = median_time(5, &device, || drop(Selu.call(x.clone())));
+    let selu = jit(Selu);
+    let t = Instant::now();
+    let first = selu.call(x.clone()); // traces Selu's body while computing it
+    B::sync(&device).expect("device sync");
+    let first_s = t.elapsed().as_secs_f64();
+    let later = median_time(5, &device, || drop(selu.call(x.clone()))); // replays the trace
+    println!(
+        "selu on {n} values: eager {:.2} ms; jit: first call {:.2} ms, later calls {:.2} ms",
+        eager * 1e3,
+        first_s * 1e3,
+        later * 1e3
+    );
+    println!("(the first call runs the body and records it; later calls replay the recorded operations,");
+    println!("fused on the CPU into one pass over memory, without running the Rust body)");
+    let worst = (first - Selu.call(x)).abs().max().into_scalar();
+    println!("jit(selu) equals selu: largest difference {worst}");
+    println!("traces: {} (one per input shape)", selu.traces());
+    // try_call returns the error instead of unwinding; the panic hook would still print it, so
+    // it is silenced for this one call.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let err = try_call(&jit(BogusSquare), Tensor::<B, 1>::from_floats([3.0], &device)).unwrap_err();
+    std::panic::set_hook(hook);
+    println!("\nbogus_square's loop count is a value read on the host, so it cannot be traced:");
+    println!(
+        "  jit(bogus_square): {}",
+        err.to_string().split(". ").next().unwrap_or_default()
     );
 }

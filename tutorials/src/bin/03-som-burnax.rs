@@ -1,6 +1,6 @@
 //! The playbook's refined SOM notebook in Rust: the same batch SOM, faster at each step. A
 //! direct port (one example at a time), the step kept on the device, the per-example step
-//! vmapped (`burnax::vmap`), one batched step for all examples (the GEMM formulation in Burn
+//! vmapped (`burnax::vmap`), the same jitted (`burnax::jit`), one batched step for all examples (the GEMM formulation in Burn
 //! tensor ops), then the fused kernels of `burnax-som`;
 //! times side by side, snapshots, the U-matrix, and a film of the map forming.
 //!
@@ -13,7 +13,7 @@ use burn::tensor::TensorData;
 use burnax_som::neighborhood::gaussian_row;
 use burnax_som::render::{heat, pixels, rgb, write_png};
 use burnax_som::{tensor_ops, BatchTrainingConfig, Grid, SomBackend, SomConfig};
-use tutorials::vmapped::vmap_epoch;
+use tutorials::vmapped::{jit_vmap_epoch, jitted_epoch, vmap_epoch};
 use tutorials::{device_choice, out_dir, quick, timed, DeviceKind};
 
 /// One batch epoch as the playbook first writes it: example by example, distances to all
@@ -165,6 +165,26 @@ fn run<B: SomBackend>(device: &B::Device) {
     let worst = max_diff(&host(w_vmap), &direct_w);
     println!("  1 epoch: {one_vmap:.2} s, so about {vmapped:.1} s for {epochs}; agrees with the direct port to {worst:.1e}\n");
 
+    println!("# 3b. The per-example step, vmapped and jitted");
+    println!("jit traces the epoch once (the first call computes it while recording every operation)");
+    println!("and replays the recording for every later epoch: no Rust body, no batching rules, and");
+    println!("the elementwise tails fused. The neighbourhood tables are inputs, so a new width each");
+    println!("epoch is the same trace. The big operations (the matmuls, the N x M x D shares) stay:");
+    println!("jit removes overhead and passes over memory, not the formulation's cost.");
+    let epoch = jitted_epoch(grid);
+    let (w_first, first_jit) = timed_on::<B, _>(device, || {
+        jit_vmap_epoch(&epoch, w0.clone(), data.clone(), cfg.sigma_at(grid, 0))
+    });
+    let (w_jit, one_jit) = timed_on::<B, _>(device, || {
+        jit_vmap_epoch(&epoch, w0.clone(), data.clone(), cfg.sigma_at(grid, 0))
+    });
+    let jitted = one_jit * epochs as f64;
+    let worst = max_diff(&host(w_jit), &direct_w).max(max_diff(&host(w_first), &direct_w));
+    println!(
+        "  first call (trace) {first_jit:.2} s, then {one_jit:.2} s an epoch, so about {jitted:.1} s for {epochs}; {} trace; agrees with the direct port to {worst:.1e}\n",
+        epoch.traces()
+    );
+
     println!("# 4. One batched step, rewritten for the machine");
     println!("Rewritten so nothing of size N x M x D exists: distances by one GEMM, argmin, per-unit");
     println!("sums, and the separable neighbourhood as two small GEMMs. A few dozen ops per epoch.");
@@ -219,6 +239,10 @@ fn run<B: SomBackend>(device: &B::Device) {
     println!(
         "| per-example step, vmapped (1 epoch measured) | {vmapped:.2} s | {:.1}x |",
         direct / vmapped
+    );
+    println!(
+        "| per-example step, vmapped and jitted (1 replayed epoch measured) | {jitted:.2} s | {:.1}x |",
+        direct / jitted
     );
     println!("| one batched step | {batched:.2} s | {:.1}x |", direct / batched);
     println!("| fused kernels | {fused:.3} s | {:.1}x |", direct / fused);
