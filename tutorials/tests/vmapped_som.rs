@@ -64,3 +64,39 @@ fn the_jitted_epoch_equals_the_eager_one_with_one_trace() {
     }
     assert_eq!(epoch.traces(), 1);
 }
+
+/// burnax-som's portable epoch (plain Burn tensor operations) inside a jitted function: its
+/// fused kernels are reachable only through `SomBackend`, which a `Function` (generic over every
+/// backend) cannot name, so the tensor-op path is what a jitted function can use.
+#[test]
+fn the_tensor_op_epoch_can_be_jitted() {
+    use burnax::tree::Leaf;
+    use burnax::{jit, Function};
+    struct Epoch(Grid, [f64; 2]);
+    impl Function for Epoch {
+        type In = (Leaf<2>, Leaf<2>);
+        type Out = Leaf<2>;
+        fn call<B: burn::prelude::Backend>(
+            &self,
+            (w, data): (burn::prelude::Tensor<B, 2>, burn::prelude::Tensor<B, 2>),
+        ) -> burn::prelude::Tensor<B, 2> {
+            tensor_ops::batch_epoch(w, data, self.0, self.1)
+        }
+    }
+    let grid = Grid::new(6, 5);
+    let device = Default::default();
+    let data = SomConfig::new(40, 1, 3).with_seed(3).init::<Flex>(&device).weights();
+    let w = SomConfig::new(6, 5, 3).with_seed(4).init::<Flex>(&device).weights();
+    let f = jit(Epoch(grid, [2.0, 1.5]));
+    for _ in 0..2 {
+        let got = f.call((w.clone(), data.clone()));
+        let want = Epoch(grid, [2.0, 1.5]).call((w.clone(), data.clone()));
+        assert_close(
+            &got.into_data().to_vec::<f32>().unwrap(),
+            &want.into_data().iter::<f64>().collect::<Vec<_>>(),
+            Tolerance::F32_REORDERED,
+            "jit(batch_epoch)",
+        );
+    }
+    assert_eq!(f.traces(), 1);
+}

@@ -26,14 +26,22 @@
 //! | `jax.vjp(f, x)[1](v)` | [`vjp(f).call((x, v))`](crate::vjp) | returns `(f(x), v^T J)`, on any tree |
 //! | `jax.jvp(f, (x,), (t,))` | [`jvp(f).call((x, t))`](crate::jvp) | returns `(f(x), J t)`; by reverse over reverse (Burn has no forward mode) |
 //! | `jax.value_and_grad(loss)(params)` for a Burn model | [`value_and_grad_module(&model, \|m\| loss(m))`](crate::grad::value_and_grad_module) | Burn's `GradientsParams`, ready for an optimizer, for any `#[derive(Module)]` |
-//! | `lax.fori_loop`, `lax.scan` | [`fori_loop`](crate::control::fori_loop), [`scan`](crate::control::scan) | plain loops here (no tracing needed); work under every transformation |
+//! | `lax.fori_loop`, `lax.scan` | [`fori_loop`](crate::control::fori_loop), [`scan`](crate::control::scan) | plain loops; under `jit` every iteration is recorded; work under every transformation |
+//! | `lax.cond`, `lax.switch` | [`cond`](crate::control::cond), [`switch`](crate::control::switch) | every branch runs and the result is selected elementwise (JAX's `vmap` semantics), so they trace, batch and differentiate |
+//! | `lax.while_loop` | [`while_loop`](crate::control::while_loop); [`while_loop_bounded(max, ..)`](crate::control::while_loop_bounded) under `jit`/`vmap` | `while_loop` reads its predicate on the host (eager and `grad` only); the bounded one runs masked iterations |
 //! | pytrees | [`tree`](crate::tree): tuples, arrays, `Vec`, `Option` of tensors; Burn's layers (linear, embedding, convolutions, group/instance/RMS norms, multi-head attention), [`Static<T>`](crate::tree::Static) for fields without tensors; modules declared with [`tree_module!`](crate::tree_module) | gradients of a module come back as the module type |
 //! | `jax.vmap(f)(xs)` | [`vmap(f).call(xs)`](crate::vmap()) | `f` is a `Function` of one example; runs once on the [`Batched<B>`](crate::vmap::Batched) backend, no loop |
 //! | `jax.vmap(f, in_axes=1, out_axes=1)` | `vmap(f).in_axes(1).out_axes(1)` | |
 //! | `jax.vmap(f, in_axes=(0, None))(xs, w)` | `vmap(f).in_axes((0, None)).call((xs, w))` | JAX's specs ([`vmap::axes`](crate::vmap::axes)): an integer maps every leaf of a subtree, `None` shares it, tuples and lists nest; `.axis_size(n)` when nothing is mapped |
 //! | `jax.vmap(jax.grad(f))` | `vmap(grad(f))` | per-example gradients; `grad` of a function calling `vmap(f)` works too |
 //! | `jax.vmap(jax.grad(loss), in_axes=(None, 0, 0))(params, xs, ys)` | `vmap(grad(loss).argnums(&[0])).in_axes((None, 0, 0)).call((params, xs, ys))` | |
-//! | `jax.jit`, `jax.pmap` | not yet | they will be transformations of the same family |
+//! | `jax.jit(f)(x)` | [`jit(f).call(x)`](crate::jit()) | keep the `Jit` value across calls: its first call with a signature traces, later ones replay; on Flex elementwise chains fuse ([`jit` module](crate::jit)) |
+//! | `jax.jit(f, static_argnums=1)` | a [`Static<T>`](crate::tree::Static) element of the input tree | compared by `Debug`; one trace per value |
+//! | `jax.jit(f, donate_argnums=0)` | nothing to do | inputs are moved in, and a replay reuses their buffers where the backend can |
+//! | `jax.make_jaxpr(f)(x)` | `jit(f).cached()` after a call | the operations each replay runs |
+//! | `ConcretizationTypeError` | [`Error::HostRead`](crate::Error::HostRead) with `transformation: "jit"` | [`Jit::eager_on_host_read`](crate::jit::Jit::eager_on_host_read) runs such functions eagerly instead |
+//! | `jax.jit(jax.grad(f))`, `jax.grad(jax.jit(f))`, `jax.vmap(jax.jit(f))` | `jit(grad(f))`, `grad(jit(f))`, `vmap(jit(f))` | all compose; `vmap(jit(f))` keeps one trace for every batch size |
+//! | `jax.pmap` | not yet | it will be a transformation of the same family |
 //!
 //! A function written once and differentiated twice:
 //!

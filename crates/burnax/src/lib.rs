@@ -37,14 +37,16 @@
 //! | [`grad`](mod@grad) | [`grad()`], [`value_and_grad`], [`vjp`], [`jvp`], [`jacrev`], [`jacfwd`], [`hessian`] with `.argnums`, `.has_aux` (and `.looped` for Jacobians), any order by nesting `Autodiff`, on trees; Jacobians and Hessians in one pass batched by [`vmap()`], laid out as JAX's; [`grad::value_and_grad_module`] for Burn's optimizers | done; `jvp` is reverse over reverse (Burn has no forward mode); Burn cannot differentiate its fused `linear`, embedding and pooling twice ([`grad::linear`] can) |
 //! | [`vmap`](mod@vmap) | [`vmap()`] with `.in_axes`, `.out_axes` (JAX's specs: integers, `None`, tuples), `.axis_size`, `.sequential`; the [`vmap::Batched`] backend decorator with a batching rule per operation; composes with the grad family and itself | done (see its limits) |
 //! | [`random`] | `threefry2x32` keys: `key`, `split`, `fold_in`, `bits`, `uniform`, `normal`, `permutation`, equal to `jax.random` | done |
-//! | [`control`] | `fori_loop`, `scan`, usable under every transformation | done |
+//! | [`jit`](mod@jit) | [`jit()`]: traced once per signature (shapes, dtypes, devices, statics), replayed without the Rust body; dead code, constant folding, moves on last use; on Flex, elementwise chains and their sums fused into one pass on every core; `.capacity`, `.eager_on_host_read`, `.without_fusion`, `.cached`; composes with the grad family, `vmap` and itself | done; no fusion on other backends yet (replay only), no fusion of matmul epilogues or broadcasts |
+//! | [`control`] | `fori_loop`, `scan`, `cond`, `switch`, `while_loop`, `while_loop_bounded`, usable under every transformation (`while_loop` not under `jit`/`vmap`) | done |
 //! | [`tree`] | trees of tensors (tuples, arrays, `Vec`, `Option`; Burn's layers, and modules declared with [`tree_module!`]), JAX's pytrees | done; `LayerNorm`, recurrent layers and `BatchNorm` have no structure yet |
-//! | `jit`, `pmap` | tracing and replay (`jit/`: trace, replay, cache); data parallelism (`pmap/`: mesh, communicators, collectives) | not yet: they will be transformations of the same family |
+//! | `pmap` | data parallelism (`pmap/`: mesh, communicators, collectives) | not yet: it will be a transformation of the same family |
 //!
 //! Coming from JAX? The [`guide`] maps each JAX call of the playbook to its equivalent.
 //!
 //! The transformations are backend decorators, the way `Autodiff<B>` is one: `grad` runs a
-//! function on `Autodiff<B>`, `vmap` on [`vmap::Batched<B>`], so they nest in any order.
+//! function on `Autodiff<B>`, `vmap` on [`vmap::Batched<B>`], `jit` traces it on
+//! [`jit::Traced<B>`], so they nest in any order.
 #![warn(missing_docs)]
 
 #[doc(hidden)]
