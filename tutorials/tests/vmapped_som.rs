@@ -85,8 +85,14 @@ fn the_tensor_op_epoch_can_be_jitted() {
     }
     let grid = Grid::new(6, 5);
     let device = Default::default();
-    let data = SomConfig::new(40, 1, 3).with_seed(3).init::<Flex>(&device).weights();
-    let w = SomConfig::new(6, 5, 3).with_seed(4).init::<Flex>(&device).weights();
+    let data = SomConfig::new(40, 1, 3)
+        .with_seed(3)
+        .init::<Flex>(&device)
+        .weights();
+    let w = SomConfig::new(6, 5, 3)
+        .with_seed(4)
+        .init::<Flex>(&device)
+        .weights();
     let f = jit(Epoch(grid, [2.0, 1.5]));
     for _ in 0..2 {
         let got = f.call((w.clone(), data.clone()));

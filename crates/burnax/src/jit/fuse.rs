@@ -12,128 +12,23 @@
 //! Only operations recorded on `Flex` itself with `f32` operands of one shape (no broadcasting,
 //! scalars aside) are fused; a value used outside its group ends the group there.
 
-#[cfg(feature = "flex")]
 use std::collections::HashMap;
-#[cfg(feature = "flex")]
 use std::sync::Arc;
 
-#[cfg(feature = "flex")]
 use burn::backend::flex::FlexTensor;
-#[cfg(feature = "flex")]
 use burn::tensor::TensorData;
-use burn::tensor::{DType, Scalar, Shape, TensorMetadata};
-#[cfg(feature = "flex")]
 use rayon::prelude::*;
 
-use super::trace::TracedTensor;
-#[cfg(feature = "flex")]
+use super::fusable::Fuse;
 use super::trace::{Frame, Instr, Run, Use};
 
-#[cfg(feature = "flex")]
 /// Values per block: 16 KiB of f32, a handful of registers of which fit in L1.
 pub(crate) const BLOCK: usize = 4096;
 
 /// Up to this many values a fused kernel runs on the calling thread: below it, handing blocks to
 /// rayon's threads costs more than it saves (measured on the MLP step's `[32, 128]` tensors).
-#[cfg(feature = "flex")]
 const SERIAL: usize = 16 * BLOCK;
 
-/// A fusable operation.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) enum Fuse {
-    Exp,
-    Log,
-    Sin,
-    Cos,
-    Tanh,
-    Sqrt,
-    Abs,
-    Neg,
-    Recip,
-    /// `x * x`: `powi_scalar(x, 2)`, which Flex computes so.
-    Square,
-    Add,
-    Sub,
-    Mul,
-    Div,
-    AddScalar(f32),
-    SubScalar(f32),
-    MulScalar(f32),
-    DivScalar(f32),
-    /// `x > s` as 1.0 or 0.0 (a bool, in the group).
-    Greater(f32),
-    GreaterEqual(f32),
-    Lower(f32),
-    LowerEqual(f32),
-    /// A bool as a float: the register already holds 1.0 or 0.0.
-    ToFloat,
-    /// `mask_where(tensor, mask, value)`: `value` where `mask`, else `tensor`.
-    MaskWhere,
-    /// The sum of every value, into a tensor of shape `[1]`: ends a group.
-    Sum,
-}
-
-impl Fuse {
-    fn makes_bool(self) -> bool {
-        matches!(
-            self,
-            Fuse::Greater(_) | Fuse::GreaterEqual(_) | Fuse::Lower(_) | Fuse::LowerEqual(_)
-        )
-    }
-
-    /// Operand positions that must be bools made in the group.
-    fn bool_operand(self, k: usize) -> bool {
-        matches!((self, k), (Fuse::ToFloat, 0) | (Fuse::MaskWhere, 1))
-    }
-}
-
-/// What the recording knows of a fusable operation: the operation and the shape of its
-/// elementwise operands (for a sum, of its input).
-#[derive(Clone, Debug)]
-pub(crate) struct Fusable {
-    pub(crate) op: Fuse,
-    pub(crate) shape: Vec<usize>,
-}
-
-/// Whether a trace of backend `B` can be fused: `B` is Flex.
-pub(crate) fn applies<B: 'static>() -> bool {
-    #[cfg(feature = "flex")]
-    return std::any::TypeId::of::<B>() == std::any::TypeId::of::<burn::backend::Flex>();
-    #[cfg(not(feature = "flex"))]
-    false
-}
-
-/// The dtype and shape of an operand, for [`tag`].
-pub(crate) fn meta<P: TensorMetadata>(t: &TracedTensor<P>) -> (DType, Shape) {
-    (t.inner.dtype(), t.inner.shape())
-}
-
-/// `op` on these operands as a fusable operation, if it is one: on Flex, with `f32` operands
-/// (bools where the operation takes one) of one shape.
-pub(crate) fn tag<B: 'static>(op: Fuse, operands: &[(DType, Shape)]) -> Option<Fusable> {
-    let shape = &operands.first()?.1;
-    let fits = operands
-        .iter()
-        .enumerate()
-        .all(|(k, (dtype, s))| s == shape && (op.bool_operand(k) || *dtype == DType::F32));
-    (fits && applies::<B>()).then(|| Fusable {
-        op,
-        shape: shape.iter().copied().collect(),
-    })
-}
-
-/// A scalar operand as Flex's `f32` kernels see it.
-pub(crate) fn scalar(s: Scalar) -> f32 {
-    let x = match s {
-        Scalar::Float(x) => x,
-        Scalar::Int(x) => x as f64,
-        Scalar::UInt(x) => x as f64,
-        Scalar::Bool(x) => f64::from(u8::from(x)),
-    };
-    x as f32
-}
-
-#[cfg(feature = "flex")]
 /// An operand of a fused instruction.
 #[derive(Clone, Copy, Debug)]
 enum Src {
@@ -141,7 +36,6 @@ enum Src {
     Reg(usize),
 }
 
-#[cfg(feature = "flex")]
 #[derive(Clone, Debug)]
 struct Code {
     op: Fuse,
@@ -149,7 +43,6 @@ struct Code {
     srcs: Vec<Src>,
 }
 
-#[cfg(feature = "flex")]
 /// A fused group, compiled: register code over blocks.
 #[derive(Debug)]
 struct Kernel {
@@ -161,7 +54,6 @@ struct Kernel {
     shape: Vec<usize>,
 }
 
-#[cfg(feature = "flex")]
 /// Replaces each group of two or more fusable instructions whose intermediate values are used
 /// only inside it by one fused instruction, at the place of the group's last member.
 pub(crate) fn fuse(instrs: Vec<Instr>, outputs: &[u32]) -> Vec<Instr> {
@@ -228,7 +120,6 @@ pub(crate) fn fuse(instrs: Vec<Instr>, outputs: &[u32]) -> Vec<Instr> {
         .collect()
 }
 
-#[cfg(feature = "flex")]
 /// Compiles a group (member indices in program order, the last its root) into one instruction.
 fn compile(instrs: &[Instr], members: &[usize]) -> Instr {
     let root = *members.last().expect("a group has members");
@@ -314,7 +205,6 @@ fn compile(instrs: &[Instr], members: &[usize]) -> Instr {
     }
 }
 
-#[cfg(feature = "flex")]
 fn contiguous(t: FlexTensor) -> FlexTensor {
     if t.as_slice::<f32>().is_some() {
         t
@@ -323,7 +213,6 @@ fn contiguous(t: FlexTensor) -> FlexTensor {
     }
 }
 
-#[cfg(feature = "flex")]
 impl Kernel {
     fn run(&self, tensors: &[FlexTensor]) -> FlexTensor {
         let inputs: Vec<&[f32]> = tensors
@@ -395,7 +284,6 @@ impl Kernel {
     }
 }
 
-#[cfg(feature = "flex")]
 /// One operation on a block; each arm is a plain loop the compiler vectorises where it can.
 fn apply<'a>(op: Fuse, d: &mut [f32], src: &dyn Fn(usize) -> &'a [f32]) {
     fn un(d: &mut [f32], a: &[f32], f: impl Fn(f32) -> f32) {
@@ -441,7 +329,6 @@ fn apply<'a>(op: Fuse, d: &mut [f32], src: &dyn Fn(usize) -> &'a [f32]) {
     }
 }
 
-#[cfg(feature = "flex")]
 /// The sum of a block in 8 lanes (vectorisable), the lanes then added in `f64`.
 fn lanes_sum(x: &[f32]) -> f64 {
     let mut lanes = [0.0f32; 8];

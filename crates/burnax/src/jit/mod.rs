@@ -107,6 +107,8 @@
 //! from the signature as it is from the function).
 
 mod api;
+mod fusable;
+#[cfg(feature = "flex")]
 mod fuse;
 mod program;
 mod trace;

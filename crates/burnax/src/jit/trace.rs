@@ -1,5 +1,5 @@
 //! Recording a trace: the builders on this thread, the instructions they collect, and the
-//! typed operands and results an operation of [`Traced<B>`](super::Traced) records.
+//! typed operands and results an operation of `Traced<B>` records.
 //!
 //! An instruction is the operation's own closure (`B::op` with its non-tensor arguments
 //! captured), run once eagerly while tracing and stored for replay, so a replay computes exactly
@@ -13,7 +13,7 @@ use std::slice;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use super::fuse::Fusable;
+use super::fusable::Fusable;
 use crate::error::{raise, Error};
 
 /// Where a traced value lives: its trace, and its slot in that trace. Trace 0 is no trace (a
@@ -84,6 +84,7 @@ pub(crate) struct Instr {
     /// draw depends on.
     pub(crate) effect: bool,
     /// What fusion needs to know, for the operations it fuses.
+    #[cfg_attr(not(feature = "flex"), allow(dead_code))]
     pub(crate) fuse: Option<Fusable>,
 }
 
@@ -241,7 +242,7 @@ pub(crate) trait Results: Sized {
     fn wrap(inner: Self::Inner, nodes: &mut dyn Iterator<Item = Node>) -> Self;
 }
 
-/// A tensor of [`Traced<B>`](super::Traced): the inner backend's tensor, computed eagerly,
+/// A tensor of `Traced<B>`: the inner backend's tensor, computed eagerly,
 /// and its place in the trace.
 #[derive(Clone, Debug)]
 pub struct TracedTensor<P> {
@@ -331,6 +332,7 @@ impl<T: Results> Results for Option<T> {
 
 macro_rules! tuple_operands {
     ($($t:ident $i:tt),+) => {
+        #[allow(non_snake_case)]
         impl<$($t: Operands),+> Operands for ($($t,)+) {
             type Inner = ($($t::Inner,)+);
             type Form = ($($t::Form,)+);
@@ -358,15 +360,11 @@ macro_rules! tuple_operands {
     };
 }
 
-#[allow(non_snake_case)]
-mod tuples {
-    use super::*;
-    tuple_operands!(A 0);
-    tuple_operands!(A 0, C 1);
-    tuple_operands!(A 0, C 1, D 2);
-    tuple_operands!(A 0, C 1, D 2, E 3);
-    tuple_operands!(A 0, C 1, D 2, E 3, F 4);
-}
+tuple_operands!(A 0);
+tuple_operands!(A 0, C 1);
+tuple_operands!(A 0, C 1, D 2);
+tuple_operands!(A 0, C 1, D 2, E 3);
+tuple_operands!(A 0, C 1, D 2, E 3, F 4);
 
 /// Runs `f` on the operands' inner tensors and records it in their trace: the one way every
 /// operation of `Traced<B>` is built. Without a trace, only runs it.
@@ -379,7 +377,7 @@ pub(crate) fn op<B: 'static, I: Operands, O: Results>(
     record::<B, I, O>(name, operands, false, None, f)
 }
 
-/// [`op`] for an operation that fusion may fuse ([`fuse::tag`](super::fuse::tag) says whether).
+/// [`op`] for an operation that fusion may fuse (`fusable::tag` says whether).
 #[track_caller]
 pub(crate) fn fusable<B: 'static, I: Operands, O: Results>(
     name: &'static str,

@@ -8,7 +8,7 @@ use burn::tensor::ops::{BoolTensor, BoolTensorOps, Device, FloatTensor, IntTenso
 use burn::tensor::{BoolDType, FloatDType, IntDType, Scalar, Shape, Slice, TensorData};
 
 use super::backend::{readable, Traced};
-use crate::jit::fuse::{self, Fuse};
+use crate::jit::fusable::{self, Fuse};
 use crate::jit::trace::{fusable, op, Node, TracedTensor};
 
 impl<B: Backend> BoolTensorOps<Self> for Traced<B> {
@@ -68,8 +68,8 @@ impl<B: Backend> BoolTensorOps<Self> for Traced<B> {
     }
 
     fn bool_into_float(tensor: BoolTensor<Self>, out_dtype: FloatDType) -> FloatTensor<Self> {
-        let tag =
-            fuse::tag::<B>(Fuse::ToFloat, &[fuse::meta(&tensor)]).filter(|_| out_dtype == FloatDType::F32);
+        let tag = fusable::tag::<B>(Fuse::ToFloat, &[fusable::meta(&tensor.inner)])
+            .filter(|_| out_dtype == FloatDType::F32);
         fusable::<B, _, _>("bool_into_float", tag, tensor, move |tensor| {
             B::bool_into_float(tensor, out_dtype)
         })

@@ -10,7 +10,7 @@ use burn::tensor::{
 };
 
 use super::backend::{readable, Traced};
-use crate::jit::fuse::{self, Fuse};
+use crate::jit::fusable::{self, Fuse};
 use crate::jit::trace::{effect, fusable, op};
 
 impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
@@ -96,12 +96,15 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_add(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fuse::tag::<B>(Fuse::Add, &[fuse::meta(&lhs), fuse::meta(&rhs)]);
+        let tag = fusable::tag::<B>(Fuse::Add, &[fusable::meta(&lhs.inner), fusable::meta(&rhs.inner)]);
         fusable::<B, _, _>("float_add", tag, (lhs, rhs), |(lhs, rhs)| B::float_add(lhs, rhs))
     }
 
     fn float_add_scalar(lhs: FloatTensor<Self>, rhs: Scalar) -> FloatTensor<Self> {
-        let tag = fuse::tag::<B>(Fuse::AddScalar(fuse::scalar(rhs)), &[fuse::meta(&lhs)]);
+        let tag = fusable::tag::<B>(
+            Fuse::AddScalar(fusable::scalar(rhs)),
+            &[fusable::meta(&lhs.inner)],
+        );
         fusable::<B, _, _>("float_add_scalar", tag, lhs, move |lhs| {
             B::float_add_scalar(lhs, rhs)
         })
@@ -126,36 +129,45 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_sub(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fuse::tag::<B>(Fuse::Sub, &[fuse::meta(&lhs), fuse::meta(&rhs)]);
+        let tag = fusable::tag::<B>(Fuse::Sub, &[fusable::meta(&lhs.inner), fusable::meta(&rhs.inner)]);
         fusable::<B, _, _>("float_sub", tag, (lhs, rhs), |(lhs, rhs)| B::float_sub(lhs, rhs))
     }
 
     fn float_sub_scalar(lhs: FloatTensor<Self>, rhs: Scalar) -> FloatTensor<Self> {
-        let tag = fuse::tag::<B>(Fuse::SubScalar(fuse::scalar(rhs)), &[fuse::meta(&lhs)]);
+        let tag = fusable::tag::<B>(
+            Fuse::SubScalar(fusable::scalar(rhs)),
+            &[fusable::meta(&lhs.inner)],
+        );
         fusable::<B, _, _>("float_sub_scalar", tag, lhs, move |lhs| {
             B::float_sub_scalar(lhs, rhs)
         })
     }
 
     fn float_mul(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fuse::tag::<B>(Fuse::Mul, &[fuse::meta(&lhs), fuse::meta(&rhs)]);
+        let tag = fusable::tag::<B>(Fuse::Mul, &[fusable::meta(&lhs.inner), fusable::meta(&rhs.inner)]);
         fusable::<B, _, _>("float_mul", tag, (lhs, rhs), |(lhs, rhs)| B::float_mul(lhs, rhs))
     }
 
     fn float_mul_scalar(lhs: FloatTensor<Self>, rhs: Scalar) -> FloatTensor<Self> {
-        let tag = fuse::tag::<B>(Fuse::MulScalar(fuse::scalar(rhs)), &[fuse::meta(&lhs)]);
+        let tag = fusable::tag::<B>(
+            Fuse::MulScalar(fusable::scalar(rhs)),
+            &[fusable::meta(&lhs.inner)],
+        );
         fusable::<B, _, _>("float_mul_scalar", tag, lhs, move |lhs| {
             B::float_mul_scalar(lhs, rhs)
         })
     }
 
     fn float_div(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fuse::tag::<B>(Fuse::Div, &[fuse::meta(&lhs), fuse::meta(&rhs)]);
+        let tag = fusable::tag::<B>(Fuse::Div, &[fusable::meta(&lhs.inner), fusable::meta(&rhs.inner)]);
         fusable::<B, _, _>("float_div", tag, (lhs, rhs), |(lhs, rhs)| B::float_div(lhs, rhs))
     }
 
     fn float_div_scalar(lhs: FloatTensor<Self>, rhs: Scalar) -> FloatTensor<Self> {
-        let tag = fuse::tag::<B>(Fuse::DivScalar(fuse::scalar(rhs)), &[fuse::meta(&lhs)]);
+        let tag = fusable::tag::<B>(
+            Fuse::DivScalar(fusable::scalar(rhs)),
+            &[fusable::meta(&lhs.inner)],
+        );
         fusable::<B, _, _>("float_div_scalar", tag, lhs, move |lhs| {
             B::float_div_scalar(lhs, rhs)
         })
@@ -184,12 +196,12 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_neg(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fuse::tag::<B>(Fuse::Neg, &[fuse::meta(&tensor)]);
+        let tag = fusable::tag::<B>(Fuse::Neg, &[fusable::meta(&tensor.inner)]);
         fusable::<B, _, _>("float_neg", tag, tensor, |tensor| B::float_neg(tensor))
     }
 
     fn float_recip(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fuse::tag::<B>(Fuse::Recip, &[fuse::meta(&tensor)]);
+        let tag = fusable::tag::<B>(Fuse::Recip, &[fusable::meta(&tensor.inner)]);
         fusable::<B, _, _>("float_recip", tag, tensor, |tensor| B::float_recip(tensor))
     }
 
@@ -301,9 +313,13 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
         mask: BoolTensor<Self>,
         value: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        let tag = fuse::tag::<B>(
+        let tag = fusable::tag::<B>(
             Fuse::MaskWhere,
-            &[fuse::meta(&tensor), fuse::meta(&mask), fuse::meta(&value)],
+            &[
+                fusable::meta(&tensor.inner),
+                fusable::meta(&mask.inner),
+                fusable::meta(&value.inner),
+            ],
         );
         fusable::<B, _, _>(
             "float_mask_where",
@@ -362,7 +378,7 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_greater_elem(lhs: FloatTensor<Self>, rhs: Scalar, out_dtype: BoolDType) -> BoolTensor<Self> {
-        let tag = fuse::tag::<B>(Fuse::Greater(fuse::scalar(rhs)), &[fuse::meta(&lhs)]);
+        let tag = fusable::tag::<B>(Fuse::Greater(fusable::scalar(rhs)), &[fusable::meta(&lhs.inner)]);
         fusable::<B, _, _>("float_greater_elem", tag, lhs, move |lhs| {
             B::float_greater_elem(lhs, rhs, out_dtype)
         })
@@ -383,7 +399,10 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
         rhs: Scalar,
         out_dtype: BoolDType,
     ) -> BoolTensor<Self> {
-        let tag = fuse::tag::<B>(Fuse::GreaterEqual(fuse::scalar(rhs)), &[fuse::meta(&lhs)]);
+        let tag = fusable::tag::<B>(
+            Fuse::GreaterEqual(fusable::scalar(rhs)),
+            &[fusable::meta(&lhs.inner)],
+        );
         fusable::<B, _, _>("float_greater_equal_elem", tag, lhs, move |lhs| {
             B::float_greater_equal_elem(lhs, rhs, out_dtype)
         })
@@ -396,7 +415,7 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_lower_elem(lhs: FloatTensor<Self>, rhs: Scalar, out_dtype: BoolDType) -> BoolTensor<Self> {
-        let tag = fuse::tag::<B>(Fuse::Lower(fuse::scalar(rhs)), &[fuse::meta(&lhs)]);
+        let tag = fusable::tag::<B>(Fuse::Lower(fusable::scalar(rhs)), &[fusable::meta(&lhs.inner)]);
         fusable::<B, _, _>("float_lower_elem", tag, lhs, move |lhs| {
             B::float_lower_elem(lhs, rhs, out_dtype)
         })
@@ -413,7 +432,10 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_lower_equal_elem(lhs: FloatTensor<Self>, rhs: Scalar, out_dtype: BoolDType) -> BoolTensor<Self> {
-        let tag = fuse::tag::<B>(Fuse::LowerEqual(fuse::scalar(rhs)), &[fuse::meta(&lhs)]);
+        let tag = fusable::tag::<B>(
+            Fuse::LowerEqual(fusable::scalar(rhs)),
+            &[fusable::meta(&lhs.inner)],
+        );
         fusable::<B, _, _>("float_lower_equal_elem", tag, lhs, move |lhs| {
             B::float_lower_equal_elem(lhs, rhs, out_dtype)
         })
@@ -435,7 +457,7 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_sum(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fuse::tag::<B>(Fuse::Sum, &[fuse::meta(&tensor)]);
+        let tag = fusable::tag::<B>(Fuse::Sum, &[fusable::meta(&tensor.inner)]);
         fusable::<B, _, _>("float_sum", tag, tensor, |tensor| B::float_sum(tensor))
     }
 
@@ -488,12 +510,12 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_exp(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fuse::tag::<B>(Fuse::Exp, &[fuse::meta(&tensor)]);
+        let tag = fusable::tag::<B>(Fuse::Exp, &[fusable::meta(&tensor.inner)]);
         fusable::<B, _, _>("float_exp", tag, tensor, |tensor| B::float_exp(tensor))
     }
 
     fn float_log(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fuse::tag::<B>(Fuse::Log, &[fuse::meta(&tensor)]);
+        let tag = fusable::tag::<B>(Fuse::Log, &[fusable::meta(&tensor.inner)]);
         fusable::<B, _, _>("float_log", tag, tensor, |tensor| B::float_log(tensor))
     }
 
@@ -517,7 +539,7 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
             Scalar::UInt(x) => x == 2,
             Scalar::Bool(_) => false,
         };
-        let tag = fuse::tag::<B>(Fuse::Square, &[fuse::meta(&lhs)]).filter(|_| square);
+        let tag = fusable::tag::<B>(Fuse::Square, &[fusable::meta(&lhs.inner)]).filter(|_| square);
         fusable::<B, _, _>("float_powi_scalar", tag, lhs, move |lhs| {
             B::float_powi_scalar(lhs, rhs)
         })
@@ -542,22 +564,22 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_sqrt(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fuse::tag::<B>(Fuse::Sqrt, &[fuse::meta(&tensor)]);
+        let tag = fusable::tag::<B>(Fuse::Sqrt, &[fusable::meta(&tensor.inner)]);
         fusable::<B, _, _>("float_sqrt", tag, tensor, |tensor| B::float_sqrt(tensor))
     }
 
     fn float_abs(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fuse::tag::<B>(Fuse::Abs, &[fuse::meta(&tensor)]);
+        let tag = fusable::tag::<B>(Fuse::Abs, &[fusable::meta(&tensor.inner)]);
         fusable::<B, _, _>("float_abs", tag, tensor, |tensor| B::float_abs(tensor))
     }
 
     fn float_cos(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fuse::tag::<B>(Fuse::Cos, &[fuse::meta(&tensor)]);
+        let tag = fusable::tag::<B>(Fuse::Cos, &[fusable::meta(&tensor.inner)]);
         fusable::<B, _, _>("float_cos", tag, tensor, |tensor| B::float_cos(tensor))
     }
 
     fn float_sin(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fuse::tag::<B>(Fuse::Sin, &[fuse::meta(&tensor)]);
+        let tag = fusable::tag::<B>(Fuse::Sin, &[fusable::meta(&tensor.inner)]);
         fusable::<B, _, _>("float_sin", tag, tensor, |tensor| B::float_sin(tensor))
     }
 
@@ -574,7 +596,7 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_tanh(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fuse::tag::<B>(Fuse::Tanh, &[fuse::meta(&tensor)]);
+        let tag = fusable::tag::<B>(Fuse::Tanh, &[fusable::meta(&tensor.inner)]);
         fusable::<B, _, _>("float_tanh", tag, tensor, |tensor| B::float_tanh(tensor))
     }
 
