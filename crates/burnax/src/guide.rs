@@ -35,7 +35,7 @@
 //! | `jax.vmap(f, in_axes=(0, None))(xs, w)` | `vmap(f).in_axes((0, None)).call((xs, w))` | JAX's specs ([`vmap::axes`](crate::vmap::axes)): an integer maps every leaf of a subtree, `None` shares it, tuples and lists nest; `.axis_size(n)` when nothing is mapped |
 //! | `jax.vmap(jax.grad(f))` | `vmap(grad(f))` | per-example gradients; `grad` of a function calling `vmap(f)` works too |
 //! | `jax.vmap(jax.grad(loss), in_axes=(None, 0, 0))(params, xs, ys)` | `vmap(grad(loss).argnums(&[0])).in_axes((None, 0, 0)).call((params, xs, ys))` | |
-//! | `jax.jit(f)(x)` | [`jit(f).call(x)`](crate::jit()) | keep the `Jit` value across calls: its first call with a signature traces, later ones replay; on Flex elementwise chains fuse ([`jit` module](crate::jit)) |
+//! | `jax.jit(f)(x)` | [`jit(f).call(x)`](crate::jit()) | keep the `Jit` value across calls: its first call with a signature traces, later ones replay; on Flex elementwise chains fuse ([`jit` module](mod@crate::jit)) |
 //! | `jax.jit(f, static_argnums=1)` | a [`Static<T>`](crate::tree::Static) element of the input tree | compared by `Debug`; one trace per value |
 //! | `jax.jit(f, donate_argnums=0)` | nothing to do | inputs are moved in, and a replay reuses their buffers where the backend can |
 //! | `jax.make_jaxpr(f)(x)` | `jit(f).cached()` after a call | the operations each replay runs |
