@@ -8,6 +8,10 @@
 //! (c) the playbook's vmapped batch SOM step on the rgb workload (1,000 colours, a 240 x 135 map),
 //!     time per epoch.
 //!
+//! (d) with `--features wgpu` (or `cuda`): selu, the sum and the MLP step on that backend (Burn's
+//!     `Fusion` over CubeCL), eager against jitted, the device waited for: `cargo bench -p
+//!     benches --features wgpu --bench jit -- wgpu`.
+//!
 //! Also the cost of a cache hit (a jitted identity on one small tensor). Interleaved rounds,
 //! medians; every pair is checked to agree first. `benches/peers/jit.sh` runs JAX and NumPy
 //! beside it.
@@ -138,6 +142,54 @@ fn row(workload: &str, what: &str, s: f64) {
     println!("{{\"workload\": \"{workload}\", \"impl\": \"{what}\", \"s\": {s:e}}}");
 }
 
+/// (d): eager against jitted on a GPU backend `G`, 10^6 values (Mesa's software Vulkan runs wgpu
+/// on the CPU here), the device synchronised inside each timed call.
+#[cfg(any(feature = "wgpu", feature = "cuda"))]
+fn gpu<G: Backend>(name: &str) {
+    let d: G::Device = Default::default();
+    let sync = || G::sync(&d).expect("device sync");
+    let host = random::normal::<B, 1>(random::key(0), [1_000_000], &Default::default());
+    let x = Tensor::<G, 1>::from_data(host.into_data(), &d);
+    for (wl, eager, jitted) in [
+        (
+            "selu 1e6",
+            Box::new(|x: Tensor<G, 1>| Selu.call(x)) as Box<dyn Fn(Tensor<G, 1>) -> Tensor<G, 1>>,
+            Box::new({
+                let f = jit(Selu);
+                move |x: Tensor<G, 1>| f.call(x)
+            }) as Box<dyn Fn(Tensor<G, 1>) -> Tensor<G, 1>>,
+        ),
+        (
+            "sincos 1e6",
+            Box::new(|x: Tensor<G, 1>| SinCos.call(x)),
+            Box::new({
+                let f = jit(SinCos);
+                move |x: Tensor<G, 1>| f.call(x)
+            }),
+        ),
+    ] {
+        let a: Vec<f32> = eager(x.clone()).into_data().convert::<f32>().to_vec().unwrap();
+        let b: Vec<f32> = jitted(x.clone()).into_data().convert::<f32>().to_vec().unwrap();
+        assert_agree(&b, &a, 1e-5, wl);
+        let [e, j] = interleaved(
+            7,
+            1,
+            [
+                &|| {
+                    drop(eager(x.clone()));
+                    sync()
+                },
+                &|| {
+                    drop(jitted(x.clone()));
+                    sync()
+                },
+            ],
+        );
+        row(&format!("{name} {wl}"), "burnax eager", e);
+        row(&format!("{name} {wl}"), "burnax jit", j);
+    }
+}
+
 fn main() {
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let run = |name: &str| filter.as_ref().is_none_or(|f| name.contains(f.as_str()));
@@ -250,6 +302,15 @@ fn main() {
         let _ = id.call(small.clone());
         let [hit] = interleaved(7, 10_000, [&|| drop(id.call(small.clone()))]);
         row("jit cache hit (identity on [4])", "burnax jit", hit);
+    }
+
+    #[cfg(feature = "wgpu")]
+    if run("wgpu") {
+        gpu::<burn::backend::Wgpu>("wgpu");
+    }
+    #[cfg(feature = "cuda")]
+    if run("cuda") {
+        gpu::<burn::backend::Cuda>("cuda");
     }
 
     if run("som") {

@@ -626,3 +626,48 @@ fn an_unbounded_while_loop_runs_eagerly_and_is_a_host_read_under_jit() {
     let err = try_call(&jit(Unbounded), x).unwrap_err();
     assert!(matches!(err, Error::HostRead { .. }), "{err}");
 }
+
+/// The same elementwise expression written twice.
+#[derive(Clone)]
+struct Twice;
+impl Function for Twice {
+    type In = Leaf<1>;
+    type Out = (Leaf<1>, Leaf<1>);
+    fn call<B: Backend>(&self, x: Tensor<B, 1>) -> (Tensor<B, 1>, Tensor<B, 1>) {
+        let a = x.clone().exp().mul_scalar(2.0);
+        let b = x.clone().exp().mul_scalar(2.0);
+        let c = x.exp().mul_scalar(3.0); // another scalar: not the same expression
+        (a + b, c)
+    }
+}
+
+#[test]
+fn common_subexpressions_are_computed_once() {
+    let f = jit(Twice).without_fusion();
+    let x = normal(5, [7]);
+    let (a, c) = f.call(x.clone());
+    let (wa, wc) = Twice.call(x);
+    assert_eq!((bits(a), bits(c)), (bits(wa), bits(wc)));
+    let ops = f.cached()[0].ops.clone();
+    let count = |name: &str| ops.iter().filter(|o| **o == name).count();
+    assert_eq!((count("float_exp"), count("float_mul_scalar")), (1, 2), "{ops:?}");
+    // On Autodiff too (the descriptions do not depend on the backend).
+    let g = jit(ScalarOf(TwiceSum)).without_fusion();
+    type A = burn::backend::Autodiff<B>;
+    let xa = Tensor::<A, 1>::from_floats([0.5, -1.0], &Default::default()).require_grad();
+    let got = g.call(xa.clone()).backward();
+    let want = ScalarOf(TwiceSum).call(xa.clone()).backward();
+    assert_eq!(bits(xa.grad(&got).unwrap()), bits(xa.grad(&want).unwrap()));
+    assert_eq!(g.cached()[0].ops.iter().filter(|o| **o == "float_exp").count(), 1);
+}
+
+#[derive(Clone)]
+struct TwiceSum;
+impl Function for TwiceSum {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
+    fn call<B: Backend>(&self, x: Tensor<B, 1>) -> Tensor<B, 1> {
+        let (a, c) = Twice.call(x);
+        a + c
+    }
+}

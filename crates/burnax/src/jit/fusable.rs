@@ -1,5 +1,6 @@
 //! What fusion may fuse: the operations ([`Fuse`]), and the test an operation's operands must
-//! pass when it is recorded ([`tag`]). The fusing itself is in `fuse.rs`.
+//! pass when it is recorded ([`tag`]). The fusing itself is in `fuse.rs`; common
+//! subexpressions (`program.rs`) use the same descriptions.
 
 use burn::tensor::{DType, Scalar, Shape, TensorMetadata};
 
@@ -57,18 +58,20 @@ impl Fuse {
 /// What the recording knows of a fusable operation: the operation and the shape of its
 /// elementwise operands (for a sum, of its input).
 #[derive(Clone, Debug)]
-#[cfg_attr(not(feature = "flex"), allow(dead_code))]
 pub(crate) struct Fusable {
     pub(crate) op: Fuse,
     pub(crate) shape: Vec<usize>,
 }
 
-/// Whether a trace of backend `B` can be fused: `B` is Flex.
-pub(crate) fn applies<B: 'static>() -> bool {
+/// Whether a trace of the backend with this `TypeId` can be fused: it is Flex.
+pub(crate) fn fuses(backend: std::any::TypeId) -> bool {
     #[cfg(feature = "flex")]
-    return std::any::TypeId::of::<B>() == std::any::TypeId::of::<burn::backend::Flex>();
+    return backend == std::any::TypeId::of::<burn::backend::Flex>();
     #[cfg(not(feature = "flex"))]
-    false
+    {
+        let _ = backend;
+        false
+    }
 }
 
 /// The dtype and shape of an operand, for [`tag`].
@@ -76,15 +79,16 @@ pub(crate) fn meta<P: TensorMetadata>(t: &P) -> (DType, Shape) {
     (t.dtype(), t.shape())
 }
 
-/// `op` on these operands as a fusable operation, if it is one: on Flex, with `f32` operands
-/// (bools where the operation takes one) of one shape.
-pub(crate) fn tag<B: 'static>(op: Fuse, operands: &[(DType, Shape)]) -> Option<Fusable> {
+/// `op` on these operands as a fusable operation, if it is one: `f32` operands (bools where the
+/// operation takes one) of one shape. The description serves common-subexpression elimination on
+/// every backend, and fusion on Flex.
+pub(crate) fn tag(op: Fuse, operands: &[(DType, Shape)]) -> Option<Fusable> {
     let shape = &operands.first()?.1;
     let fits = operands
         .iter()
         .enumerate()
         .all(|(k, (dtype, s))| s == shape && (op.bool_operand(k) || *dtype == DType::F32));
-    (fits && applies::<B>()).then(|| Fusable {
+    fits.then(|| Fusable {
         op,
         shape: shape.iter().copied().collect(),
     })

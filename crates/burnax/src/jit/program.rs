@@ -1,8 +1,9 @@
-//! A trace lowered once into the program every later call replays: dead code removed, each
+//! A trace lowered once into the program every later call replays: dead code removed, common
+//! subexpressions merged, elementwise chains fused (on Flex), each
 //! operand read by moving on its last use, slots in a dense frame (no lock, hash or clone of
 //! the trace per call).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::trace::{Builder, Frame, Instr, Run, Use};
 
@@ -26,9 +27,10 @@ pub(crate) struct Program {
 
 impl Program {
     /// Lowers a finished trace whose function read `inputs` and returned `outputs` (slots).
-    pub(crate) fn lower(trace: Builder, inputs: Vec<u32>, outputs: Vec<u32>, fusion: bool) -> Self {
+    pub(crate) fn lower(trace: Builder, inputs: Vec<u32>, mut outputs: Vec<u32>, fusion: bool) -> Self {
         let recorded = trace.instrs.len();
         let slots = trace.slots as usize;
+        let fusion = fusion && trace.fuses();
         // Dead code: walk back from the outputs; operations with an effect always stay.
         let mut live: HashSet<u32> = outputs.iter().copied().collect();
         let mut keep = vec![false; trace.instrs.len()];
@@ -44,6 +46,7 @@ impl Program {
             .zip(keep)
             .filter_map(|(instr, k)| k.then_some(instr))
             .collect();
+        let kept = common_subexpressions(kept, &mut outputs);
         #[cfg(feature = "flex")]
         let kept = if fusion {
             super::fuse::fuse(kept, &outputs)
@@ -118,4 +121,36 @@ impl Program {
     pub(crate) fn names(&self) -> Vec<&'static str> {
         self.steps.iter().map(|s| s.name).collect()
     }
+}
+
+/// Common subexpressions: an operation described for fusion (its kind and scalar: pure, on
+/// operands of one shape) on the same operands as an earlier one is replaced by the earlier
+/// one's result. Operations without such a description are kept as they are (their closures'
+/// arguments are not comparable).
+fn common_subexpressions(instrs: Vec<Instr>, outputs: &mut [u32]) -> Vec<Instr> {
+    let mut seen: HashMap<(String, Vec<u32>), Vec<u32>> = HashMap::new();
+    let mut rename: HashMap<u32, u32> = HashMap::new();
+    let mut kept = Vec::with_capacity(instrs.len());
+    for mut instr in instrs {
+        for s in &mut instr.inputs {
+            if let Some(&r) = rename.get(s) {
+                *s = r;
+            }
+        }
+        if let Some(f) = &instr.fuse {
+            let key = (format!("{:?}", f.op), instr.inputs.clone());
+            if let Some(first) = seen.get(&key) {
+                rename.extend(instr.outputs.iter().copied().zip(first.iter().copied()));
+                continue;
+            }
+            seen.insert(key, instr.outputs.clone());
+        }
+        kept.push(instr);
+    }
+    for o in outputs.iter_mut() {
+        if let Some(&r) = rename.get(o) {
+            *o = r;
+        }
+    }
+    kept
 }

@@ -84,7 +84,6 @@ pub(crate) struct Instr {
     /// draw depends on.
     pub(crate) effect: bool,
     /// What fusion needs to know, for the operations it fuses.
-    #[cfg_attr(not(feature = "flex"), allow(dead_code))]
     pub(crate) fuse: Option<Fusable>,
 }
 
@@ -110,6 +109,13 @@ static NEXT_TRACE: AtomicU64 = AtomicU64::new(1);
 /// [`Recording::finish`] (or the guard's drop, when the traced function panics).
 pub(crate) struct Recording {
     id: u64,
+}
+
+impl Builder {
+    /// Whether fusion applies to this trace (its backend is Flex).
+    pub(crate) fn fuses(&self) -> bool {
+        super::fusable::fuses(self.backend)
+    }
 }
 
 impl Recording {

@@ -68,7 +68,7 @@ impl<B: Backend> BoolTensorOps<Self> for Traced<B> {
     }
 
     fn bool_into_float(tensor: BoolTensor<Self>, out_dtype: FloatDType) -> FloatTensor<Self> {
-        let tag = fusable::tag::<B>(Fuse::ToFloat, &[fusable::meta(&tensor.inner)])
+        let tag = fusable::tag(Fuse::ToFloat, &[fusable::meta(&tensor.inner)])
             .filter(|_| out_dtype == FloatDType::F32);
         fusable::<B, _, _>("bool_into_float", tag, tensor, move |tensor| {
             B::bool_into_float(tensor, out_dtype)

@@ -96,12 +96,12 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_add(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fusable::tag::<B>(Fuse::Add, &[fusable::meta(&lhs.inner), fusable::meta(&rhs.inner)]);
+        let tag = fusable::tag(Fuse::Add, &[fusable::meta(&lhs.inner), fusable::meta(&rhs.inner)]);
         fusable::<B, _, _>("float_add", tag, (lhs, rhs), |(lhs, rhs)| B::float_add(lhs, rhs))
     }
 
     fn float_add_scalar(lhs: FloatTensor<Self>, rhs: Scalar) -> FloatTensor<Self> {
-        let tag = fusable::tag::<B>(
+        let tag = fusable::tag(
             Fuse::AddScalar(fusable::scalar(rhs)),
             &[fusable::meta(&lhs.inner)],
         );
@@ -129,12 +129,12 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_sub(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fusable::tag::<B>(Fuse::Sub, &[fusable::meta(&lhs.inner), fusable::meta(&rhs.inner)]);
+        let tag = fusable::tag(Fuse::Sub, &[fusable::meta(&lhs.inner), fusable::meta(&rhs.inner)]);
         fusable::<B, _, _>("float_sub", tag, (lhs, rhs), |(lhs, rhs)| B::float_sub(lhs, rhs))
     }
 
     fn float_sub_scalar(lhs: FloatTensor<Self>, rhs: Scalar) -> FloatTensor<Self> {
-        let tag = fusable::tag::<B>(
+        let tag = fusable::tag(
             Fuse::SubScalar(fusable::scalar(rhs)),
             &[fusable::meta(&lhs.inner)],
         );
@@ -144,12 +144,12 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_mul(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fusable::tag::<B>(Fuse::Mul, &[fusable::meta(&lhs.inner), fusable::meta(&rhs.inner)]);
+        let tag = fusable::tag(Fuse::Mul, &[fusable::meta(&lhs.inner), fusable::meta(&rhs.inner)]);
         fusable::<B, _, _>("float_mul", tag, (lhs, rhs), |(lhs, rhs)| B::float_mul(lhs, rhs))
     }
 
     fn float_mul_scalar(lhs: FloatTensor<Self>, rhs: Scalar) -> FloatTensor<Self> {
-        let tag = fusable::tag::<B>(
+        let tag = fusable::tag(
             Fuse::MulScalar(fusable::scalar(rhs)),
             &[fusable::meta(&lhs.inner)],
         );
@@ -159,12 +159,12 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_div(lhs: FloatTensor<Self>, rhs: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fusable::tag::<B>(Fuse::Div, &[fusable::meta(&lhs.inner), fusable::meta(&rhs.inner)]);
+        let tag = fusable::tag(Fuse::Div, &[fusable::meta(&lhs.inner), fusable::meta(&rhs.inner)]);
         fusable::<B, _, _>("float_div", tag, (lhs, rhs), |(lhs, rhs)| B::float_div(lhs, rhs))
     }
 
     fn float_div_scalar(lhs: FloatTensor<Self>, rhs: Scalar) -> FloatTensor<Self> {
-        let tag = fusable::tag::<B>(
+        let tag = fusable::tag(
             Fuse::DivScalar(fusable::scalar(rhs)),
             &[fusable::meta(&lhs.inner)],
         );
@@ -196,12 +196,12 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_neg(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fusable::tag::<B>(Fuse::Neg, &[fusable::meta(&tensor.inner)]);
+        let tag = fusable::tag(Fuse::Neg, &[fusable::meta(&tensor.inner)]);
         fusable::<B, _, _>("float_neg", tag, tensor, |tensor| B::float_neg(tensor))
     }
 
     fn float_recip(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fusable::tag::<B>(Fuse::Recip, &[fusable::meta(&tensor.inner)]);
+        let tag = fusable::tag(Fuse::Recip, &[fusable::meta(&tensor.inner)]);
         fusable::<B, _, _>("float_recip", tag, tensor, |tensor| B::float_recip(tensor))
     }
 
@@ -313,7 +313,7 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
         mask: BoolTensor<Self>,
         value: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        let tag = fusable::tag::<B>(
+        let tag = fusable::tag(
             Fuse::MaskWhere,
             &[
                 fusable::meta(&tensor.inner),
@@ -378,7 +378,7 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_greater_elem(lhs: FloatTensor<Self>, rhs: Scalar, out_dtype: BoolDType) -> BoolTensor<Self> {
-        let tag = fusable::tag::<B>(Fuse::Greater(fusable::scalar(rhs)), &[fusable::meta(&lhs.inner)]);
+        let tag = fusable::tag(Fuse::Greater(fusable::scalar(rhs)), &[fusable::meta(&lhs.inner)]);
         fusable::<B, _, _>("float_greater_elem", tag, lhs, move |lhs| {
             B::float_greater_elem(lhs, rhs, out_dtype)
         })
@@ -399,7 +399,7 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
         rhs: Scalar,
         out_dtype: BoolDType,
     ) -> BoolTensor<Self> {
-        let tag = fusable::tag::<B>(
+        let tag = fusable::tag(
             Fuse::GreaterEqual(fusable::scalar(rhs)),
             &[fusable::meta(&lhs.inner)],
         );
@@ -415,7 +415,7 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_lower_elem(lhs: FloatTensor<Self>, rhs: Scalar, out_dtype: BoolDType) -> BoolTensor<Self> {
-        let tag = fusable::tag::<B>(Fuse::Lower(fusable::scalar(rhs)), &[fusable::meta(&lhs.inner)]);
+        let tag = fusable::tag(Fuse::Lower(fusable::scalar(rhs)), &[fusable::meta(&lhs.inner)]);
         fusable::<B, _, _>("float_lower_elem", tag, lhs, move |lhs| {
             B::float_lower_elem(lhs, rhs, out_dtype)
         })
@@ -432,7 +432,7 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_lower_equal_elem(lhs: FloatTensor<Self>, rhs: Scalar, out_dtype: BoolDType) -> BoolTensor<Self> {
-        let tag = fusable::tag::<B>(
+        let tag = fusable::tag(
             Fuse::LowerEqual(fusable::scalar(rhs)),
             &[fusable::meta(&lhs.inner)],
         );
@@ -457,7 +457,7 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_sum(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fusable::tag::<B>(Fuse::Sum, &[fusable::meta(&tensor.inner)]);
+        let tag = fusable::tag(Fuse::Sum, &[fusable::meta(&tensor.inner)]);
         fusable::<B, _, _>("float_sum", tag, tensor, |tensor| B::float_sum(tensor))
     }
 
@@ -510,12 +510,12 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_exp(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fusable::tag::<B>(Fuse::Exp, &[fusable::meta(&tensor.inner)]);
+        let tag = fusable::tag(Fuse::Exp, &[fusable::meta(&tensor.inner)]);
         fusable::<B, _, _>("float_exp", tag, tensor, |tensor| B::float_exp(tensor))
     }
 
     fn float_log(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fusable::tag::<B>(Fuse::Log, &[fusable::meta(&tensor.inner)]);
+        let tag = fusable::tag(Fuse::Log, &[fusable::meta(&tensor.inner)]);
         fusable::<B, _, _>("float_log", tag, tensor, |tensor| B::float_log(tensor))
     }
 
@@ -539,7 +539,7 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
             Scalar::UInt(x) => x == 2,
             Scalar::Bool(_) => false,
         };
-        let tag = fusable::tag::<B>(Fuse::Square, &[fusable::meta(&lhs.inner)]).filter(|_| square);
+        let tag = fusable::tag(Fuse::Square, &[fusable::meta(&lhs.inner)]).filter(|_| square);
         fusable::<B, _, _>("float_powi_scalar", tag, lhs, move |lhs| {
             B::float_powi_scalar(lhs, rhs)
         })
@@ -564,22 +564,22 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_sqrt(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fusable::tag::<B>(Fuse::Sqrt, &[fusable::meta(&tensor.inner)]);
+        let tag = fusable::tag(Fuse::Sqrt, &[fusable::meta(&tensor.inner)]);
         fusable::<B, _, _>("float_sqrt", tag, tensor, |tensor| B::float_sqrt(tensor))
     }
 
     fn float_abs(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fusable::tag::<B>(Fuse::Abs, &[fusable::meta(&tensor.inner)]);
+        let tag = fusable::tag(Fuse::Abs, &[fusable::meta(&tensor.inner)]);
         fusable::<B, _, _>("float_abs", tag, tensor, |tensor| B::float_abs(tensor))
     }
 
     fn float_cos(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fusable::tag::<B>(Fuse::Cos, &[fusable::meta(&tensor.inner)]);
+        let tag = fusable::tag(Fuse::Cos, &[fusable::meta(&tensor.inner)]);
         fusable::<B, _, _>("float_cos", tag, tensor, |tensor| B::float_cos(tensor))
     }
 
     fn float_sin(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fusable::tag::<B>(Fuse::Sin, &[fusable::meta(&tensor.inner)]);
+        let tag = fusable::tag(Fuse::Sin, &[fusable::meta(&tensor.inner)]);
         fusable::<B, _, _>("float_sin", tag, tensor, |tensor| B::float_sin(tensor))
     }
 
@@ -596,7 +596,7 @@ impl<B: Backend> FloatTensorOps<Self> for Traced<B> {
     }
 
     fn float_tanh(tensor: FloatTensor<Self>) -> FloatTensor<Self> {
-        let tag = fusable::tag::<B>(Fuse::Tanh, &[fusable::meta(&tensor.inner)]);
+        let tag = fusable::tag(Fuse::Tanh, &[fusable::meta(&tensor.inner)]);
         fusable::<B, _, _>("float_tanh", tag, tensor, |tensor| B::float_tanh(tensor))
     }
 
