@@ -22,7 +22,8 @@ use rayon::prelude::*;
 use super::fusable::Fuse;
 use super::trace::{Frame, Instr, Run, Use};
 
-/// Values per block: 16 KiB of f32, a handful of registers of which fit in L1.
+/// Values per block: 16 KiB of f32, so that the few registers a chain uses at once stay in L1
+/// and L2.
 pub(crate) const BLOCK: usize = 4096;
 
 /// Up to this many values a fused kernel runs on the calling thread: below it, handing blocks to
