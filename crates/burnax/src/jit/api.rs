@@ -116,8 +116,8 @@ impl<F> Jit<F> {
             .iter()
             .map(|e| CacheEntry {
                 signature: e.signature.describe(),
-                recorded: e.compiled.as_ref().map_or(0, |c| c.1.recorded),
-                ops: e.compiled.as_ref().map_or_else(Vec::new, |c| c.1.names.clone()),
+                recorded: e.compiled.as_ref().map_or(0, |c| c.program.recorded()),
+                ops: e.compiled.as_ref().map_or_else(Vec::new, |c| c.program.names()),
                 eager: e.compiled.is_none(),
             })
             .collect()
@@ -224,22 +224,18 @@ impl Signature {
     }
 }
 
-/// A lowered trace for backend `B`, with the structure of its output.
-struct Compiled<B: Backend, T: TreeDef> {
+/// A lowered trace, with the structure of its output.
+struct Compiled {
     program: Program,
-    /// The output tree with empty leaves, which a replay fills.
-    skeleton: Mutex<On<T, B>>,
-}
-
-struct Summary {
-    recorded: usize,
-    names: Vec<&'static str>,
+    /// The output tree with empty leaves, which a replay fills: a `Mutex<On<F::Out, B>>` for
+    /// the signature's backend `B`.
+    skeleton: Box<dyn Any + Send + Sync>,
 }
 
 struct Entry {
     signature: Signature,
     /// `None`: this signature runs eagerly ([`Jit::eager_on_host_read`]).
-    compiled: Option<(Arc<dyn Any + Send + Sync>, Summary)>,
+    compiled: Option<Arc<Compiled>>,
 }
 
 /// Collects the signature and the primitives of a tree's leaves.
@@ -345,12 +341,11 @@ where
         match self.lookup(&signature) {
             Some(Some(compiled)) => {
                 drop(x); // the primitives are the only handles left: the replay may reuse them
-                let compiled = compiled
-                    .downcast::<Compiled<B, F::Out>>()
-                    .unwrap_or_else(|_| unreachable!("jit: the signature's backend names the program's"));
                 let outputs = compiled.program.run(collect.prims);
                 let skeleton = compiled
                     .skeleton
+                    .downcast_ref::<Mutex<On<F::Out, B>>>()
+                    .expect("jit: the signature's backend names the skeleton's")
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .clone();
@@ -373,11 +368,11 @@ where
     F::Out: 'static,
 {
     /// The cached program for `signature` (`Some(None)`: run eagerly), marked most recently used.
-    fn lookup(&self, signature: &Signature) -> Option<Option<Arc<dyn Any + Send + Sync>>> {
+    fn lookup(&self, signature: &Signature) -> Option<Option<Arc<Compiled>>> {
         let mut cache = self.lock();
         let at = cache.iter().position(|e| &e.signature == signature)?;
         let entry = cache.remove(at);
-        let compiled = entry.compiled.as_ref().map(|c| Arc::clone(&c.0));
+        let compiled = entry.compiled.clone();
         cache.push(entry);
         Some(compiled)
     }
@@ -427,17 +422,12 @@ where
         self.traces.fetch_add(1, Ordering::Relaxed);
         let (y, compiled) = match traced {
             Ok((y, program)) => {
-                let summary = Summary {
-                    recorded: program.recorded(),
-                    names: program.names(),
-                };
                 let skeleton = F::Out::map::<B, B, _>(y.clone(), &mut Empty);
-                let compiled: Compiled<B, F::Out> = Compiled {
+                let compiled = Compiled {
                     program,
-                    skeleton: Mutex::new(skeleton),
+                    skeleton: Box::new(Mutex::new(skeleton)),
                 };
-                let compiled: Arc<dyn Any + Send + Sync> = Arc::new(compiled);
-                (y, Some((compiled, summary)))
+                (y, Some(Arc::new(compiled)))
             }
             Err(()) => {
                 let x = fallback.expect("jit: the fallback input was kept");
@@ -448,7 +438,7 @@ where
         y
     }
 
-    fn insert(&self, signature: Signature, compiled: Option<(Arc<dyn Any + Send + Sync>, Summary)>) {
+    fn insert(&self, signature: Signature, compiled: Option<Arc<Compiled>>) {
         let mut cache = self.lock();
         let last = cache.last().map(|e| e.signature.clone());
         if cache.len() >= self.capacity {

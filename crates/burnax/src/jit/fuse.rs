@@ -222,47 +222,37 @@ impl Kernel {
             .collect();
         let n: usize = self.shape.iter().product();
         let scratch = || vec![vec![0.0f32; BLOCK.min(n)]; self.registers];
-        if n <= SERIAL {
-            // Small tensors: one block after another on this thread (rayon's split and join would
-            // cost more than the work).
-            let mut regs = scratch();
-            let mut out = Vec::with_capacity(if self.sum { 1 } else { n });
-            let mut total = 0.0f64;
-            for start in (0..n).step_by(BLOCK) {
-                let end = (start + BLOCK).min(n);
-                self.block(&mut regs, &inputs, start, end);
-                if self.sum {
-                    total += lanes_sum(&regs[self.result][..end - start]);
-                } else {
-                    out.extend_from_slice(&regs[self.result][..end - start]);
-                }
-            }
-            if self.sum {
-                return FlexTensor::from_data(TensorData::new(vec![total as f32], [1]));
-            }
-            return FlexTensor::from_data(TensorData::new(out, self.shape.clone()));
-        }
+        // Small tensors run block after block on this thread: below SERIAL, handing blocks to
+        // rayon's threads costs more than it saves. Both ways compute the same blocks.
+        let serial = n <= SERIAL;
         if self.sum {
-            let blocks = n.div_ceil(BLOCK);
-            let partials: Vec<f64> = (0..blocks)
-                .into_par_iter()
-                .map_init(scratch, |regs, b| {
-                    let (start, end) = (b * BLOCK, ((b + 1) * BLOCK).min(n));
-                    self.block(regs, &inputs, start, end);
-                    lanes_sum(&regs[self.result][..end - start])
-                })
-                .collect();
+            let partial = |regs: &mut Vec<Vec<f32>>, b: usize| {
+                let (start, end) = (b * BLOCK, ((b + 1) * BLOCK).min(n));
+                self.block(regs, &inputs, start, end);
+                lanes_sum(&regs[self.result][..end - start])
+            };
+            let blocks = 0..n.div_ceil(BLOCK);
+            let partials: Vec<f64> = if serial {
+                let mut regs = scratch();
+                blocks.map(|b| partial(&mut regs, b)).collect()
+            } else {
+                blocks.into_par_iter().map_init(scratch, partial).collect()
+            };
             let total = partials.iter().sum::<f64>() as f32;
             return FlexTensor::from_data(TensorData::new(vec![total], [1]));
         }
+        let fill = |regs: &mut Vec<Vec<f32>>, (b, chunk): (usize, &mut [f32])| {
+            let start = b * BLOCK;
+            self.block(regs, &inputs, start, start + chunk.len());
+            chunk.copy_from_slice(&regs[self.result][..chunk.len()]);
+        };
         let mut out = vec![0.0f32; n];
-        out.par_chunks_mut(BLOCK)
-            .enumerate()
-            .for_each_init(scratch, |regs, (b, chunk)| {
-                let start = b * BLOCK;
-                self.block(regs, &inputs, start, start + chunk.len());
-                chunk.copy_from_slice(&regs[self.result][..chunk.len()]);
-            });
+        if serial {
+            let mut regs = scratch();
+            out.chunks_mut(BLOCK).enumerate().for_each(|c| fill(&mut regs, c));
+        } else {
+            out.par_chunks_mut(BLOCK).enumerate().for_each_init(scratch, fill);
+        }
         FlexTensor::from_data(TensorData::new(out, self.shape.clone()))
     }
 
