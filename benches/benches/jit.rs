@@ -16,8 +16,9 @@
 //! medians; every pair is checked to agree first. `benches/peers/jit.sh` runs JAX and NumPy
 //! beside it.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use benches::{assert_agree, interleaved, values};
 use burn::backend::Flex;
 use burn::prelude::*;
 use burnax::tree::Leaf;
@@ -103,39 +104,6 @@ impl Function for Chain {
     fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
         (0..50).fold(x, |x, _| x.add_scalar(1.0).mul_scalar(0.5))
     }
-}
-
-/// Median seconds per call of each function, over `rounds` interleaved rounds of `calls` calls.
-fn interleaved<const K: usize>(rounds: usize, calls: usize, fs: [&dyn Fn(); K]) -> [f64; K] {
-    let mut times = [(); K].map(|_| Vec::<Duration>::new());
-    for _ in 0..rounds {
-        for (f, t) in fs.iter().zip(times.iter_mut()) {
-            let start = Instant::now();
-            for _ in 0..calls {
-                f();
-            }
-            t.push(start.elapsed() / calls as u32);
-        }
-    }
-    times.map(|mut t| {
-        t.sort();
-        t[t.len() / 2].as_secs_f64()
-    })
-}
-
-fn values<const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
-    t.into_data().to_vec().unwrap()
-}
-
-#[track_caller]
-fn assert_agree(a: &[f32], b: &[f32], tol: f32, what: &str) {
-    assert_eq!(a.len(), b.len(), "{what}");
-    let worst = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs() / (1.0 + y.abs()))
-        .fold(0.0, f32::max);
-    assert!(worst <= tol, "{what}: differ by {worst:e}");
 }
 
 fn row(workload: &str, what: &str, s: f64) {

@@ -9,8 +9,7 @@
 //!
 //! Interleaved, median of 7 rounds; every pair is checked to agree before it is timed.
 
-use std::time::{Duration, Instant};
-
+use benches::{assert_agree, interleaved, values};
 use burn::backend::Flex;
 use burn::prelude::*;
 use burnax::random;
@@ -23,6 +22,8 @@ const N: usize = 1000;
 const D: usize = 64;
 const H: usize = 128;
 const K: usize = 10;
+/// Every timed pair agrees to this, relative to 1 + |value|: f32 sums in another order.
+const AGREE: f32 = 1e-5;
 
 /// softmax(tanh(x W1 + b1) W2) for one example.
 struct Mlp;
@@ -77,38 +78,6 @@ fn row(t: &Tensor<B, 2>, i: usize) -> Tensor<B, 1> {
     t.clone().narrow(0, i, 1).flatten(0, 1)
 }
 
-fn values<const R: usize>(t: Tensor<B, R>) -> Vec<f32> {
-    t.into_data().to_vec().unwrap()
-}
-
-#[track_caller]
-fn assert_agree(a: Vec<f32>, b: Vec<f32>, what: &str) {
-    assert_eq!(a.len(), b.len(), "{what}");
-    let worst = a
-        .iter()
-        .zip(&b)
-        .map(|(x, y)| (x - y).abs() / (1.0 + y.abs()))
-        .fold(0.0, f32::max);
-    assert!(worst < 1e-5, "{what}: differ by {worst:e}");
-}
-
-/// Median seconds of each function over `rounds` interleaved rounds, each forcing its result to
-/// the host.
-fn interleaved<const K: usize>(rounds: usize, fs: [&dyn Fn() -> Vec<f32>; K]) -> [f64; K] {
-    let mut times = [(); K].map(|_| Vec::<Duration>::new());
-    for _ in 0..rounds {
-        for (f, t) in fs.iter().zip(times.iter_mut()) {
-            let start = Instant::now();
-            std::hint::black_box(f());
-            t.push(start.elapsed());
-        }
-    }
-    times.map(|mut t| {
-        t.sort();
-        t[t.len() / 2].as_secs_f64()
-    })
-}
-
 fn main() {
     let d = Default::default();
     let p: Params<B> = (
@@ -126,13 +95,15 @@ fn main() {
     };
     let v = mapped.call((xs.clone(), p.clone()));
     assert_agree(
-        values(v.clone()),
-        values(mlp_batched(xs.clone(), p.clone())),
+        &values(v.clone()),
+        &values(mlp_batched(xs.clone(), p.clone())),
+        AGREE,
         "vmap vs hand-batched",
     );
-    assert_agree(values(v), values(looped(&xs, &p)), "vmap vs loop");
+    assert_agree(&values(v), &values(looped(&xs, &p)), AGREE, "vmap vs loop");
     let [v, h, l] = interleaved(
         rounds,
+        1,
         [
             &|| values(mapped.call((xs.clone(), p.clone()))),
             &|| values(mlp_batched(xs.clone(), p.clone())),
@@ -147,8 +118,8 @@ fn main() {
     let norms = vmap(Norm);
     let by_vmap = |xs: &Tensor<B, 2>| -> Tensor<B, 2> { norms.call(xs.clone()) };
     let by_hand = |xs: &Tensor<B, 2>| xs.clone().square().sum_dim(1).sqrt();
-    assert_agree(values(by_vmap(&xs)), values(by_hand(&xs)), "row norms");
-    let [v, h] = interleaved(rounds, [&|| values(by_vmap(&xs)), &|| values(by_hand(&xs))]);
+    assert_agree(&values(by_vmap(&xs)), &values(by_hand(&xs)), AGREE, "row norms");
+    let [v, h] = interleaved(rounds, 1, [&|| values(by_vmap(&xs)), &|| values(by_hand(&xs))]);
     println!(
         "row norms of {N} x {D}: vmap {:.1} us, reduction {:.1} us (ratio {:.2})",
         v * 1e6,
@@ -166,8 +137,13 @@ fn main() {
             0,
         )
     };
-    assert_agree(values(batched(&p)), values(looped(&p)), "per-example gradients");
-    let [v, l] = interleaved(rounds, [&|| values(batched(&p)), &|| values(looped(&p))]);
+    assert_agree(
+        &values(batched(&p)),
+        &values(looped(&p)),
+        AGREE,
+        "per-example gradients",
+    );
+    let [v, l] = interleaved(rounds, 1, [&|| values(batched(&p)), &|| values(looped(&p))]);
     println!(
         "per-example gradients of the MLP's loss, {N} examples: vmap(value_and_grad) {:.1} ms, loop of value_and_grad {:.1} ms (vmap {:.0}x faster)",
         v * 1e3, l * 1e3, l / v
