@@ -65,6 +65,17 @@ pub enum Error {
         /// What does not fit, with the shapes.
         detail: String,
     },
+    /// A collective under [`pmap`](crate::pmap()) failed: no `pmap` axis of that name, ranks
+    /// with different shapes, a peer that failed or returned without joining, a differentiated
+    /// operand.
+    Collective {
+        /// The collective, e.g. `psum`.
+        op: &'static str,
+        /// The axis name it was called with.
+        axis: String,
+        /// What went wrong.
+        detail: String,
+    },
 }
 
 impl core::fmt::Display for Error {
@@ -87,6 +98,7 @@ impl core::fmt::Display for Error {
                 transformation,
                 detail,
             } => write!(f, "{transformation}: {detail}"),
+            Error::Collective { op, axis, detail } => write!(f, "pmap: `{op}` over axis `{axis}`: {detail}"),
         }
     }
 }

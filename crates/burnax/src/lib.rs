@@ -40,7 +40,7 @@
 //! | [`jit`](mod@jit) | [`jit()`]: traced once per signature (shapes, dtypes, devices, statics), replayed without the Rust body; dead code, constant folding, moves on last use; on Flex, elementwise chains and their sums fused into one pass on every core; `.capacity`, `.eager_on_host_read`, `.without_fusion`, `.cached`; composes with the grad family, `vmap` and itself | done; no fusion on other backends yet (replay only), no fusion of matmul epilogues or broadcasts |
 //! | [`control`] | `fori_loop`, `scan`, `cond`, `switch`, `while_loop`, `while_loop_bounded`, usable under every transformation (`while_loop` not under `jit`/`vmap`) | done |
 //! | [`tree`] | trees of tensors (tuples, arrays, `Vec`, `Option`; Burn's layers, and modules declared with [`tree_module!`]), JAX's pytrees | done; `LayerNorm`, recurrent layers and `BatchNorm` have no structure yet |
-//! | `pmap` | data parallelism (`pmap/`: mesh, communicators, collectives) | not yet: it will be a transformation of the same family |
+//! | [`pmap`](mod@pmap) | [`pmap()`] with `.axis_name`, `.in_axes`, `.out_axes`, `.devices`, `.communicator`; collectives [`psum`], [`pmean`], [`pmax`], [`pmin`], [`all_gather`], [`ppermute`], [`axis_index`], [`axis_size`] by axis name, folded in rank order (the same bits every run); threads on one host, MPI across processes ([`burnax_comm`]); composes with the grad family, `vmap` and `jit` | done; collectives have no gradient rule yet (take `pmean` of per-shard gradients), and go through the host |
 //!
 //! Coming from JAX? The [`guide`] maps each JAX call of the playbook to its equivalent.
 //!
@@ -58,6 +58,7 @@ pub mod function;
 pub mod grad;
 pub mod guide;
 pub mod jit;
+pub mod pmap;
 pub mod random;
 pub mod tree;
 pub mod vmap;
@@ -66,4 +67,5 @@ pub use error::Error;
 pub use function::{try_call, Function};
 pub use grad::{grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp};
 pub use jit::jit;
+pub use pmap::{all_gather, axis_index, axis_size, pmap, pmax, pmean, pmin, ppermute, psum};
 pub use vmap::vmap;

@@ -332,6 +332,7 @@ where
         let x = F::In::map::<B, B, _>(x, &mut collect);
         let mut statics = String::new();
         F::In::statics::<B>(&x, &mut statics);
+        crate::pmap::describe_axes(&mut statics);
         let signature = Signature {
             backend: TypeId::of::<B>(),
             backend_name: type_name::<B>(),

@@ -115,5 +115,6 @@ mod trace;
 mod tracing;
 
 pub use api::{jit, CacheEntry, Jit, DEFAULT_CAPACITY};
+pub(crate) use trace::recording;
 pub use trace::TracedTensor;
 pub use tracing::backend::Traced;

@@ -103,6 +103,11 @@ thread_local! {
     static BUILDERS: RefCell<Vec<Builder>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Whether a `jit` trace is being recorded on this thread.
+pub(crate) fn recording() -> bool {
+    BUILDERS.with(|b| !b.borrow().is_empty())
+}
+
 static NEXT_TRACE: AtomicU64 = AtomicU64::new(1);
 
 /// Starts a trace of `Traced<B>`'s operations on this thread; it records until
