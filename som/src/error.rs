@@ -34,6 +34,9 @@ pub enum SomError {
     /// A device is unknown, not built in, or not there (see [`crate::device`]).
     #[error("{0}")]
     Device(String),
+    /// Distributed training failed: a peer failed or left, or the ranks disagree.
+    #[error("distributed training: {0}")]
+    Distributed(String),
     /// A model file is truncated, corrupt, or not a `burnax-som` model.
     #[error("{}: not a valid som model: {message}", path.display())]
     Model {
@@ -42,6 +45,12 @@ pub enum SomError {
         /// What is wrong.
         message: String,
     },
+}
+
+impl From<burnax_comm::CommError> for SomError {
+    fn from(e: burnax_comm::CommError) -> Self {
+        SomError::Distributed(e.to_string())
+    }
 }
 
 impl SomError {

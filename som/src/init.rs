@@ -36,16 +36,20 @@ pub(crate) fn random(m: usize, d: usize, seed: u64) -> Vec<f32> {
 
 /// `m` rows of `data` (`n x d`).
 pub(crate) fn sample(data: &[f32], d: usize, m: usize, seed: u64) -> Vec<f32> {
-    let n = data.len() / d;
-    let mut r = rng(seed);
-    let rows: Vec<usize> = if m <= n {
-        index::sample(&mut r, n, m).into_vec()
-    } else {
-        (0..m).map(|_| r.random_range(0..n)).collect()
-    };
+    let rows = sample_rows(data.len() / d, m, seed);
     rows.iter()
         .flat_map(|&i| data[i * d..(i + 1) * d].iter().copied())
         .collect()
+}
+
+/// The rows of `n` that [`sample`] copies into the `m` units, in unit order.
+pub(crate) fn sample_rows(n: usize, m: usize, seed: u64) -> Vec<usize> {
+    let mut r = rng(seed);
+    if m <= n {
+        index::sample(&mut r, n, m).into_vec()
+    } else {
+        (0..m).map(|_| r.random_range(0..n)).collect()
+    }
 }
 
 /// Leading eigenpairs of a symmetric `d x d` matrix by power iteration with deflation.

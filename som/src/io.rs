@@ -4,6 +4,7 @@
 
 use std::fs;
 use std::io::Write;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use crate::error::SomError;
@@ -41,20 +42,64 @@ pub fn read_matrix(path: &Path) -> Result<Matrix, SomError> {
 /// # Errors
 /// As [`read_matrix`].
 pub fn parse_csv(path: &Path, text: &str) -> Result<Matrix, SomError> {
+    parse_csv_rows(path, text, |total| 0..total).map(|s| s.matrix)
+}
+
+/// Some rows of a data set: rows `first..first + matrix.rows` of `total`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Shard {
+    /// The rows held.
+    pub matrix: Matrix,
+    /// The index of the first of them in the whole data set.
+    pub first: usize,
+    /// The number of rows of the whole data set.
+    pub total: usize,
+}
+
+/// Parses the data rows `rows(total)` of CSV text (numbered from 0, header and blank lines not
+/// counted), as [`parse_csv`] would parse the whole and keep those: the other lines are
+/// counted, not parsed. An error is the one [`parse_csv`] gives when it lies in those rows (or
+/// in the header); the rows before them are not checked.
+///
+/// # Errors
+/// As [`read_matrix`].
+pub fn parse_csv_rows(
+    path: &Path,
+    text: &str,
+    rows: impl FnOnce(usize) -> Range<usize>,
+) -> Result<Shard, SomError> {
+    fn cells_of(line: &str) -> Vec<&str> {
+        line.split(',').map(str::trim).collect()
+    }
+    let is_header = |cells: &[&str]| cells.iter().all(|c| c.parse::<f64>().is_err());
+    // Pass 1, counting: the data rows, and the header (a first line with no numeric cell).
+    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let first = lines.next();
+    let header = first.filter(|(_, l)| is_header(&cells_of(l.trim())));
+    let total = lines.count() + usize::from(first.is_some() && header.is_none());
+    let keep = rows(total);
+    let keep = keep.start.min(total)..keep.end.min(total);
+    // Pass 2, parsing the rows kept.
+    let header_line = header.map(|(i, _)| i);
+    let mut cols = header.map(|(_, l)| cells_of(l.trim()).len()); // the header fixes the width
     let mut values = Vec::new();
-    let mut cols = None;
-    let mut rows = 0;
+    let mut row = 0;
     for (i, line) in text.lines().enumerate() {
         let lineno = i + 1;
         let line = line.trim();
-        if line.is_empty() {
+        if line.is_empty() || Some(i) == header_line {
             continue;
         }
-        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
-        if rows == 0 && cols.is_none() && cells.iter().all(|c| c.parse::<f64>().is_err()) {
-            cols = Some(cells.len()); // header: fixes the width, holds no data
+        if !keep.contains(&row) {
+            // Not parsed; the first data line still fixes the width when there is no header.
+            cols = cols.or_else(|| Some(cells_of(line).len()));
+            row += 1;
+            if row >= keep.end {
+                break;
+            }
             continue;
         }
+        let cells = cells_of(line);
         if let Some(c) = cols {
             if cells.len() != c {
                 return Err(SomError::parse(
@@ -82,15 +127,22 @@ pub fn parse_csv(path: &Path, text: &str) -> Result<Matrix, SomError> {
             }
             values.push(v as f32);
         }
-        rows += 1;
+        row += 1;
+        if row >= keep.end {
+            break;
+        }
     }
-    if rows == 0 {
+    if total == 0 {
         return Err(SomError::parse(path, None, "no data rows"));
     }
-    Ok(Matrix {
-        rows,
-        cols: cols.unwrap_or(0),
-        values,
+    Ok(Shard {
+        matrix: Matrix {
+            rows: keep.len(),
+            cols: cols.unwrap_or(0),
+            values,
+        },
+        first: keep.start,
+        total,
     })
 }
 
@@ -99,6 +151,51 @@ pub fn parse_csv(path: &Path, text: &str) -> Result<Matrix, SomError> {
 /// # Errors
 /// As [`read_matrix`].
 pub fn parse_npy(path: &Path, bytes: &[u8]) -> Result<Matrix, SomError> {
+    let h = npy_header(path, bytes)?;
+    let body = &bytes[h.start..];
+    h.check_length(path, body.len())?;
+    npy_values(path, &h, body, 0..h.rows)
+}
+
+/// What an NPY header says: the shape, the size of a value, where the data starts.
+struct NpyHeader {
+    rows: usize,
+    cols: usize,
+    size: usize,
+    start: usize,
+}
+
+impl NpyHeader {
+    /// Errors if the file's `body_len` data bytes are fewer than the shape needs.
+    fn check_length(&self, path: &Path, body_len: usize) -> Result<(), SomError> {
+        let (rows, cols, size) = (self.rows, self.cols, self.size);
+        let Some(want) = rows.checked_mul(cols).and_then(|v| v.checked_mul(size)) else {
+            return Err(SomError::parse(
+                path,
+                None,
+                format!("shape ({rows}, {cols}) is too large to address"),
+            ));
+        };
+        if body_len < want {
+            return Err(SomError::parse(
+                path,
+                None,
+                format!("truncated: {body_len} data bytes for a {rows} x {cols} array of {size}-byte floats ({want} bytes)"),
+            ));
+        }
+        if rows == 0 || cols == 0 {
+            return Err(SomError::parse(
+                path,
+                None,
+                format!("array of shape ({rows}, {cols}) holds no data"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Parses the header at the start of `bytes` (the whole file, or its first bytes).
+fn npy_header(path: &Path, bytes: &[u8]) -> Result<NpyHeader, SomError> {
     let bad = |m: String| SomError::parse(path, None, m);
     if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
         return Err(bad("not an NPY file (bad magic bytes)".into()));
@@ -153,37 +250,90 @@ pub fn parse_npy(path: &Path, bytes: &[u8]) -> Result<Matrix, SomError> {
             "array has shape ({shape}): expected 2-D (examples, dimensions)"
         )));
     };
-    let body = &bytes[start + header_len..];
-    let want = rows * cols * size;
-    if body.len() < want {
-        return Err(bad(format!(
-            "truncated: {} data bytes for a {rows} x {cols} array of {size}-byte floats ({want} bytes)",
-            body.len()
-        )));
-    }
+    Ok(NpyHeader {
+        rows,
+        cols,
+        size,
+        start: start + header_len,
+    })
+}
+
+/// Rows `keep` of the array whose data bytes, from row `keep.start` on, are `body`.
+fn npy_values(path: &Path, h: &NpyHeader, body: &[u8], keep: Range<usize>) -> Result<Matrix, SomError> {
+    let (cols, size) = (h.cols, h.size);
+    let body = &body[..keep.len() * cols * size];
     let values: Vec<f32> = if size == 4 {
-        body[..want]
-            .chunks_exact(4)
+        body.chunks_exact(4)
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect()
     } else {
-        body[..want]
-            .chunks_exact(8)
+        body.chunks_exact(8)
             .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32)
             .collect()
     };
-    if rows == 0 || cols == 0 {
-        return Err(bad(format!("array of shape ({rows}, {cols}) holds no data")));
-    }
     if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-        return Err(bad(format!(
-            "row {}, column {}: {} is not a finite f32 value",
-            i / cols + 1,
-            i % cols + 1,
-            values[i]
-        )));
+        return Err(SomError::parse(
+            path,
+            None,
+            format!(
+                "row {}, column {}: {} is not a finite f32 value",
+                keep.start + i / cols + 1,
+                i % cols + 1,
+                values[i]
+            ),
+        ));
     }
-    Ok(Matrix { rows, cols, values })
+    Ok(Matrix {
+        rows: keep.len(),
+        cols,
+        values,
+    })
+}
+
+/// Reads rows `rows(total)` of a data file (numbered from 0) as [`read_matrix`] would read the
+/// whole and keep those: an NPY file reads only their bytes (from their offset); a CSV file is
+/// scanned and only those lines parsed ([`parse_csv_rows`]). What each rank of a distributed
+/// run reads.
+///
+/// # Errors
+/// As [`read_matrix`], for the header and the rows kept.
+pub fn read_matrix_rows(path: &Path, rows: impl FnOnce(usize) -> Range<usize>) -> Result<Shard, SomError> {
+    use std::io::{Read, Seek, SeekFrom};
+    if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy")) {
+        let bytes = fs::read(path).map_err(|e| SomError::io(path, e))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|e| SomError::parse(path, None, format!("not UTF-8 text: {e}")))?;
+        return parse_csv_rows(path, &text, rows);
+    }
+    let io = |e| SomError::io(path, e);
+    let mut file = fs::File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len() as usize;
+    // The header ends within its first 12 bytes plus the length they state.
+    let mut head = vec![0u8; len.min(12)];
+    file.read_exact(&mut head).map_err(io)?;
+    let stated = match head.get(6) {
+        Some(1) if head.len() >= 10 => u16::from_le_bytes([head[8], head[9]]) as usize,
+        Some(2 | 3) if head.len() >= 12 => {
+            u32::from_le_bytes([head[8], head[9], head[10], head[11]]) as usize
+        }
+        _ => 0,
+    };
+    head.resize(len.min(12 + stated), 0);
+    file.read_exact(&mut head[len.min(12)..]).map_err(io)?;
+    let h = npy_header(path, &head)?;
+    h.check_length(path, len - h.start.min(len))?;
+    let keep = rows(h.rows);
+    let keep = keep.start.min(h.rows)..keep.end.min(h.rows);
+    let row_bytes = h.cols * h.size;
+    let mut body = vec![0u8; keep.len() * row_bytes];
+    file.seek(SeekFrom::Start((h.start + keep.start * row_bytes) as u64))
+        .map_err(io)?;
+    file.read_exact(&mut body).map_err(io)?;
+    Ok(Shard {
+        matrix: npy_values(path, &h, &body, keep.clone())?,
+        first: keep.start,
+        total: h.rows,
+    })
 }
 
 /// The playbook's 1000 random colours, uniform in `[0, 1)^3` from `seed`: the data of

@@ -68,6 +68,7 @@ pub mod backend;
 pub mod checkpoint;
 pub mod cpu;
 pub mod device;
+pub mod distributed;
 pub mod error;
 #[cfg(any(feature = "wgpu", feature = "cuda"))]
 pub mod gpu;

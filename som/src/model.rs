@@ -77,19 +77,52 @@ impl Schedule {
 
 /// FNV-1a over the shape and the bits of the values: identifies a data set.
 pub fn fingerprint(rows: usize, cols: usize, values: &[f32]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |bytes: &[u8]| {
-        for &b in bytes {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    };
-    eat(&(rows as u64).to_le_bytes());
-    eat(&(cols as u64).to_le_bytes());
-    for v in values {
-        eat(&v.to_le_bytes());
+    let mut f = Fingerprint::new(rows, cols);
+    f.eat(values);
+    f.finish()
+}
+
+/// [`fingerprint`] taken in pieces: the values in order, in as many calls as there are pieces
+/// (ranks that each hold some rows continue the previous rank's state).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fingerprint {
+    rows: usize,
+    cols: usize,
+    /// The FNV-1a state so far.
+    pub state: u64,
+}
+
+impl Fingerprint {
+    /// The state after the shape, before any value.
+    pub fn new(rows: usize, cols: usize) -> Self {
+        let mut f = Fingerprint {
+            rows,
+            cols,
+            state: 0xcbf2_9ce4_8422_2325,
+        };
+        f.bytes(&(rows as u64).to_le_bytes());
+        f.bytes(&(cols as u64).to_le_bytes());
+        f
     }
-    format!("{rows}x{cols}:{h:016x}")
+
+    /// Continues with `values`.
+    pub fn eat(&mut self, values: &[f32]) {
+        for v in values {
+            self.bytes(&v.to_le_bytes());
+        }
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.state ^= b as u64;
+            self.state = self.state.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    /// The fingerprint, as stored in a model file.
+    pub fn finish(&self) -> String {
+        format!("{}x{}:{:016x}", self.rows, self.cols, self.state)
+    }
 }
 
 /// The contents of a model file.

@@ -218,7 +218,7 @@ pub struct Som<B: Backend> {
 }
 
 impl<B: Backend> Som<B> {
-    fn from_host(grid: Grid, w: Vec<f32>, dim: usize, device: &B::Device) -> Self {
+    pub(crate) fn from_host(grid: Grid, w: Vec<f32>, dim: usize, device: &B::Device) -> Self {
         let t = Tensor::from_data(TensorData::new(w, [grid.units(), dim]), device);
         Self {
             weights: Param::from_tensor(t),

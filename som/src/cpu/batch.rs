@@ -13,15 +13,16 @@ pub struct EpochStats {
 
 /// Quantization error from search results: `mean sqrt(max(0, |x|^2 + score))`.
 pub fn qe_from_candidates(data: &[f32], d: usize, best: &[Candidate]) -> f64 {
-    let total: f64 = data
-        .chunks_exact(d)
-        .zip(best)
-        .map(|(x, c)| {
-            let x2: f32 = x.iter().map(|v| v * v).sum();
-            ((x2 + c.score).max(0.0) as f64).sqrt()
-        })
-        .sum();
-    total / best.len().max(1) as f64
+    qe_sum(0.0, data, d, best) / best.len().max(1) as f64
+}
+
+/// `total` plus the distances behind a quantization error, `sum sqrt(max(0, |x|^2 + score))`,
+/// added in example order: a fold that ranks continue from one another (`crate::distributed`).
+pub(crate) fn qe_sum(total: f64, data: &[f32], d: usize, best: &[Candidate]) -> f64 {
+    data.chunks_exact(d).zip(best).fold(total, |acc, (x, c)| {
+        let x2: f32 = x.iter().map(|v| v * v).sum();
+        acc + ((x2 + c.score).max(0.0) as f64).sqrt()
+    })
 }
 
 /// One batch epoch: returns the new `m x d` weights `W_j = sum_i h(b_i, j) x_i / (sum_i h(b_i, j) + 1e-8)`
@@ -54,7 +55,7 @@ pub fn epoch(w: &[f32], data: &[f32], d: usize, grid: Grid, sigma: [f64; 2]) -> 
 /// # Panics
 /// If `best` and `data` differ in their number of rows, or a unit lies outside `grid`.
 pub fn update(data: &[f32], d: usize, best: &[Candidate], grid: Grid, sigma: [f64; 2]) -> Vec<f32> {
-    let (gx, m) = (grid.width, grid.units());
+    let m = grid.units();
     assert_eq!(
         data.len(),
         best.len() * d,
@@ -62,10 +63,17 @@ pub fn update(data: &[f32], d: usize, best: &[Candidate], grid: Grid, sigma: [f6
         best.len(),
         data.len()
     );
-    // Sums and counts, laid out (y, x, d + 1) so that the first smoothing is one GEMM.
-    // Accumulated in example order: a fixed order, so the bits do not depend on threads.
-    let c = d + 1;
-    let mut s = vec![0f32; m * c];
+    let mut s = vec![0f32; m * (d + 1)];
+    accumulate(&mut s, data, d, best, grid);
+    smooth_and_divide(&s, d, grid, sigma)
+}
+
+/// Adds every example of `data` to the sums and counts `s` of its best unit, laid out
+/// `(y, x, d + 1)` so that the first smoothing is one GEMM. In example order: a fixed order, so
+/// the bits depend neither on threads nor on how many ranks share the data (each continues the
+/// previous rank's sums, `crate::distributed`).
+pub(crate) fn accumulate(s: &mut [f32], data: &[f32], d: usize, best: &[Candidate], grid: Grid) {
+    let (gx, c) = (grid.width, d + 1);
     for (x, b) in data.chunks_exact(d).zip(best) {
         let (bx, by) = grid.coords(b.index as usize);
         let cell = &mut s[(by * gx + bx) * c..(by * gx + bx + 1) * c];
@@ -74,7 +82,6 @@ pub fn update(data: &[f32], d: usize, best: &[Candidate], grid: Grid, sigma: [f6
         }
         cell[d] += 1.0;
     }
-    smooth_and_divide(&s, d, grid, sigma)
 }
 
 /// `C = A B` for row-major `A` (`r x k`) and `B` (`k x cols`).
@@ -104,7 +111,7 @@ fn gemm(r: usize, k: usize, cols: usize, a: &[f32], b: &[f32], out: &mut [f32]) 
 
 /// Smooths per-unit sums and counts `s` (layout `(y, x, d + 1)`) with the separable
 /// neighbourhood and divides: returns the `m x d` weights in unit order.
-fn smooth_and_divide(s: &[f32], d: usize, grid: Grid, sigma: [f64; 2]) -> Vec<f32> {
+pub(crate) fn smooth_and_divide(s: &[f32], d: usize, grid: Grid, sigma: [f64; 2]) -> Vec<f32> {
     let (gx, gy) = (grid.width, grid.height);
     let c = d + 1;
     let hx = gaussian_matrix_f32(gx, sigma[0]);
