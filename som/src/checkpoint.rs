@@ -73,18 +73,7 @@ impl CheckpointedRun {
         done: usize,
         mut on_progress: impl FnMut(&Som<B>, Progress) -> Result<(), SomError>,
     ) -> Result<(), SomError> {
-        if self.every == Some(0) {
-            return Err(SomError::Config(
-                "checkpoint every must be at least 1, got 0".into(),
-            ));
-        }
-        let total = self.schedule.total();
-        if done > total {
-            return Err(SomError::Config(format!(
-                "{done} epochs or steps done is past the schedule's {total}"
-            )));
-        }
-        let every = self.every.unwrap_or(usize::MAX);
+        let (every, total) = self.check(done)?;
         let mut step = |som: &Som<B>, p: Progress| -> Result<(), SomError> {
             if p.done % every == 0 && p.done < p.total {
                 self.save(som, p.done)?;
@@ -102,6 +91,59 @@ impl CheckpointedRun {
             }
         }
         self.save(som, total)
+    }
+
+    /// [`CheckpointedRun::train`] of a batch schedule over every rank's shard of the data
+    /// ([`Som::train_batch_distributed`], `total` rows in all): the same weights, bit for bit,
+    /// and the same files, which rank 0 alone writes.
+    ///
+    /// # Errors
+    /// As [`CheckpointedRun::train`]; [`SomError::Config`] for an online schedule (one sequence
+    /// of steps, which does not split over ranks); a communication error.
+    pub fn train_distributed<B: SomBackend>(
+        &self,
+        comm: &dyn burnax_comm::Communicator,
+        som: &mut Som<B>,
+        shard: &Tensor<B, 2>,
+        total_rows: usize,
+        done: usize,
+        mut on_progress: impl FnMut(&Som<B>, Progress) -> Result<(), SomError>,
+    ) -> Result<(), SomError> {
+        let Schedule::Batch(c) = &self.schedule else {
+            return Err(SomError::config(
+                "online training is one sequence of steps and does not split over ranks: use batch mode",
+            ));
+        };
+        let (every, total) = self.check(done)?;
+        let writer = comm.rank() == 0;
+        let mut step = |som: &Som<B>, p: Progress| -> Result<(), SomError> {
+            if writer && p.done % every == 0 && p.done < p.total {
+                self.save(som, p.done)?;
+            }
+            on_progress(som, p)
+        };
+        som.train_batch_distributed(comm, shard, total_rows, c, done..total, &mut step)?;
+        if writer {
+            self.save(som, total)?;
+        }
+        Ok(())
+    }
+
+    /// The checkpoint interval (`usize::MAX` for none) and the schedule's length, after checking
+    /// `every` and `done`.
+    fn check(&self, done: usize) -> Result<(usize, usize), SomError> {
+        if self.every == Some(0) {
+            return Err(SomError::Config(
+                "checkpoint every must be at least 1, got 0".into(),
+            ));
+        }
+        let total = self.schedule.total();
+        if done > total {
+            return Err(SomError::Config(format!(
+                "{done} epochs or steps done is past the schedule's {total}"
+            )));
+        }
+        Ok((self.every.unwrap_or(usize::MAX), total))
     }
 
     /// Writes `som` to `self.out` with `done` epochs or steps of the schedule behind it.

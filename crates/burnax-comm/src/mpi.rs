@@ -94,6 +94,12 @@ impl Mpi {
         })
     }
 
+    /// Ends the whole job with exit code `code` (`MPI_Abort`): for a failure on one rank after
+    /// the ranks stopped agreeing on errors, where the others would wait for it.
+    pub fn abort(&self, code: i32) -> ! {
+        self.lock().abort(code)
+    }
+
     fn lock(&self) -> MutexGuard<'_, SimpleCommunicator> {
         self.world.lock().unwrap_or_else(|e| e.into_inner())
     }

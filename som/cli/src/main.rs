@@ -31,9 +31,13 @@ use anyhow::{anyhow, bail, Context, Result};
 use burn::backend::Flex;
 use burn::prelude::*;
 use burn::tensor::TensorData;
+use burnax_comm::Communicator;
+#[cfg(feature = "mpi")]
+use burnax_comm::Mpi;
 use burnax_som::checkpoint::CheckpointedRun;
 use burnax_som::device::DeviceKind;
-use burnax_som::io::{self, Matrix};
+use burnax_som::distributed;
+use burnax_som::io::{self, Matrix, Shard};
 use burnax_som::model::{fingerprint, ModelFile, PayloadCheck, Schedule};
 use burnax_som::render;
 use burnax_som::{
@@ -172,31 +176,76 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return argument_error(e),
     };
+    #[cfg(feature = "mpi")]
+    let world = match world() {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: {}", one_line(&e));
+            return ExitCode::FAILURE;
+        }
+    };
+    #[cfg(feature = "mpi")]
+    let comm = world.as_ref().map(|w| w as &dyn Communicator);
+    #[cfg(not(feature = "mpi"))]
+    let comm: Option<&dyn Communicator> = None;
     let result = match DeviceKind::choose(&cli.device) {
         Err(e) => Err(device_error(&cli.device, e)),
-        Ok(DeviceKind::Cpu) => run::<Flex>(cli.command),
+        Ok(kind) if comm.is_some() && kind != DeviceKind::Cpu => Err(Agreed(format!(
+            "--device {}: training over several ranks runs on the CPU (--device cpu)",
+            cli.device
+        ))
+        .into()),
+        Ok(DeviceKind::Cpu) => run::<Flex>(cli.command, comm),
         #[cfg(feature = "wgpu")]
-        Ok(DeviceKind::Wgpu) => run::<burn::backend::Wgpu>(cli.command),
+        Ok(DeviceKind::Wgpu) => run::<burn::backend::Wgpu>(cli.command, comm),
         #[cfg(feature = "cuda")]
-        Ok(DeviceKind::Cuda) => run::<burn::backend::Cuda>(cli.command),
+        Ok(DeviceKind::Cuda) => run::<burn::backend::Cuda>(cli.command, comm),
         #[allow(unreachable_patterns)]
         Ok(_) => unreachable!("DeviceKind::choose returns only devices this build has"),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            // One line: the error and any cause it does not already spell out.
-            let mut line = e.to_string();
-            for cause in e.chain().skip(1) {
-                let cause = cause.to_string();
-                if !line.contains(&cause) {
-                    line = format!("{line}: {cause}");
+    match (result, comm) {
+        (Ok(()), _) => ExitCode::SUCCESS,
+        (Err(e), None) => {
+            eprintln!("error: {}", one_line(&e));
+            ExitCode::FAILURE
+        }
+        (Err(e), Some(c)) => {
+            // Every rank met an agreed error: rank 0 says it, all exit. Any other error is this
+            // rank's alone, and its peers would wait for it: it ends the job.
+            if e.downcast_ref::<Agreed>().is_some() {
+                if c.rank() == 0 {
+                    eprintln!("error: {}", one_line(&e));
                 }
+                return ExitCode::FAILURE;
             }
-            eprintln!("error: {}", line.replace('\n', " "));
+            eprintln!("error: rank {}: {}", c.rank(), one_line(&e));
+            #[cfg(feature = "mpi")]
+            if let Some(w) = &world {
+                w.abort(1);
+            }
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and any cause it does not already spell out, on one line.
+fn one_line(e: &anyhow::Error) -> String {
+    let mut line = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !line.contains(&cause) {
+            line = format!("{line}: {cause}");
+        }
+    }
+    line.replace('\n', " ")
+}
+
+/// The MPI job this process is a rank of, when there is more than one rank (`mpirun -np K`,
+/// K > 1); `None` for a job of one, which runs as a plain process.
+#[cfg(feature = "mpi")]
+fn world() -> Result<Option<Mpi>> {
+    let mpi = Mpi::init().context("MPI")?;
+    Ok((mpi.size() > 1).then_some(mpi))
 }
 
 /// A command line clap refused, as one `error:` line and exit code 1 like every other error:
@@ -227,9 +276,16 @@ fn argument_error(e: clap::Error) -> ExitCode {
     ExitCode::FAILURE
 }
 
-fn run<B: SomBackend>(command: Command) -> Result<()> {
+fn run<B: SomBackend>(command: Command, comm: Option<&dyn Communicator>) -> Result<()> {
+    if let (Some(c), false) = (comm, matches!(command, Command::Train(_))) {
+        return Err(Agreed(format!(
+            "only `som train` runs over {} ranks: run eval, export and render as one process",
+            c.size()
+        ))
+        .into());
+    }
     match command {
-        Command::Train(args) => train::<B>(*args),
+        Command::Train(args) => train::<B>(*args, comm),
         Command::Eval { model, input, json } => eval::<B>(&model, &input, json),
         Command::Export { model, weights } => export(&model, &weights),
         Command::Render {
@@ -287,27 +343,179 @@ fn load_model<B: SomBackend>(path: &Path) -> Result<(ModelFile, Som<B>)> {
     Ok((file, som))
 }
 
-fn check_dim(data: &Matrix, data_name: &Path, dim: usize, what: &str) -> Result<()> {
-    if data.cols != dim {
+fn check_dim(cols: usize, data_name: &Path, dim: usize, what: &str) -> Result<()> {
+    if cols != dim {
         bail!(
-            "{}: data has dimension {}, {what} has dimension {dim}",
-            data_name.display(),
-            data.cols
+            "{}: data has dimension {cols}, {what} has dimension {dim}",
+            data_name.display()
         );
     }
     Ok(())
 }
 
-fn train<B: SomBackend>(a: TrainArgs) -> Result<()> {
-    let (data, data_name) = match (&a.input, a.demo) {
-        (Some(p), _) => (io::read_matrix(p)?, p.clone()),
-        (None, Some(Demo::Colors)) => (io::demo_colors(a.seed), PathBuf::from("--demo colors")),
+/// An error every rank of a distributed run met (or was told of) at the same point: each
+/// exits with it, and rank 0 alone prints it. Any other error on one rank of a distributed run
+/// ends the whole job (the others would wait for that rank).
+#[derive(Debug)]
+struct Agreed(String);
+
+impl std::fmt::Display for Agreed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Agreed {}
+
+/// `outcome` on one process; on several, every rank's outcome made one (the lowest failing
+/// rank's error, as [`Agreed`]), so that all go on or all stop.
+fn agreed<T>(comm: Option<&dyn Communicator>, outcome: Result<T>) -> Result<T> {
+    let Some(comm) = comm else { return outcome };
+    let (value, mine) = match outcome {
+        Ok(v) => (Some(v), Ok(())),
+        Err(e) => (None, Err(one_line(&e))),
+    };
+    match distributed::agree(comm, mine) {
+        Ok(()) => Ok(value.expect("this rank succeeded")),
+        Err(SomError::Data(message)) => Err(Agreed(message).into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// What a run starts from: the map, the schedule, and how much of it is done.
+struct Start<B: Backend> {
+    config: SomConfig,
+    som: Som<B>,
+    schedule: Schedule,
+    done: usize,
+}
+
+fn train<B: SomBackend>(a: TrainArgs, comm: Option<&dyn Communicator>) -> Result<()> {
+    let (rank, ranks) = comm.map_or((0, 1), |c| (c.rank(), c.size()));
+    // This rank's rows, and every rank's error if any (each reads and checks only its rows).
+    let (data, data_name) = agreed(comm, read_data(&a, rank, ranks))?;
+    let x = tensor::<B>(&data.matrix);
+    let fp = match comm {
+        Some(c) => distributed::fingerprint(c, data.total, data.matrix.cols, &data.matrix.values)?,
+        None => fingerprint(data.total, data.matrix.cols, &data.matrix.values),
+    };
+    let Start {
+        config,
+        mut som,
+        schedule,
+        done,
+    } = agreed(comm, start::<B>(&a, comm, &data, &data_name, &x, &fp))?;
+
+    let total = schedule.total();
+    let unit = if matches!(schedule, Schedule::Batch(_)) {
+        "epochs"
+    } else {
+        "steps"
+    };
+    let bar = if rank == 0 {
+        ProgressBar::new(total as u64).with_position(done as u64)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed_precise}, ETA {eta}]")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(unit);
+    let on_progress = |som: &Som<B>, p: Progress| -> Result<(), SomError> {
+        bar.set_position(p.done as u64);
+        if !bar.is_hidden() {
+            let qe = p.quantization_error.unwrap_or_else(|| som.quantization_error(&x));
+            bar.set_message(format!("{unit}, QE {qe:.5}"));
+        }
+        Ok(())
+    };
+    let run = CheckpointedRun {
+        config: config.clone(),
+        schedule,
+        data_fingerprint: fp,
+        every: a.checkpoint_every,
+        out: a.out.clone(),
+    };
+    let start = std::time::Instant::now();
+    let (qe, te) = match comm {
+        Some(c) => {
+            run.train_distributed(c, &mut som, &x, data.total, done, on_progress)?;
+            som.errors_distributed(c, &x, data.total)?
+        }
+        None => {
+            run.train(&mut som, &x, done, on_progress)?;
+            (som.quantization_error(&x), som.topographic_error(&x))
+        }
+    };
+    bar.finish_and_clear();
+    if rank != 0 {
+        return Ok(()); // rank 0 reports and draws
+    }
+    let over = if ranks > 1 {
+        format!(" over {ranks} ranks")
+    } else {
+        String::new()
+    };
+    eprintln!(
+        "trained {} x {} map on {} examples of dimension {} ({total} {unit}){over} in {:.2?}: QE {qe:.5}, TE {te:.4}; wrote {}",
+        config.width, config.height, data.total, data.matrix.cols, start.elapsed(), a.out.display()
+    );
+    if let Some(png) = &a.png {
+        draw(&som, png, false, 4)?;
+        eprintln!("wrote {}", png.display());
+    }
+    Ok(())
+}
+
+/// This rank's rows of the training data (all of it on one process), and the data's name.
+fn read_data(a: &TrainArgs, rank: usize, ranks: usize) -> Result<(Shard, PathBuf)> {
+    let rows = |n: usize| distributed::shard(n, rank, ranks);
+    let (data, name) = match (&a.input, a.demo) {
+        (Some(p), _) => (io::read_matrix_rows(p, rows)?, p.clone()),
+        (None, Some(Demo::Colors)) => {
+            let all = io::demo_colors(a.seed);
+            let keep = rows(all.rows);
+            let matrix = Matrix {
+                rows: keep.len(),
+                cols: all.cols,
+                values: all.values[keep.start * all.cols..keep.end * all.cols].to_vec(),
+            };
+            let shard = Shard {
+                matrix,
+                first: keep.start,
+                total: all.rows,
+            };
+            (shard, PathBuf::from("--demo colors"))
+        }
         (None, None) => bail!("give --input FILE or --demo colors"),
     };
-    let fp = fingerprint(data.rows, data.cols, &data.values);
-    let x = tensor::<B>(&data);
+    if data.total < ranks {
+        bail!(
+            "{}: {} examples cannot be split over {ranks} ranks (each needs at least one)",
+            name.display(),
+            data.total
+        );
+    }
+    Ok((data, name))
+}
 
-    let (config, mut som, schedule, done) = if let Some(resume) = &a.resume {
+/// The map, schedule and progress a run starts from: a checkpoint's with `--resume`, else new
+/// ones from the flags.
+fn start<B: SomBackend>(
+    a: &TrainArgs,
+    comm: Option<&dyn Communicator>,
+    data: &Shard,
+    data_name: &Path,
+    x: &Tensor<B, 2>,
+    fp: &str,
+) -> Result<Start<B>> {
+    if a.checkpoint_every == Some(0) {
+        bail!("--checkpoint-every must be at least 1, got 0");
+    }
+    let cols = data.matrix.cols;
+    if let Some(resume) = &a.resume {
         // The checkpoint fixes the map and the schedule: a flag that would change them is an
         // error rather than silently ignored.
         let given = [
@@ -335,7 +543,7 @@ fn train<B: SomBackend>(a: TrainArgs) -> Result<()> {
                 state.data_fingerprint
             );
         }
-        check_dim(&data, &data_name, file.config.dim, "the model")?;
+        check_dim(cols, data_name, file.config.dim, "the model")?;
         if state.done >= state.schedule.total() {
             bail!(
                 "{}: training is already complete ({} of {})",
@@ -344,109 +552,93 @@ fn train<B: SomBackend>(a: TrainArgs) -> Result<()> {
                 state.schedule.total()
             );
         }
-        (file.config, som, state.schedule, state.done)
-    } else {
-        let width = a.width.ok_or_else(|| anyhow!("--width is required"))?;
-        let height = a.height.ok_or_else(|| anyhow!("--height is required"))?;
-        let (init, given) = match a.init.as_str() {
-            "random" => (Init::Random, None),
-            "sample" => (Init::Sample, None),
-            "pca" => (Init::Pca, None),
-            path => (Init::Random, Some(PathBuf::from(path))),
-        };
-        let config = SomConfig::new(width, height, data.cols)
-            .with_init(init)
-            .with_seed(a.seed);
-        config.validate()?;
-        let som = match given {
-            Some(p) => {
-                let w = io::read_matrix(&p)?;
-                check_dim(&data, &data_name, w.cols, &format!("init {}", p.display()))?;
-                if w.rows != width * height {
-                    bail!(
-                        "{}: {} rows of initial weights, the {width} x {height} map needs {}",
-                        p.display(),
-                        w.rows,
-                        width * height
-                    );
-                }
-                config.init_with_weights(tensor(&w))?
-            }
-            None => config.init_with_data(&x)?,
-        };
-        let schedule = match a.mode.unwrap_or(Mode::Batch) {
-            Mode::Batch => {
-                if a.steps.is_some() || a.clip.is_some() {
-                    bail!("--steps and --clip are for --mode online");
-                }
-                let mut c = BatchTrainingConfig::new(a.epochs.unwrap_or(50)).with_sigma(a.sigma);
-                if let Some(f) = a.min_sigma_frac {
-                    c = c.with_min_sigma_frac(f);
-                }
-                c.validate()?;
-                Schedule::Batch(c)
-            }
-            Mode::Online => {
-                if a.epochs.is_some() || a.min_sigma_frac.is_some() {
-                    bail!("--epochs and --min-sigma-frac are for --mode batch");
-                }
-                let clip = a
-                    .clip
-                    .or(a.demo.map(|_| [0.0, 1.0]))
-                    .map(|[lo, hi]| [lo as f32, hi as f32]);
-                let c = OnlineTrainingConfig::new(a.steps.unwrap_or(50_000))
-                    .with_sigma(a.sigma)
-                    .with_clip(clip);
-                c.validate()?;
-                Schedule::Online(c)
-            }
-        };
-        (config, som, schedule, 0)
-    };
-
-    if a.checkpoint_every == Some(0) {
-        bail!("--checkpoint-every must be at least 1, got 0");
+        check_distributable(comm, &state.schedule)?;
+        return Ok(Start {
+            config: file.config,
+            som,
+            schedule: state.schedule,
+            done: state.done,
+        });
     }
-    let total = schedule.total();
-    let unit = if matches!(schedule, Schedule::Batch(_)) {
-        "epochs"
-    } else {
-        "steps"
+    let width = a.width.ok_or_else(|| anyhow!("--width is required"))?;
+    let height = a.height.ok_or_else(|| anyhow!("--height is required"))?;
+    let (init, given) = match a.init.as_str() {
+        "random" => (Init::Random, None),
+        "sample" => (Init::Sample, None),
+        "pca" => (Init::Pca, None),
+        path => (Init::Random, Some(PathBuf::from(path))),
     };
-    let bar = ProgressBar::new(total as u64).with_position(done as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed_precise}, ETA {eta}]")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    bar.set_message(unit);
-    let on_progress = |som: &Som<B>, p: Progress| -> Result<(), SomError> {
-        bar.set_position(p.done as u64);
-        if !bar.is_hidden() {
-            let qe = p.quantization_error.unwrap_or_else(|| som.quantization_error(&x));
-            bar.set_message(format!("{unit}, QE {qe:.5}"));
+    let config = SomConfig::new(width, height, cols)
+        .with_init(init)
+        .with_seed(a.seed);
+    config.validate()?;
+    let schedule = match a.mode.unwrap_or(Mode::Batch) {
+        Mode::Batch => {
+            if a.steps.is_some() || a.clip.is_some() {
+                bail!("--steps and --clip are for --mode online");
+            }
+            let mut c = BatchTrainingConfig::new(a.epochs.unwrap_or(50)).with_sigma(a.sigma);
+            if let Some(f) = a.min_sigma_frac {
+                c = c.with_min_sigma_frac(f);
+            }
+            c.validate()?;
+            Schedule::Batch(c)
         }
-        Ok(())
+        Mode::Online => {
+            if a.epochs.is_some() || a.min_sigma_frac.is_some() {
+                bail!("--epochs and --min-sigma-frac are for --mode batch");
+            }
+            let clip = a
+                .clip
+                .or(a.demo.map(|_| [0.0, 1.0]))
+                .map(|[lo, hi]| [lo as f32, hi as f32]);
+            let c = OnlineTrainingConfig::new(a.steps.unwrap_or(50_000))
+                .with_sigma(a.sigma)
+                .with_clip(clip);
+            c.validate()?;
+            Schedule::Online(c)
+        }
     };
-    let run = CheckpointedRun {
-        config: config.clone(),
+    check_distributable(comm, &schedule)?;
+    let som = match given {
+        Some(p) => {
+            let w = io::read_matrix(&p)?;
+            check_dim(cols, data_name, w.cols, &format!("init {}", p.display()))?;
+            if w.rows != width * height {
+                bail!(
+                    "{}: {} rows of initial weights, the {width} x {height} map needs {}",
+                    p.display(),
+                    w.rows,
+                    width * height
+                );
+            }
+            config.init_with_weights(tensor(&w))?
+        }
+        None => match comm {
+            Some(c) => config
+                .init_with_shard(c, x, data.first, data.total)
+                .map_err(|e| match e {
+                    SomError::Config(m) => anyhow!("--init {}: {m}", a.init),
+                    e => e.into(),
+                })?,
+            None => config.init_with_data(x)?,
+        },
+    };
+    Ok(Start {
+        config,
+        som,
         schedule,
-        data_fingerprint: fp,
-        every: a.checkpoint_every,
-        out: a.out.clone(),
-    };
-    let start = std::time::Instant::now();
-    run.train(&mut som, &x, done, on_progress)?;
-    bar.finish_and_clear();
-    let qe = som.quantization_error(&x);
-    let te = som.topographic_error(&x);
-    eprintln!(
-        "trained {} x {} map on {} examples of dimension {} ({total} {unit}) in {:.2?}: QE {qe:.5}, TE {te:.4}; wrote {}",
-        config.width, config.height, data.rows, data.cols, start.elapsed(), a.out.display()
-    );
-    if let Some(png) = &a.png {
-        draw(&som, png, false, 4)?;
-        eprintln!("wrote {}", png.display());
+        done: 0,
+    })
+}
+
+/// Errors for a schedule that a distributed run cannot split (online training).
+fn check_distributable(comm: Option<&dyn Communicator>, schedule: &Schedule) -> Result<()> {
+    if let (Some(c), Schedule::Online(_)) = (comm, schedule) {
+        bail!(
+            "--mode online is one sequence of steps and does not split over {} ranks: use --mode batch, or run one process",
+            c.size()
+        );
     }
     Ok(())
 }
@@ -455,7 +647,7 @@ fn eval<B: SomBackend>(model: &Path, input: &Path, json: bool) -> Result<()> {
     let (file, som) = load_model::<B>(model)?;
     let data = io::read_matrix(input)?;
     check_dim(
-        &data,
+        data.cols,
         input,
         file.config.dim,
         &format!("model {}", model.display()),

@@ -1,7 +1,8 @@
 //! The playbook's JAX intro notebook in Rust: arrays and immutable updates, timing on a device,
 //! PRNG keys, `grad` (square, Newton's square root, a data-dependent loop), `vmap` (row norms,
-//! per-row gradients) and `jit` (selu timed eagerly and jitted, first call against later calls;
-//! the concretization error of a data-dependent loop).
+//! per-row gradients), `jit` (selu timed eagerly and jitted, first call against later calls;
+//! the concretization error of a data-dependent loop) and `pmap` (one call per device, `psum`
+//! across them, a data-parallel training step; the CPU's threads are the devices here).
 //!
 //! `cargo run --release -p tutorials --bin 01-intro [-- --quick] [--device cpu|wgpu|cuda]`
 //! (`--device wgpu` needs `--features wgpu`, `--device cuda` needs `--features cuda`)
@@ -13,7 +14,7 @@ use burn::prelude::*;
 use burnax::random;
 use burnax::tree::Leaf;
 use burnax::vmap;
-use burnax::{grad, jit, try_call, value_and_grad, Function};
+use burnax::{grad, jit, pmap, pmean, psum, try_call, value_and_grad, Function};
 
 type B = Flex;
 
@@ -78,6 +79,41 @@ impl Function for Selu {
         x.clone()
             .mask_where(x.lower_equal_elem(0.0), negative)
             .mul_scalar(1.050_701)
+    }
+}
+
+/// Each device's value as a share of the sum over the devices.
+struct Share;
+impl Function for Share {
+    type In = Leaf<1>;
+    type Out = Leaf<1>;
+    fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
+        x.clone() / psum(x, "devices")
+    }
+}
+
+/// The mean squared error of a linear model `w` on rows `x` with targets `y`.
+struct Mse;
+impl Function for Mse {
+    type In = (Leaf<1>, Leaf<2>, Leaf<1>);
+    type Out = Leaf<1>;
+    fn call<Bk: Backend>(&self, (w, x, y): (Tensor<Bk, 1>, Tensor<Bk, 2>, Tensor<Bk, 1>)) -> Tensor<Bk, 1> {
+        let [d] = w.dims();
+        (x.matmul(w.reshape([d, 1])).flatten::<1>(0, 1) - y)
+            .square()
+            .mean()
+    }
+}
+
+/// One SGD step of data-parallel training: each device's gradient on its shard, averaged over
+/// the devices with `pmean`, the same update on every device.
+struct ParallelStep(f64);
+impl Function for ParallelStep {
+    type In = (Leaf<1>, Leaf<2>, Leaf<1>);
+    type Out = Leaf<1>;
+    fn call<Bk: Backend>(&self, (w, x, y): (Tensor<Bk, 1>, Tensor<Bk, 2>, Tensor<Bk, 1>)) -> Tensor<Bk, 1> {
+        let g = pmean(grad(Mse).call((w.clone(), x, y)).0, "batch");
+        w - g.mul_scalar(self.0)
     }
 }
 
@@ -264,4 +300,51 @@ fn main() {
         "  jit(bogus_square): {}",
         err.to_string().split(". ").next().unwrap_or_default()
     );
+
+    println!("\n# 7. pmap: one call per device, collectives between them\n");
+    // No second GPU here: the CPU's threads are the devices, one rank each.
+    let devices = 4;
+    let x = Tensor::<B, 2>::from_floats([[0.0], [1.0], [2.0], [3.0]], &device);
+    let squares = pmap(Square).call(x.clone());
+    println!(
+        "pmap(square) over {devices} devices (threads): {:?}",
+        squares.into_data().to_vec::<f32>().expect("f32")
+    );
+    let shares = pmap(Share).axis_name("devices").call(x);
+    println!(
+        "x / psum(x) on each device: {:?} (sums to 1 on every device)",
+        shares.into_data().to_vec::<f32>().expect("f32")
+    );
+    // Data-parallel SGD: the batch split over the devices against the whole batch on one.
+    let (rows, features, steps, lr) = (256, 8, 50, 0.1);
+    let truth = random::normal::<B, 1>(random::key(7), [features], &device);
+    let xs = random::normal::<B, 2>(random::key(8), [rows, features], &device);
+    let noise = random::normal::<B, 1>(random::key(9), [rows], &device).mul_scalar(0.01);
+    let ys = xs.clone().matmul(truth.reshape([features, 1])).flatten::<1>(0, 1) + noise;
+    let shards = (
+        xs.clone().reshape([devices, rows / devices, features]),
+        ys.clone().reshape([devices, rows / devices]),
+    );
+    let step = pmap(ParallelStep(lr))
+        .axis_name("batch")
+        .in_axes((None, 0, 0))
+        .out_axes(None);
+    let (mut w, mut w_one) = (
+        Tensor::<B, 1>::zeros([features], &device),
+        Tensor::<B, 1>::zeros([features], &device),
+    );
+    let loss = |w: &Tensor<B, 1>| scalar(Mse.call((w.clone(), xs.clone(), ys.clone())));
+    let start = loss(&w);
+    let mut worst = 0f32;
+    for _ in 0..steps {
+        w = step.call((w, shards.0.clone(), shards.1.clone()));
+        let g = grad(Mse).call((w_one.clone(), xs.clone(), ys.clone())).0;
+        w_one = w_one - g.mul_scalar(lr);
+        worst = worst.max(scalar((w.clone() - w_one.clone()).abs().max()));
+    }
+    println!(
+        "data-parallel SGD over {devices} devices, {steps} steps: loss {start:.3} -> {:.5}",
+        loss(&w)
+    );
+    println!("largest difference from full-batch SGD on one device: {worst:.1e} (the shards' sums meet in another order)");
 }
