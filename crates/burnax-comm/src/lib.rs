@@ -5,6 +5,7 @@
 //! |---|---|---|
 //! | [`Threads`] | threads of one process: CPU cores, or one thread per GPU of a host | always |
 //! | `Mpi` | processes under `mpirun`, on one machine or many | `mpi` |
+//! | `Nccl` | CUDA devices, in one process or many (its unique id carried by another communicator) | `nccl` |
 //!
 //! A communicator moves bytes; [`all_reduce`], [`all_gather`], [`broadcast`], [`send`],
 //! [`recv`] and [`shift`] move numbers on top of it. Reductions fold the ranks' values **in rank
@@ -33,6 +34,8 @@ mod communicator;
 mod error;
 #[cfg(feature = "mpi")]
 mod mpi;
+#[cfg(feature = "nccl")]
+mod nccl;
 mod threads;
 mod values;
 
@@ -40,5 +43,7 @@ pub use communicator::Communicator;
 pub use error::CommError;
 #[cfg(feature = "mpi")]
 pub use mpi::Mpi;
+#[cfg(feature = "nccl")]
+pub use nccl::Nccl;
 pub use threads::{Threads, DEFAULT_TIMEOUT};
 pub use values::{all_gather, all_reduce, broadcast, fold_ranks, recv, send, shift, Element, Reduce};

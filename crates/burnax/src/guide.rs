@@ -41,7 +41,12 @@
 //! | `jax.make_jaxpr(f)(x)` | `jit(f).cached()` after a call | the operations each replay runs |
 //! | `ConcretizationTypeError` | [`Error::HostRead`](crate::Error::HostRead) with `transformation: "jit"` | [`Jit::eager_on_host_read`](crate::jit::Jit::eager_on_host_read) runs such functions eagerly instead |
 //! | `jax.jit(jax.grad(f))`, `jax.grad(jax.jit(f))`, `jax.vmap(jax.jit(f))` | `jit(grad(f))`, `grad(jit(f))`, `vmap(jit(f))` | all compose; `vmap(jit(f))` keeps one trace for every batch size |
-//! | `jax.pmap` | not yet | it will be a transformation of the same family |
+//! | `jax.pmap(f, axis_name='i')(x)` | [`pmap(f).axis_name("i").call(x)`](crate::pmap()) | one rank per slice of `x`'s leading axis, each on its own thread (the CPU's threads are the devices) or on `.devices(..)` |
+//! | `lax.psum(x, 'i')`, `pmean`, `pmax`, `pmin` | [`psum(x, "i")`](crate::psum), [`pmean`](crate::pmean), [`pmax`](crate::pmax), [`pmin`](crate::pmin) | folded in rank order: the same bits every run |
+//! | `lax.all_gather`, `lax.ppermute`, `lax.axis_index`, `psum(1, 'i')` | [`all_gather`](crate::all_gather), [`ppermute`](crate::ppermute), [`axis_index`](crate::axis_index), [`axis_size`](crate::axis_size) | |
+//! | `shard_map(f, mesh, P('i'), P('i'))` | `pmap(f).axis_name("i")` on `x` reshaped to `[ranks, n / ranks, ..]` | a 2-D mesh is `pmap` inside `pmap` |
+//! | `jax.distributed.initialize()` and multi-process `pmap` | [`Pmap::communicator`](crate::pmap::Pmap::communicator) with `burnax_comm::Mpi` under `mpirun` | one rank per process; see DISTRIBUTED.md |
+//! | `jax.pmap(jax.grad(f))` with `pmean` of the gradients | `pmap(..)` of a function that calls `pmean(grad(f).call(..), "i")` | collectives have no gradient rule yet: reduce gradients, do not differentiate through a reduction |
 //!
 //! A function written once and differentiated twice:
 //!
