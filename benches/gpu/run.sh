@@ -9,6 +9,8 @@
 # Needs, built for this machine with `--features cuda` (see benches/README.md, "GPU"):
 #   $BIN/som-bench            cargo build --release -p benches --features cuda --bin som-bench
 #   $KERNEL_TESTS             cargo test --release -p burnax-som --features cuda --test kernels --no-run
+#   $NCCL_TEST (optional)     cargo test --release -p burnax-comm --features nccl --test nccl --no-run
+#                             (needs libnccl.so on the library path; a pip wheel's libnccl.so.2 linked to it)
 # Results: $PEERS_OUT (default ./gpu-results): results.jsonl, table.md, log lines on stdout.
 # BATCH="rgb large" ONLINE="rgb" pick workloads (default: all). The whole set takes about 6.5
 # minutes on an H200, a third of it writing and reading the large workload's 512 MB of data.
@@ -32,6 +34,9 @@ step() { echo "== $*"; timeout "${STEP_TIMEOUT:-240}" "$@" || echo "!! failed ($
 
 if [ -n "${KERNEL_TESTS:-}" ]; then
     step "$KERNEL_TESTS" --test-threads 1
+fi
+if [ -n "${NCCL_TEST:-}" ]; then
+    BURNAX_EXPECT_NCCL=1 step "$NCCL_TEST"
 fi
 
 peer() { local wl=$1 script=$2; shift 2; step "$PY" "$ROOT/benches/peers/extra.py" "$PEERS" "$script" --workload "$wl" "$@"; }

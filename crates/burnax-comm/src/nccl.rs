@@ -33,7 +33,10 @@ unsafe impl Sync for Nccl {}
 
 impl core::fmt::Debug for Nccl {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Nccl").field("rank", &self.rank).field("size", &self.size).finish()
+        f.debug_struct("Nccl")
+            .field("rank", &self.rank)
+            .field("size", &self.size)
+            .finish()
     }
 }
 
@@ -54,7 +57,8 @@ impl Nccl {
     /// there, or NCCL fails to initialize; a bootstrap error.
     pub fn new(bootstrap: &dyn Communicator, ordinal: usize) -> Result<Nccl, CommError> {
         // SAFETY: only probes whether the libraries load; nothing is called through them.
-        let present = unsafe { cudarc::driver::sys::is_culib_present() && cudarc::nccl::sys::is_culib_present() };
+        let present =
+            unsafe { cudarc::driver::sys::is_culib_present() && cudarc::nccl::sys::is_culib_present() };
         // Every rank learns whether all can go on, so that none waits for a rank that cannot.
         let ok = bootstrap.all_gather(&[u8::from(present)])?;
         if let Some(r) = ok.iter().position(|v| v.first() != Some(&1)) {
@@ -64,13 +68,22 @@ impl Nccl {
             });
         }
         let (rank, size) = (bootstrap.rank(), bootstrap.size());
-        let id = if rank == 0 { Some(Id::new().map_err(|e| failed("ncclGetUniqueId", e))?) } else { None };
-        let mine: Vec<u8> = id.as_ref().map_or_else(|| vec![0; 128], |id| id.internal().iter().map(|&c| c as u8).collect());
+        let id = if rank == 0 {
+            Some(Id::new().map_err(|e| failed("ncclGetUniqueId", e))?)
+        } else {
+            None
+        };
+        let mine: Vec<u8> = id.as_ref().map_or_else(
+            || vec![0; 128],
+            |id| id.internal().iter().map(|&c| c as u8).collect(),
+        );
         let bytes = bootstrap.broadcast(&mine, 0)?;
-        let internal: [core::ffi::c_char; 128] = core::array::from_fn(|i| bytes.get(i).copied().unwrap_or(0) as core::ffi::c_char);
+        let internal: [core::ffi::c_char; 128] =
+            core::array::from_fn(|i| bytes.get(i).copied().unwrap_or(0) as core::ffi::c_char);
         let ctx = CudaContext::new(ordinal).map_err(|e| failed(&format!("CUDA device {ordinal}"), e))?;
         let stream = ctx.default_stream();
-        let comm = Comm::from_rank(stream.clone(), rank, size, Id::uninit(internal)).map_err(|e| failed("ncclCommInitRank", e))?;
+        let comm = Comm::from_rank(stream.clone(), rank, size, Id::uninit(internal))
+            .map_err(|e| failed("ncclCommInitRank", e))?;
         Ok(Nccl {
             comm: Mutex::new(comm),
             stream,
@@ -83,15 +96,27 @@ impl Nccl {
         self.comm.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn to_device<T: cudarc::driver::DeviceRepr + Copy>(&self, values: &[T], len: usize, zero: T) -> Result<CudaSlice<T>, CommError> {
+    fn to_device<T: cudarc::driver::DeviceRepr + Copy>(
+        &self,
+        values: &[T],
+        len: usize,
+        zero: T,
+    ) -> Result<CudaSlice<T>, CommError> {
         // At least one value: NCCL and the allocator dislike empty buffers.
         let mut padded = values.to_vec();
         padded.resize(len.max(1), zero);
-        self.stream.memcpy_stod(&padded).map_err(|e| failed("copy to device", e))
+        self.stream
+            .clone_htod(&padded)
+            .map_err(|e| failed("copy to device", e))
     }
 
-    fn to_host<T: cudarc::driver::DeviceRepr + Default + Clone>(&self, slice: &CudaSlice<T>) -> Result<Vec<T>, CommError> {
-        self.stream.memcpy_dtov(slice).map_err(|e| failed("copy to host", e))
+    fn to_host<T: cudarc::driver::DeviceRepr + Default + Clone>(
+        &self,
+        slice: &CudaSlice<T>,
+    ) -> Result<Vec<T>, CommError> {
+        self.stream
+            .clone_dtoh(slice)
+            .map_err(|e| failed("copy to host", e))
     }
 }
 
@@ -114,12 +139,14 @@ impl Communicator for Nccl {
         // NCCL gathers equal counts: the lengths first, then every buffer padded to the longest.
         let len = self.to_device(&[data.len() as u64], 1, 0)?;
         let mut lens = self.to_device(&[], n, 0u64)?;
-        comm.all_gather(&len, &mut lens).map_err(|e| failed("ncclAllGather", e))?;
+        comm.all_gather(&len, &mut lens)
+            .map_err(|e| failed("ncclAllGather", e))?;
         let lens = self.to_host(&lens)?;
         let longest = lens.iter().copied().max().unwrap_or(0) as usize;
         let mine = self.to_device(data, longest, 0u8)?;
         let mut all = self.to_device(&[], n * longest.max(1), 0u8)?;
-        comm.all_gather(&mine, &mut all).map_err(|e| failed("ncclAllGather", e))?;
+        comm.all_gather(&mine, &mut all)
+            .map_err(|e| failed("ncclAllGather", e))?;
         let all = self.to_host(&all)?;
         Ok((0..n)
             .map(|r| all[r * longest.max(1)..][..lens[r] as usize].to_vec())
@@ -130,10 +157,12 @@ impl Communicator for Nccl {
         check_rank("broadcast", root, self.size)?;
         let comm = self.lock();
         let mut len = self.to_device(&[data.len() as u64], 1, 0)?;
-        comm.broadcast_in_place(&mut len, root as i32).map_err(|e| failed("ncclBroadcast", e))?;
+        comm.broadcast_in_place(&mut len, root as i32)
+            .map_err(|e| failed("ncclBroadcast", e))?;
         let len = self.to_host(&len)?[0] as usize;
         let mut buf = self.to_device(if self.rank == root { data } else { &[] }, len, 0u8)?;
-        comm.broadcast_in_place(&mut buf, root as i32).map_err(|e| failed("ncclBroadcast", e))?;
+        comm.broadcast_in_place(&mut buf, root as i32)
+            .map_err(|e| failed("ncclBroadcast", e))?;
         let mut out = self.to_host(&buf)?;
         out.truncate(len);
         Ok(out)
@@ -148,7 +177,12 @@ impl Communicator for Nccl {
             .map(|got| got.unwrap_or_default())
     }
 
-    fn shift(&self, data: &[u8], to: Option<usize>, from: Option<usize>) -> Result<Option<Vec<u8>>, CommError> {
+    fn shift(
+        &self,
+        data: &[u8],
+        to: Option<usize>,
+        from: Option<usize>,
+    ) -> Result<Option<Vec<u8>>, CommError> {
         for r in to.iter().chain(&from) {
             check_rank("shift", *r, self.size)?;
         }
@@ -168,7 +202,8 @@ impl Communicator for Nccl {
                 comm.send(&len, to as i32).map_err(|e| failed("ncclSend", e))?;
             }
             if let Some(from) = from {
-                comm.recv(&mut their_len, from as i32).map_err(|e| failed("ncclRecv", e))?;
+                comm.recv(&mut their_len, from as i32)
+                    .map_err(|e| failed("ncclRecv", e))?;
             }
             Ok(())
         })?;
@@ -180,7 +215,8 @@ impl Communicator for Nccl {
                 comm.send(&mine, to as i32).map_err(|e| failed("ncclSend", e))?;
             }
             if let Some(from) = from {
-                comm.recv(&mut theirs, from as i32).map_err(|e| failed("ncclRecv", e))?;
+                comm.recv(&mut theirs, from as i32)
+                    .map_err(|e| failed("ncclRecv", e))?;
             }
             Ok(())
         })?;

@@ -49,7 +49,8 @@
 //! # Across processes and machines
 //! With [`Pmap::communicator`] each process is one rank (one device per process, as `mpirun`
 //! and NCCL jobs run) and passes its own slice with a leading axis of 1; the collectives then go
-//! over that communicator, such as `burnax_comm::Mpi` (feature `mpi`).
+//! over that communicator, such as `burnax_comm::Mpi` (feature `mpi`) or `burnax_comm::Nccl`
+//! (feature `nccl`, one CUDA device per rank, its unique id handed over by MPI).
 //!
 //! # Composition
 //! - `pmap(grad(f))`: per-shard gradients; `pmean` of them inside the mapped function is the
@@ -93,6 +94,8 @@ pub use collectives::{all_gather, axis_index, axis_size, pmax, pmean, pmin, pper
 
 #[cfg(feature = "mpi")]
 pub use burnax_comm::Mpi;
+#[cfg(feature = "nccl")]
+pub use burnax_comm::Nccl;
 
 pub(crate) use axis::describe_into as describe_axes;
 
