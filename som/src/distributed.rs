@@ -51,8 +51,8 @@ pub fn shard(n: usize, rank: usize, ranks: usize) -> Range<usize> {
 /// would have met first). Call it where every rank has checked its inputs, before the long work.
 ///
 /// # Errors
-/// The lowest failing rank's message as [`SomError::Distributed`]-free text (its own error type
-/// is lost on the other ranks), or a communication error.
+/// The lowest failing rank's message as [`SomError::Data`] (its own error type does not cross
+/// ranks), or a communication error as [`SomError::Distributed`].
 pub fn agree(comm: &dyn Communicator, outcome: Result<(), String>) -> Result<(), SomError> {
     let mine = match &outcome {
         Ok(()) => Vec::new(),

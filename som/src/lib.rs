@@ -62,6 +62,13 @@
 //! stores a map with its config and training state as safetensors (readable from Python);
 //! every write is atomic; [`checkpoint`] is the training loop that saves a model file as it goes
 //! and resumes from one, bit for bit.
+//!
+//! # Across ranks
+//!
+//! [`distributed`] trains in batch mode with the rows split over ranks (threads, or processes
+//! under `mpirun` through `burnax_comm::Mpi`), each reading only its rows
+//! ([`io::read_matrix_rows`]): the weights are the bits one process would compute, for any
+//! number of ranks.
 #![warn(missing_docs)]
 
 pub mod backend;
