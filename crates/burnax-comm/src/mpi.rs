@@ -82,8 +82,12 @@ impl Mpi {
             let previous = std::panic::take_hook();
             std::panic::set_hook(Box::new(move |info| {
                 previous(info);
-                eprintln!("error: rank {rank} panicked; aborting the MPI job");
-                SimpleCommunicator::world().abort(101);
+                // Only while MPI runs: after the `Mpi` is dropped (finalized) a panic is a
+                // plain process's again.
+                if mpi::environment::is_initialized() && !mpi::environment::is_finalized() {
+                    eprintln!("error: rank {rank} panicked; aborting the MPI job");
+                    SimpleCommunicator::world().abort(101);
+                }
             }));
         });
         Ok(Mpi {
