@@ -34,6 +34,10 @@ pub enum SomError {
     /// A device is unknown, not built in, or not there (see [`crate::device`]).
     #[error("{0}")]
     Device(String),
+    /// An output path would destroy an input, or cannot be written (no such directory, not a
+    /// regular file, read-only).
+    #[error("{0}")]
+    Output(String),
     /// Distributed training failed: a peer failed or left, or the ranks disagree.
     #[error("distributed training: {0}")]
     Distributed(String),

@@ -393,7 +393,7 @@ struct Start<B: Backend> {
 fn train<B: SomBackend>(a: TrainArgs, comm: Option<&dyn Communicator>) -> Result<()> {
     let (rank, ranks) = comm.map_or((0, 1), |c| (c.rank(), c.size()));
     // This rank's rows, and every rank's error if any (each reads and checks only its rows).
-    let (data, data_name) = agreed(comm, read_data(&a, rank, ranks))?;
+    let (data, data_name) = agreed(comm, check_outputs(&a).and_then(|()| read_data(&a, rank, ranks)))?;
     let x = tensor::<B>(&data.matrix);
     let fp = match comm {
         Some(c) => distributed::fingerprint(c, data.total, data.matrix.cols, &data.matrix.values)?,
@@ -465,6 +465,30 @@ fn train<B: SomBackend>(a: TrainArgs, comm: Option<&dyn Communicator>) -> Result
     if let Some(png) = &a.png {
         draw(&som, png, false, 4)?;
         eprintln!("wrote {}", png.display());
+    }
+    Ok(())
+}
+
+/// Refuses, before any work, outputs that would destroy an input or cannot be written
+/// ([`io::check_output`]). `--out` may name the `--resume` checkpoint: continuing a run there is
+/// the documented use.
+fn check_outputs(a: &TrainArgs) -> Result<()> {
+    let init = Path::new(&a.init);
+    let init_is_file = !matches!(a.init.as_str(), "random" | "sample" | "pca");
+    let mut inputs: Vec<(&str, &Path)> = Vec::new();
+    if let Some(p) = &a.input {
+        inputs.push(("--input", p));
+    }
+    if init_is_file {
+        inputs.push(("--init", init));
+    }
+    io::check_output("--out", &a.out, &inputs)?;
+    if let Some(png) = &a.png {
+        if let Some(r) = &a.resume {
+            inputs.push(("--resume", r));
+        }
+        inputs.push(("--out", &a.out));
+        io::check_output("--png", png, &inputs)?;
     }
     Ok(())
 }
@@ -666,6 +690,7 @@ fn eval<B: SomBackend>(model: &Path, input: &Path, json: bool) -> Result<()> {
 }
 
 fn export(model: &Path, out: &Path) -> Result<()> {
+    io::check_output("--weights", out, &[("--model", model)])?;
     let file = read_model(model)?;
     let c = &file.config;
     io::write_atomic(out, &io::npy_bytes(c.width * c.height, c.dim, &file.weights))?;
@@ -688,6 +713,7 @@ fn draw<B: SomBackend>(som: &Som<B>, png: &Path, umatrix: bool, scale: usize) ->
 }
 
 fn render_cmd<B: SomBackend>(model: &Path, png: &Path, umatrix: bool, scale: usize) -> Result<()> {
+    io::check_output("--png", png, &[("--model", model)])?;
     let (_, som) = load_model::<B>(model)?;
     draw(&som, png, umatrix, scale)
 }

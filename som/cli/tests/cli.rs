@@ -557,9 +557,18 @@ fn an_unwritable_output_names_it_once() {
             "no/such/dir/m.som",
         ],
     );
-    fails(&out, &["no/such/dir/m.som", "No such file or directory"]);
+    // Refused before training, on one line that names the path once.
+    fails(
+        &out,
+        &["--out no/such/dir/m.som: the directory no/such/dir does not exist"],
+    );
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(err.matches("No such file").count(), 1, "cause repeated: {err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(
+        err.matches("no/such/dir/m.som").count(),
+        1,
+        "path repeated: {err}"
+    );
 }
 
 #[test]
@@ -582,4 +591,105 @@ fn a_device_not_built_in_is_a_one_line_error() {
         );
         assert!(!dir.join("m.som").exists(), "a failed run wrote its output");
     }
+}
+
+/// Issue 18's first class: no output may destroy an input or replace what is not ours to replace,
+/// and every such case is refused before any work (no "trained" line), leaving the files as
+/// they were.
+#[test]
+fn outputs_never_destroy_inputs_or_odd_files() {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let (_t, dir) = tmp();
+    let data = "0.1,0.2,0.3\n0.9,0.8,0.7\n0.5,0.5,0.5\n";
+    fs::write(dir.join("d.csv"), data).unwrap();
+    let train = [
+        "train", "--input", "d.csv", "--width", "2", "--height", "2", "--epochs", "1",
+    ];
+    let refused = |args: &[&str], needles: &[&str]| {
+        let out = som(&dir, &[&train[..], args].concat());
+        fails(&out, needles);
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains("trained"),
+            "refused only after training"
+        );
+    };
+    refused(
+        &["--out", "d.csv"],
+        &["--out d.csv: is the same file as --input d.csv"],
+    );
+    refused(
+        &["--out", "m.som", "--png", "d.csv"],
+        &["--png d.csv: is the same file as --input d.csv"],
+    );
+    refused(
+        &["--out", "m.som", "--png", "m.som"],
+        &["--png m.som: is the same file as --out m.som"],
+    );
+    fs::hard_link(dir.join("d.csv"), dir.join("hard.csv")).unwrap();
+    symlink(dir.join("d.csv"), dir.join("soft.csv")).unwrap();
+    refused(&["--out", "hard.csv"], &["is the same file as --input d.csv"]);
+    refused(&["--out", "soft.csv"], &["is the same file as --input d.csv"]);
+    refused(
+        &["--out", "no/such/dir/m.som"],
+        &["--out no/such/dir/m.som: the directory no/such/dir does not exist"],
+    );
+    fs::create_dir(dir.join("sub")).unwrap();
+    refused(
+        &["--out", "sub"],
+        &["--out sub: exists and is not a regular file"],
+    );
+    fs::write(dir.join("ro.som"), "keep").unwrap();
+    fs::set_permissions(dir.join("ro.som"), fs::Permissions::from_mode(0o444)).unwrap();
+    refused(&["--out", "ro.som"], &["--out ro.som: exists and is read-only"]);
+    assert_eq!(fs::read_to_string(dir.join("d.csv")).unwrap(), data);
+    assert_eq!(fs::read_to_string(dir.join("ro.som")).unwrap(), "keep");
+
+    // An init file is an input too; export and render do not overwrite their model.
+    ok(&som(&dir, &[&train[..], &["--out", "m.som"]].concat()));
+    ok(&som(&dir, &["export", "--model", "m.som", "--weights", "w.npy"]));
+    refused(
+        &["--init", "w.npy", "--out", "w.npy"],
+        &["--out w.npy: is the same file as --init w.npy"],
+    );
+    let model = fs::read(dir.join("m.som")).unwrap();
+    fails(
+        &som(&dir, &["export", "--model", "m.som", "--weights", "m.som"]),
+        &["--weights m.som: is the same file as --model m.som"],
+    );
+    fails(
+        &som(&dir, &["render", "--model", "m.som", "--png", "m.som"]),
+        &["--png m.som: is the same file as --model m.som"],
+    );
+    assert_eq!(fs::read(dir.join("m.som")).unwrap(), model);
+
+    // Rewriting keeps the file's permissions; through a symlink, the target is replaced and the
+    // link kept; our temporary files left by a dead process are removed, others are not.
+    fs::set_permissions(dir.join("m.som"), fs::Permissions::from_mode(0o600)).unwrap();
+    symlink(dir.join("m.som"), dir.join("link.som")).unwrap();
+    fs::write(dir.join(".m.som.4194305.0123456789abcdef.tmp"), "stale").unwrap();
+    fs::write(dir.join(".m.som.notours.tmp"), "other").unwrap();
+    ok(&som(
+        &dir,
+        &[&train[..], &["--out", "link.som", "--seed", "1"]].concat(),
+    ));
+    assert!(fs::symlink_metadata(dir.join("link.som"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_ne!(
+        fs::read(dir.join("m.som")).unwrap(),
+        model,
+        "the target holds the new model"
+    );
+    assert_eq!(
+        fs::metadata(dir.join("m.som")).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(!dir.join(".m.som.4194305.0123456789abcdef.tmp").exists());
+    assert!(dir.join(".m.som.notours.tmp").exists());
+    let temps: Vec<String> = listing(&dir)
+        .into_iter()
+        .filter(|f| f.ends_with(".tmp"))
+        .collect();
+    assert_eq!(temps, [".m.som.notours.tmp"]);
 }
