@@ -391,7 +391,7 @@ pub fn check_output(flag: &str, out: &Path, inputs: &[(&str, &Path)]) -> Result<
         // Existing files compare as files (hard links and symlinks included); a path that does
         // not exist yet (another output) compares as a path.
         let same = match (&meta, fs::metadata(input)) {
-            (Some(a), Ok(b)) => same_file(a, &b),
+            (Some(a), Ok(b)) => same_file((out, a), (input, &b)),
             _ => normalized(out).is_some_and(|o| normalized(input) == Some(o)),
         };
         if same {
@@ -409,16 +409,18 @@ fn normalized(path: &Path) -> Option<PathBuf> {
     Some(fs::canonicalize(parent_dir(path)).ok()?.join(path.file_name()?))
 }
 
+/// Whether two existing paths are one file: the same device and inode (hard links, symlinks).
 #[cfg(unix)]
-fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
+fn same_file((_, a): (&Path, &fs::Metadata), (_, b): (&Path, &fs::Metadata)) -> bool {
     use std::os::unix::fs::MetadataExt;
     (a.dev(), a.ino()) == (b.dev(), b.ino())
 }
 
+/// Whether two existing paths are one file: without inode numbers, the same canonical path
+/// (symlinks resolved; hard links not seen).
 #[cfg(not(unix))]
-fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
-    // Without inode numbers: the same size and modification time is the best cheap guess.
-    (a.len(), a.modified().ok()) == (b.len(), b.modified().ok())
+fn same_file((a, _): (&Path, &fs::Metadata), (b, _): (&Path, &fs::Metadata)) -> bool {
+    matches!((fs::canonicalize(a), fs::canonicalize(b)), (Ok(x), Ok(y)) if x == y)
 }
 
 fn parent_dir(path: &Path) -> PathBuf {
