@@ -15,17 +15,6 @@ use burnax_som::{BatchTrainingConfig, Init, Som, SomConfig, SomError};
 
 type B = Flex;
 
-/// Runs `f` on every rank of a `size`-rank thread group; results by rank.
-fn on_ranks<T: Send>(size: usize, f: impl Fn(Threads) -> T + Sync) -> Vec<T> {
-    std::thread::scope(|s| {
-        let handles: Vec<_> = Threads::world(size)
-            .into_iter()
-            .map(|c| s.spawn(|| f(c)))
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    })
-}
-
 /// Data whose per-unit sums depend on the order of addition: clusters of mixed magnitudes.
 fn data(n: usize, d: usize) -> Matrix {
     let values = (0..n * d)
@@ -76,7 +65,7 @@ fn distributed_batch_training_is_one_process_bit_for_bit() {
     })
     .unwrap();
     for ranks in 1..=5 {
-        let got = on_ranks(ranks, |comm| {
+        let got = Threads::run(ranks, |comm| {
             let mine = shard(m.rows, comm.rank(), ranks);
             let x = rows(&m, mine.clone());
             let mut som = config.init_with_shard(&comm, &x, mine.start, m.rows).unwrap();
@@ -107,7 +96,7 @@ fn more_ranks_than_rows_and_resuming_midway() {
     let cfg = BatchTrainingConfig::new(4);
     let mut one = config.init_with_data(&tensor(&m)).unwrap();
     one.train_batch(&tensor(&m), &cfg).unwrap();
-    let got = on_ranks(5, |comm| {
+    let got = Threads::run(5, |comm| {
         let mine = shard(m.rows, comm.rank(), 5);
         let x = rows(&m, mine.clone());
         let mut som: Som<B> = config.init_with_shard(&comm, &x, mine.start, m.rows).unwrap();
@@ -164,7 +153,7 @@ fn shards_of_a_file_are_its_rows_and_the_fingerprint_is_the_whole() {
     for path in [&csv_path, &npy_path] {
         let whole = read_matrix(path).unwrap();
         for ranks in [1, 2, 3, 4] {
-            let got = on_ranks(ranks, |comm| {
+            let got = Threads::run(ranks, |comm| {
                 let s = read_matrix_rows(path, |n| shard(n, comm.rank(), ranks)).unwrap();
                 assert_eq!(
                     (s.total, s.first),
@@ -192,7 +181,7 @@ fn the_agreed_error_is_the_one_a_single_read_meets_first() {
     let path = Path::new("d.csv");
     let single = parse_csv(path, text).unwrap_err().to_string();
     for ranks in 1..=4 {
-        let got = on_ranks(ranks, |comm| {
+        let got = Threads::run(ranks, |comm| {
             let s = burnax_som::io::parse_csv_rows(path, text, |n| shard(n, comm.rank(), ranks));
             agree(&comm, s.map(|_| ()).map_err(|e| e.to_string()))
                 .unwrap_err()
@@ -210,7 +199,7 @@ fn a_failed_peer_is_an_error_on_the_others() {
     let m = data(20, 2);
     let config = SomConfig::new(3, 3, 2);
     let cfg = BatchTrainingConfig::new(3);
-    let got = on_ranks(3, |comm| {
+    let got = Threads::run(3, |comm| {
         let mine = shard(m.rows, comm.rank(), 3);
         let x = rows(&m, mine.clone());
         let mut som: Som<B> = config.init_with_shard(&comm, &x, mine.start, m.rows).unwrap();

@@ -20,13 +20,7 @@
 //! ```
 //! use burnax_comm::{all_gather, Communicator, Threads};
 //!
-//! let gathered = std::thread::scope(|s| {
-//!     let ranks: Vec<_> = Threads::world(2)
-//!         .into_iter()
-//!         .map(|comm| s.spawn(move || all_gather(&comm, &[10 * comm.rank() as u32]).unwrap()))
-//!         .collect();
-//!     ranks.into_iter().map(|r| r.join().unwrap()).collect::<Vec<_>>()
-//! });
+//! let gathered = Threads::run(2, |comm| all_gather(&comm, &[10 * comm.rank() as u32]).unwrap());
 //! assert_eq!(gathered[1], [vec![0], vec![10]]);
 //! ```
 

@@ -3,8 +3,8 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use cudarc::driver::{CudaContext, CudaSlice, CudaStream};
-use cudarc::nccl::{result as nccl_result, Comm, Id};
+use cudarc::driver::{CudaContext, CudaSlice, CudaStream, DeviceRepr};
+use cudarc::nccl::{result as nccl_result, Comm, Id, NcclType};
 
 use crate::communicator::{check_rank, Communicator};
 use crate::error::CommError;
@@ -96,7 +96,7 @@ impl Nccl {
         self.comm.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn to_device<T: cudarc::driver::DeviceRepr + Copy>(
+    fn to_device<T: DeviceRepr + Copy>(
         &self,
         values: &[T],
         len: usize,
@@ -110,10 +110,7 @@ impl Nccl {
             .map_err(|e| failed("copy to device", e))
     }
 
-    fn to_host<T: cudarc::driver::DeviceRepr + Default + Clone>(
-        &self,
-        slice: &CudaSlice<T>,
-    ) -> Result<Vec<T>, CommError> {
+    fn to_host<T: DeviceRepr + Default + Clone>(&self, slice: &CudaSlice<T>) -> Result<Vec<T>, CommError> {
         self.stream
             .clone_dtoh(slice)
             .map_err(|e| failed("copy to host", e))
@@ -187,39 +184,14 @@ impl Communicator for Nccl {
             check_rank("shift", *r, self.size)?;
         }
         let comm = self.lock();
-        // One NCCL group per exchange, so that a send and a receive between two ranks that do
-        // both cannot deadlock: the lengths, then the bytes.
-        let grouped = |f: &mut dyn FnMut() -> Result<(), CommError>| -> Result<(), CommError> {
-            nccl_result::group_start().map_err(|e| failed("ncclGroupStart", e))?;
-            let r = f();
-            nccl_result::group_end().map_err(|e| failed("ncclGroupEnd", e))?;
-            r
-        };
+        // The lengths, then the bytes.
         let len = self.to_device(&[data.len() as u64], 1, 0)?;
         let mut their_len = self.to_device(&[], 1, 0u64)?;
-        grouped(&mut || {
-            if let Some(to) = to {
-                comm.send(&len, to as i32).map_err(|e| failed("ncclSend", e))?;
-            }
-            if let Some(from) = from {
-                comm.recv(&mut their_len, from as i32)
-                    .map_err(|e| failed("ncclRecv", e))?;
-            }
-            Ok(())
-        })?;
+        exchange(&comm, &len, to, &mut their_len, from)?;
         let their_len = self.to_host(&their_len)?[0] as usize;
         let mine = self.to_device(data, data.len(), 0u8)?;
         let mut theirs = self.to_device(&[], their_len, 0u8)?;
-        grouped(&mut || {
-            if let Some(to) = to {
-                comm.send(&mine, to as i32).map_err(|e| failed("ncclSend", e))?;
-            }
-            if let Some(from) = from {
-                comm.recv(&mut theirs, from as i32)
-                    .map_err(|e| failed("ncclRecv", e))?;
-            }
-            Ok(())
-        })?;
+        exchange(&comm, &mine, to, &mut theirs, from)?;
         match from {
             None => Ok(None),
             Some(_) => {
@@ -229,4 +201,28 @@ impl Communicator for Nccl {
             }
         }
     }
+}
+
+/// Sends `mine` to `to` and receives `theirs` from `from` (either may be `None`) in one NCCL
+/// group, so that two ranks that each send to and receive from the other cannot deadlock.
+fn exchange<T: NcclType + DeviceRepr>(
+    comm: &Comm,
+    mine: &CudaSlice<T>,
+    to: Option<usize>,
+    theirs: &mut CudaSlice<T>,
+    from: Option<usize>,
+) -> Result<(), CommError> {
+    nccl_result::group_start().map_err(|e| failed("ncclGroupStart", e))?;
+    let sent = to.map_or(Ok(()), |to| {
+        comm.send(mine, to as i32).map_err(|e| failed("ncclSend", e))
+    });
+    let done = sent.and_then(|()| match from {
+        Some(from) => comm
+            .recv(theirs, from as i32)
+            .map(|_| ())
+            .map_err(|e| failed("ncclRecv", e)),
+        None => Ok(()),
+    });
+    nccl_result::group_end().map_err(|e| failed("ncclGroupEnd", e))?;
+    done
 }

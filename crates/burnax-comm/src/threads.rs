@@ -21,13 +21,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 /// ```
 /// use burnax_comm::{all_reduce, Communicator, Reduce, Threads};
 ///
-/// let sums: Vec<Vec<f32>> = std::thread::scope(|s| {
-///     let ranks: Vec<_> = Threads::world(3)
-///         .into_iter()
-///         .map(|comm| s.spawn(move || all_reduce(&comm, &[comm.rank() as f32, 1.0], Reduce::Sum).unwrap()))
-///         .collect();
-///     ranks.into_iter().map(|r| r.join().unwrap()).collect()
-/// });
+/// let sums = Threads::run(3, |comm| all_reduce(&comm, &[comm.rank() as f32, 1.0], Reduce::Sum).unwrap());
 /// assert!(sums.iter().all(|s| s == &[3.0, 3.0])); // 0 + 1 + 2, and 1 + 1 + 1
 /// ```
 #[derive(Debug)]
@@ -70,6 +64,26 @@ impl Threads {
     /// If `size` is 0.
     pub fn world(size: usize) -> Vec<Threads> {
         Self::world_with_timeout(size, DEFAULT_TIMEOUT)
+    }
+
+    /// Runs `f` on every rank of a new `size`-rank group ([`world`](Self::world)), one scoped
+    /// thread each, and returns the results by rank.
+    ///
+    /// # Panics
+    /// If `size` is 0, or with a rank's panic once every rank has stopped (the panicking
+    /// rank's value is dropped as it unwinds, so its peers fail instead of waiting for it).
+    pub fn run<T: Send>(size: usize, f: impl Fn(Threads) -> T + Sync) -> Vec<T> {
+        let f = &f;
+        std::thread::scope(|s| {
+            let ranks: Vec<_> = Self::world(size)
+                .into_iter()
+                .map(|comm| s.spawn(move || f(comm)))
+                .collect();
+            ranks
+                .into_iter()
+                .map(|r| r.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        })
     }
 
     /// [`world`](Self::world) with another timeout for a peer that runs on without joining.

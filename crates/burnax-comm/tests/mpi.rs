@@ -5,19 +5,8 @@
 
 use burnax_comm::{all_gather, all_reduce, broadcast, recv, send, shift, Communicator, Mpi, Reduce};
 
-/// Rank `r`'s values: mixed magnitudes, so that the order of a float sum shows in its bits.
-fn values(rank: usize, n: usize) -> Vec<f32> {
-    (0..n)
-        .map(|i| {
-            let x = ((rank * 7919 + i * 104_729) % 1000) as f32 / 997.0;
-            if (i + rank) % 3 == 0 {
-                x * 1e7
-            } else {
-                x - 0.5
-            }
-        })
-        .collect()
-}
+mod common;
+use common::values;
 
 fn main() {
     let comm = Mpi::init().expect("MPI initializes");

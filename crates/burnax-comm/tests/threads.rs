@@ -7,30 +7,8 @@ use burnax_comm::{
     all_gather, all_reduce, broadcast, recv, send, shift, CommError, Communicator, Reduce, Threads,
 };
 
-/// Runs `f` on every rank of a `size`-rank group, one thread each; results by rank.
-fn on_ranks<T: Send>(size: usize, f: impl Fn(Threads) -> T + Sync) -> Vec<T> {
-    std::thread::scope(|s| {
-        let handles: Vec<_> = Threads::world(size)
-            .into_iter()
-            .map(|c| s.spawn(|| f(c)))
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    })
-}
-
-/// Values whose float sum depends on the order of addition (mixed magnitudes).
-fn values(rank: usize, n: usize) -> Vec<f32> {
-    (0..n)
-        .map(|i| {
-            let x = ((rank * 7919 + i * 104_729) % 1000) as f32 / 997.0;
-            if (i + rank) % 3 == 0 {
-                x * 1e7
-            } else {
-                x - 0.5
-            }
-        })
-        .collect()
-}
+mod common;
+use common::values;
 
 #[test]
 fn sum_max_min_fold_in_rank_order_bit_for_bit() {
@@ -48,7 +26,7 @@ fn sum_max_min_fold_in_rank_order_bit_for_bit() {
                     };
                 }
             }
-            let got = on_ranks(size, |c| all_reduce(&c, &values(c.rank(), n), op).unwrap());
+            let got = Threads::run(size, |c| all_reduce(&c, &values(c.rank(), n), op).unwrap());
             for (rank, g) in got.iter().enumerate() {
                 let same = g.iter().zip(&expected).all(|(a, b)| a.to_bits() == b.to_bits());
                 assert!(
@@ -64,13 +42,13 @@ fn sum_max_min_fold_in_rank_order_bit_for_bit() {
 fn a_float_sum_is_the_rank_order_fold_not_another_order() {
     // 1e8 + 1 - 1e8 is 0 in f32 left to right, 1 in another order: the order is observable.
     let xs = [1e8f32, 1.0, -1e8];
-    let got = on_ranks(3, |c| all_reduce(&c, &[xs[c.rank()]], Reduce::Sum).unwrap());
+    let got = Threads::run(3, |c| all_reduce(&c, &[xs[c.rank()]], Reduce::Sum).unwrap());
     assert!(got.iter().all(|g| g == &[0.0]), "{got:?}");
 }
 
 #[test]
 fn max_and_min_propagate_nan() {
-    let got = on_ranks(3, |c| {
+    let got = Threads::run(3, |c| {
         let x = [[1.0f64, f64::NAN, 3.0][c.rank()]];
         (
             all_reduce(&c, &x, Reduce::Max).unwrap(),
@@ -83,7 +61,7 @@ fn max_and_min_propagate_nan() {
 #[test]
 fn gather_broadcast_and_ring_shift() {
     for size in 1..=4 {
-        let got = on_ranks(size, |c| {
+        let got = Threads::run(size, |c| {
             let r = c.rank();
             let gathered = all_gather(&c, &[r as u64; 2]).unwrap();
             let root = size - 1;
@@ -105,7 +83,7 @@ fn gather_broadcast_and_ring_shift() {
 
 #[test]
 fn messages_between_two_ranks_arrive_in_order() {
-    let got = on_ranks(2, |c| {
+    let got = Threads::run(2, |c| {
         if c.rank() == 0 {
             for i in 0..5u32 {
                 send(&c, 1, &[i]).unwrap();
@@ -120,7 +98,7 @@ fn messages_between_two_ranks_arrive_in_order() {
 
 #[test]
 fn a_failed_rank_fails_its_peers_with_its_reason() {
-    let got = on_ranks(3, |c| {
+    let got = Threads::run(3, |c| {
         if c.rank() == 1 {
             c.fail("out of data on line 7");
             return None;
@@ -141,7 +119,7 @@ fn a_failed_rank_fails_its_peers_with_its_reason() {
 #[test]
 fn a_rank_that_returns_early_is_an_error_not_a_hang() {
     let start = Instant::now();
-    let got = on_ranks(2, |c| {
+    let got = Threads::run(2, |c| {
         if c.rank() == 0 {
             return None; // dropped without joining
         }
@@ -163,7 +141,7 @@ fn a_rank_that_returns_early_is_an_error_not_a_hang() {
 
 #[test]
 fn different_operations_at_one_point_are_a_mismatch() {
-    let got = on_ranks(2, |c| {
+    let got = Threads::run(2, |c| {
         if c.rank() == 0 {
             c.broadcast(&[1], 0).map(|_| ())
         } else {
@@ -200,7 +178,7 @@ fn a_peer_that_never_joins_times_out() {
 
 #[test]
 fn ranks_out_of_range_and_uneven_lengths_are_errors() {
-    let got = on_ranks(2, |c| {
+    let got = Threads::run(2, |c| {
         let far = c.send(5, &[]).unwrap_err();
         let uneven = all_reduce(&c, &vec![1.0f32; 1 + c.rank()], Reduce::Sum).unwrap_err();
         (far, uneven)
@@ -213,7 +191,7 @@ fn ranks_out_of_range_and_uneven_lengths_are_errors() {
 
 #[test]
 fn channels_keep_their_messages_apart_and_share_failures() {
-    let got = on_ranks(2, |c| {
+    let got = Threads::run(2, |c| {
         let (a, b) = (c.channel(1).unwrap(), c.channel(2).unwrap());
         // Rank 1 sends on channel 1, then 2; rank 0 reads channel 2 first and still gets 2.
         let got = if c.rank() == 1 {
@@ -231,7 +209,7 @@ fn channels_keep_their_messages_apart_and_share_failures() {
     });
     assert_eq!(got[0], (vec![2, 1], vec![20], vec![200]));
     assert_eq!(got[1], (vec![], vec![20], vec![200]));
-    let failed = on_ranks(2, |c| {
+    let failed = Threads::run(2, |c| {
         if c.rank() == 0 {
             c.fail("gone");
             return None;

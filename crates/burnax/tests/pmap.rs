@@ -15,6 +15,9 @@ use burnax::{
 };
 use burnax_testing::{assert_close, Tolerance};
 
+mod linear;
+use linear::Loss;
+
 type B = Flex;
 
 /// Values whose float sums depend on the order of addition: normals scaled by up to 1e6.
@@ -135,18 +138,6 @@ fn gather_permute_and_index() {
         );
         let want_index: Vec<f32> = (0..ranks).map(|r| r as f32).collect();
         assert_eq!(index.into_data().to_vec::<f32>().unwrap(), want_index);
-    }
-}
-
-/// The mean squared error of a linear model `w` on rows `x` with targets `y`.
-struct Loss;
-impl Function for Loss {
-    type In = (Leaf<1>, Leaf<2>, Leaf<1>);
-    type Out = Leaf<1>;
-    fn call<B2: Backend>(&self, (w, x, y): (Tensor<B2, 1>, Tensor<B2, 2>, Tensor<B2, 1>)) -> Tensor<B2, 1> {
-        let [d] = w.dims();
-        let pred = x.matmul(w.reshape([d, 1])).flatten::<1>(0, 1);
-        (pred - y).square().mean()
     }
 }
 
@@ -323,16 +314,10 @@ fn devices_and_a_communicator_per_process_give_the_same_result() {
         .call(x.clone());
     assert_eq!(bits(with_devices.0), bits(threads.0.clone()));
     // As under mpirun: each "process" (a thread here) is one rank and passes its own slice.
-    let per_process: Vec<Tensor<B, 3>> = std::thread::scope(|s| {
-        let ranks: Vec<_> = Threads::world(3)
-            .into_iter()
-            .map(|comm| {
-                let mine = x.clone().narrow(0, comm.rank(), 1);
-                let comm: Arc<dyn Communicator> = Arc::new(comm);
-                s.spawn(move || pmap(Reductions).axis_name("i").communicator(comm).call(mine).0)
-            })
-            .collect();
-        ranks.into_iter().map(|r| r.join().unwrap()).collect()
+    let per_process = Threads::run(3, |comm| {
+        let mine = x.clone().narrow(0, comm.rank(), 1);
+        let comm: Arc<dyn Communicator> = Arc::new(comm);
+        pmap(Reductions).axis_name("i").communicator(comm).call(mine).0
     });
     assert_eq!(bits(Tensor::cat(per_process, 0)), bits(threads.0));
 }

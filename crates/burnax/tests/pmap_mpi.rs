@@ -10,6 +10,9 @@ use burnax::pmap::{Communicator, Mpi};
 use burnax::tree::Leaf;
 use burnax::{all_gather, axis_index, axis_size, grad, pmap, pmean, ppermute, psum, random, Function};
 
+mod linear;
+use linear::Loss;
+
 type B = Flex;
 
 /// The collectives of one step, and the data-parallel gradient of a linear model's loss.
@@ -31,18 +34,6 @@ impl Function for Step {
             ppermute(y, "dp", &ring),
             pmean(g, "dp"),
         )
-    }
-}
-
-struct Loss;
-impl Function for Loss {
-    type In = (Leaf<1>, Leaf<2>, Leaf<1>);
-    type Out = Leaf<1>;
-    fn call<B2: Backend>(&self, (w, x, y): (Tensor<B2, 1>, Tensor<B2, 2>, Tensor<B2, 1>)) -> Tensor<B2, 1> {
-        let [d] = w.dims();
-        (x.matmul(w.reshape([d, 1])).flatten::<1>(0, 1) - y)
-            .square()
-            .mean()
     }
 }
 
