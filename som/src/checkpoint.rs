@@ -35,7 +35,7 @@ use burn::prelude::*;
 use crate::backend::SomBackend;
 use crate::error::SomError;
 use crate::model::{ModelFile, Schedule, TrainingState};
-use crate::som::{example_order, Progress, Som, SomConfig};
+use crate::som::{Order, Progress, Som, SomConfig};
 
 /// A training run and where it saves itself. The model file written after epoch (or step) `k`
 /// holds the weights, `config`, `schedule` and `k`: [`CheckpointedRun::train`] from it with
@@ -58,9 +58,10 @@ pub struct CheckpointedRun {
 impl CheckpointedRun {
     /// Trains `som` on `data` from epoch or step `done` to the end of the schedule, saving a
     /// checkpoint every `self.every` epochs or steps and the finished model at the end. After
-    /// each epoch (batch) or chunk of steps (online; about 100 chunks a run, a checkpoint
-    /// always at a chunk's end), once any checkpoint due is written, calls `on_progress`: an
-    /// error from it stops the run there, with that checkpoint on disk.
+    /// each epoch (batch) or chunk of steps (online: every hundredth of the run and every
+    /// checkpoint), once any checkpoint due is written, calls `on_progress`: an error from it
+    /// stops the run there, with that checkpoint on disk. Weights that stop being finite stop
+    /// the run with an error before they are written.
     ///
     /// # Errors
     /// [`SomError::Config`] if `every` is 0 or `done` is past the schedule; as
@@ -83,11 +84,11 @@ impl CheckpointedRun {
         match &self.schedule {
             Schedule::Batch(c) => som.train_batch_with(data, c, done..total, &mut step)?,
             Schedule::Online(c) => {
-                let order = example_order(data.dims()[0], total, self.config.seed);
-                // Progress about 100 times per run; checkpoints land exactly on multiples of
-                // `every`.
-                let chunk = gcd((total / 100).max(1), every.min(total));
-                som.train_online_with(data, c, &order, done..total, chunk, &mut step)?
+                // Progress about 100 times per run, and checkpoints exactly on multiples of
+                // `every`: at most 100 + total / every stops, however the two divide.
+                let progress = (total / 100).max(1);
+                let order = Order::Shuffled(self.config.seed);
+                som.train_online_with(data, c, order, done..total, &[progress, every], &mut step)?
             }
         }
         self.save(som, total)
@@ -161,13 +162,5 @@ impl CheckpointedRun {
             }),
         }
         .save(&self.out)
-    }
-}
-
-fn gcd(a: usize, b: usize) -> usize {
-    if b == 0 {
-        a
-    } else {
-        gcd(b, a % b)
     }
 }

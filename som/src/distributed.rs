@@ -28,9 +28,10 @@ use crate::error::SomError;
 use crate::grid::Grid;
 use crate::host::host;
 use crate::init::{self, Init};
+use crate::limits;
 use crate::model::Fingerprint;
 use crate::schedule::BatchTrainingConfig;
-use crate::som::{Progress, Som, SomConfig};
+use crate::som::{check_trained, Progress, Som, SomConfig};
 use crate::SomBackend;
 
 pub use burnax_comm::Threads;
@@ -234,11 +235,18 @@ impl<B: SomBackend> Som<B> {
             )));
         }
         let (grid, x) = (self.grid(), host(shard.clone()));
+        // Each rank checks its rows; all stop on the first rank's error.
+        agree(
+            comm,
+            limits::check_values(&x, d, "the data").map_err(|e| e.to_string()),
+        )?;
         let mut w = self.weights_host();
         for e in epochs {
             let (new, stats) = batch_epoch(comm, &w, &x, d, total, grid, cfg.sigma_at(grid, e))?;
             w = new;
             *self = Som::from_host(grid, w.clone(), d, &shard.device());
+            // The same bits on every rank, so the same verdict.
+            check_trained(&self.weights(), || format!("epoch {}", e + 1))?;
             on_epoch(
                 self,
                 Progress {

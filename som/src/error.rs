@@ -31,6 +31,10 @@ pub enum SomError {
     /// Data, initial weights and model disagree on a dimension, or the data is empty.
     #[error("{0}")]
     Data(String),
+    /// A size or value is beyond what `burnax-som` accepts ([`crate::limits`]): a memory limit,
+    /// or weights that left the representable range during training.
+    #[error("{0}")]
+    Limit(String),
     /// A device is unknown, not built in, or not there (see [`crate::device`]).
     #[error("{0}")]
     Device(String),

@@ -794,7 +794,7 @@ impl<R: CubeRuntime, BT: BoolElement> SomBackend for Cube<R, BT> {
         let (data, data_stride) = primitive(data);
         let client = &wt.client;
         let count = steps.len();
-        let rows: Vec<u32> = order[steps.clone()].iter().map(|&i| i as u32).collect();
+        let rows: Vec<u32> = order.iter().map(|&i| i as u32).collect();
         let sched: Vec<f32> = steps
             .clone()
             .flat_map(|t| {

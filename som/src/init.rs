@@ -52,9 +52,10 @@ pub(crate) fn sample_rows(n: usize, m: usize, seed: u64) -> Vec<usize> {
     }
 }
 
-/// Leading eigenpairs of a symmetric `d x d` matrix by power iteration with deflation.
-fn top_eigen(mut cov: Vec<f64>, d: usize, k: usize) -> Vec<(f64, Vec<f64>)> {
-    let mut out = Vec::new();
+/// Leading eigenpairs of a symmetric positive semi-definite `d x d` operator `apply` (`v ->
+/// A v`) by power iteration with deflation (`A - l1 v1 v1^T` for the second).
+fn top_eigen(d: usize, k: usize, apply: impl Fn(&[f64]) -> Vec<f64>) -> Vec<(f64, Vec<f64>)> {
+    let mut out: Vec<(f64, Vec<f64>)> = Vec::new();
     for _ in 0..k.min(d) {
         // A fixed, generic start vector: deterministic and not orthogonal to typical eigenvectors.
         let mut v: Vec<f64> = (0..d)
@@ -62,9 +63,11 @@ fn top_eigen(mut cov: Vec<f64>, d: usize, k: usize) -> Vec<(f64, Vec<f64>)> {
             .collect();
         let mut lambda = 0.0;
         for _ in 0..1000 {
-            let mut nv: Vec<f64> = (0..d)
-                .map(|i| (0..d).map(|j| cov[i * d + j] * v[j]).sum())
-                .collect();
+            let mut nv = apply(&v);
+            for (l, u) in &out {
+                let dot: f64 = u.iter().zip(&v).map(|(a, b)| a * b).sum();
+                nv.iter_mut().zip(u).for_each(|(x, ui)| *x -= l * dot * ui);
+            }
             let norm = nv.iter().map(|x| x * x).sum::<f64>().sqrt();
             if norm == 0.0 {
                 lambda = 0.0;
@@ -78,17 +81,16 @@ fn top_eigen(mut cov: Vec<f64>, d: usize, k: usize) -> Vec<(f64, Vec<f64>)> {
                 break;
             }
         }
-        for i in 0..d {
-            for j in 0..d {
-                cov[i * d + j] -= lambda * v[i] * v[j];
-            }
-        }
         out.push((lambda.max(0.0), v));
     }
     out
 }
 
 /// The PCA plane ([`Init::Pca`]) for `data` (`n x d`).
+///
+/// The covariance `C = X_c^T X_c / n` of the centred data is formed (`d x d`) only when `d <= n`;
+/// with fewer examples than dimensions it is applied as `X_c^T (X_c v) / n`, so memory stays
+/// within twice the data's and a power step costs `O(n d)` rather than `O(d^2)`.
 pub(crate) fn pca(data: &[f32], d: usize, grid: Grid) -> Vec<f32> {
     let n = data.len() / d;
     let mut mean = vec![0f64; d];
@@ -97,15 +99,35 @@ pub(crate) fn pca(data: &[f32], d: usize, grid: Grid) -> Vec<f32> {
             *m += v as f64 / n as f64;
         }
     }
-    let mut cov = vec![0f64; d * d];
-    for x in data.chunks_exact(d) {
-        for i in 0..d {
-            for j in 0..d {
-                cov[i * d + j] += (x[i] as f64 - mean[i]) * (x[j] as f64 - mean[j]) / n as f64;
+    let pcs = if d <= n {
+        let mut cov = vec![0f64; d * d];
+        for x in data.chunks_exact(d) {
+            for i in 0..d {
+                let xi = x[i] as f64 - mean[i];
+                for j in 0..d {
+                    cov[i * d + j] += xi * (x[j] as f64 - mean[j]) / n as f64;
+                }
             }
         }
-    }
-    let pcs = top_eigen(cov, d, 2);
+        top_eigen(d, 2, |v| {
+            cov.chunks_exact(d)
+                .map(|row| row.iter().zip(v).map(|(c, x)| c * x).sum())
+                .collect()
+        })
+    } else {
+        let centred: Vec<f64> = data
+            .chunks_exact(d)
+            .flat_map(|x| x.iter().zip(&mean).map(|(&v, m)| v as f64 - m))
+            .collect();
+        top_eigen(d, 2, |v| {
+            let mut out = vec![0f64; d];
+            for row in centred.chunks_exact(d) {
+                let p: f64 = row.iter().zip(v).map(|(a, b)| a * b).sum::<f64>() / n as f64;
+                out.iter_mut().zip(row).for_each(|(o, r)| *o += p * r);
+            }
+            out
+        })
+    };
     let axis = |k: usize| -> Vec<f64> {
         pcs.get(k)
             .map_or(vec![0.0; d], |(l, v)| v.iter().map(|x| x * l.sqrt()).collect())
@@ -150,6 +172,34 @@ mod tests {
         // Along y they differ along the noise axis by 2 * 0.1.
         let dy = (w[5] - w[2]).abs();
         assert!((dy - 0.2).abs() < 1e-4, "{dy}");
+    }
+
+    /// With fewer examples than dimensions the covariance is applied through the data, never
+    /// formed: the same plane as forming it (checked on data padded with constant columns, which
+    /// add nothing to the covariance but make `d > n`).
+    #[test]
+    fn pca_through_the_data_matches_the_covariance() {
+        let rows = [
+            [0.0f32, 1.0, 0.5],
+            [2.0, 2.5, 0.0],
+            [4.0, 4.5, 1.0],
+            [1.0, 0.0, 0.25],
+        ];
+        let (narrow, wide): (Vec<f32>, Vec<f32>) = (
+            rows.iter().flatten().copied().collect(),
+            rows.iter()
+                .flat_map(|r| r.iter().copied().chain([3.0; 5]))
+                .collect(),
+        );
+        let grid = Grid::new(3, 2);
+        let (a, b) = (pca(&narrow, 3, grid), pca(&wide, 8, grid));
+        for u in 0..grid.units() {
+            for k in 0..3 {
+                let (x, y) = (a[u * 3 + k], b[u * 8 + k]);
+                assert!((x - y).abs() < 1e-5, "unit {u}, coordinate {k}: {x} vs {y}");
+            }
+            assert!(b[u * 8 + 3..u * 8 + 8].iter().all(|&v| (v - 3.0).abs() < 1e-6));
+        }
     }
 
     #[test]

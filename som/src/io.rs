@@ -20,13 +20,48 @@ pub struct Matrix {
     pub values: Vec<f32>,
 }
 
+/// Opens `path` for reading if it is a regular file (or a symlink to one). A FIFO, a device or a
+/// directory is refused before it is opened: opening a FIFO with no writer blocks forever, and
+/// `/dev/zero` never ends.
+///
+/// # Errors
+/// [`SomError::Io`] naming the path and what it is.
+pub fn open_regular(path: &Path) -> Result<fs::File, SomError> {
+    let io = |e| SomError::io(path, e);
+    let meta = fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        let kind = if meta.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file (a FIFO, socket or device)"
+        };
+        return Err(io(std::io::Error::other(format!(
+            "{kind}: som reads data and models from regular files"
+        ))));
+    }
+    fs::File::open(path).map_err(io)
+}
+
+/// The bytes of the regular file `path` ([`open_regular`]).
+///
+/// # Errors
+/// As [`open_regular`], and [`SomError::Io`] if reading fails.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, SomError> {
+    use std::io::Read;
+    let mut file = open_regular(path)?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).map_err(|e| SomError::io(path, e))?;
+    Ok(bytes)
+}
+
 /// Reads a data matrix: `.npy` files as NPY, anything else as CSV.
 ///
 /// # Errors
-/// [`SomError::Io`] if the file cannot be read; [`SomError::Parse`] if it is empty, ragged,
-/// holds a non-numeric, NaN or infinite cell, or is not a 2-D `f32`/`f64` C-order NPY array.
+/// [`SomError::Io`] if the file cannot be read or is not a regular file; [`SomError::Parse`] if
+/// it is empty, ragged, holds a non-numeric, NaN or infinite cell, or is not a 2-D
+/// `f32`/`f64` C-order NPY array.
 pub fn read_matrix(path: &Path) -> Result<Matrix, SomError> {
-    let bytes = fs::read(path).map_err(|e| SomError::io(path, e))?;
+    let bytes = read_file(path)?;
     if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy")) {
         parse_npy(path, &bytes)
     } else {
@@ -37,12 +72,50 @@ pub fn read_matrix(path: &Path) -> Result<Matrix, SomError> {
 }
 
 /// Parses CSV text: comma-separated numbers, one example per line, an optional header line
-/// (a first line with no numeric cell), blank lines skipped.
+/// (a first line with no finite numeric cell), blank lines and `#` comment lines skipped. Lines
+/// end in `\n`, `\r\n` or a lone `\r`; a UTF-8 byte-order mark at the start is dropped.
 ///
 /// # Errors
 /// As [`read_matrix`].
 pub fn parse_csv(path: &Path, text: &str) -> Result<Matrix, SomError> {
     parse_csv_rows(path, text, |total| 0..total).map(|s| s.matrix)
+}
+
+/// The lines of `text`, ended by `\n`, `\r\n` or a lone `\r` (old Mac files), numbered from 1.
+fn text_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let (line, next) = match rest.find(['\n', '\r']) {
+            None => (rest, ""),
+            Some(i) => {
+                let end = if rest[i..].starts_with("\r\n") {
+                    i + 2
+                } else {
+                    i + 1
+                };
+                (&rest[..i], &rest[end..])
+            }
+        };
+        rest = next;
+        Some(line)
+    })
+    .enumerate()
+    .map(|(i, l)| (i + 1, l))
+}
+
+/// The lines of CSV text that hold cells: not blank, not a `#` comment.
+fn csv_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    text_lines(text)
+        .map(|(i, l)| (i, l.trim()))
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+}
+
+fn cells_of(line: &str) -> impl Iterator<Item = &str> {
+    line.split(',').map(str::trim)
 }
 
 /// Some rows of a data set: rows `first..first + matrix.rows` of `total`.
@@ -68,49 +141,39 @@ pub fn parse_csv_rows(
     text: &str,
     rows: impl FnOnce(usize) -> Range<usize>,
 ) -> Result<Shard, SomError> {
-    fn cells_of(line: &str) -> Vec<&str> {
-        line.split(',').map(str::trim).collect()
-    }
-    let is_header = |cells: &[&str]| cells.iter().all(|c| c.parse::<f64>().is_err());
+    // A header has no cell that reads as a finite number (a column may be named `nan`).
+    let is_header = |line: &str| cells_of(line).all(|c| !c.parse::<f64>().is_ok_and(f64::is_finite));
     // Pass 1, counting: the data rows, and the header (a first line with no numeric cell).
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let mut lines = csv_lines(text);
     let first = lines.next();
-    let header = first.filter(|(_, l)| is_header(&cells_of(l.trim())));
+    let header = first.filter(|(_, l)| is_header(l));
     let total = lines.count() + usize::from(first.is_some() && header.is_none());
     let keep = rows(total);
     let keep = keep.start.min(total)..keep.end.min(total);
     // Pass 2, parsing the rows kept.
     let header_line = header.map(|(i, _)| i);
-    let mut cols = header.map(|(_, l)| cells_of(l.trim()).len()); // the header fixes the width
+    let mut cols = header.map(|(_, l)| cells_of(l).count()); // the header fixes the width
     let mut values = Vec::new();
     let mut row = 0;
-    for (i, line) in text.lines().enumerate() {
-        let lineno = i + 1;
-        let line = line.trim();
-        if line.is_empty() || Some(i) == header_line {
+    for (lineno, line) in csv_lines(text) {
+        if Some(lineno) == header_line {
             continue;
         }
         if !keep.contains(&row) {
             // Not parsed; the first data line still fixes the width when there is no header.
-            cols = cols.or_else(|| Some(cells_of(line).len()));
+            cols = cols.or_else(|| Some(cells_of(line).count()));
             row += 1;
             if row >= keep.end {
                 break;
             }
             continue;
         }
-        let cells = cells_of(line);
-        if let Some(c) = cols {
-            if cells.len() != c {
-                return Err(SomError::parse(
-                    path,
-                    Some(lineno),
-                    format!("{} cells, expected {c} as on the lines before", cells.len()),
-                ));
+        let mut count = 0;
+        for (j, cell) in cells_of(line).enumerate() {
+            count += 1;
+            if cols.is_some_and(|c| j >= c) {
+                continue; // a ragged line: counted for the message below
             }
-        }
-        cols = Some(cells.len());
-        for (j, cell) in cells.iter().enumerate() {
             let v: f64 = cell.parse().map_err(|_| {
                 SomError::parse(
                     path,
@@ -127,6 +190,16 @@ pub fn parse_csv_rows(
             }
             values.push(v as f32);
         }
+        if let Some(c) = cols {
+            if count != c {
+                return Err(SomError::parse(
+                    path,
+                    Some(lineno),
+                    format!("{count} cells, expected {c} as on the lines before"),
+                ));
+            }
+        }
+        cols = Some(count);
         row += 1;
         if row >= keep.end {
             break;
@@ -212,16 +285,25 @@ fn npy_header(path: &Path, bytes: &[u8]) -> Result<NpyHeader, SomError> {
         .get(start..start + header_len)
         .ok_or_else(|| bad("truncated NPY header".into()))?;
     let header = std::str::from_utf8(header).map_err(|_| bad("NPY header is not text".into()))?;
-    let field = |key: &str| -> Option<&str> {
-        let at = header.find(&format!("'{key}'"))? + key.len() + 2;
-        let rest = header[at..].trim_start().strip_prefix(':')?.trim_start();
-        Some(rest)
+    // The header is a Python dict literal; read as one, a key's text inside another's value is
+    // never taken for the key.
+    let dict: py_literal::Value = header
+        .trim()
+        .parse()
+        .map_err(|e| bad(format!("NPY header is not a Python dict literal: {e}")))?;
+    let entries = dict
+        .as_dict()
+        .ok_or_else(|| bad("NPY header is not a Python dict".into()))?;
+    let field = |key: &str| -> Option<&py_literal::Value> {
+        entries
+            .iter()
+            .find(|(k, _)| k.as_string().is_some_and(|k| k == key))
+            .map(|(_, v)| v)
     };
     let descr = field("descr")
-        .and_then(|r| r.strip_prefix('\''))
-        .and_then(|r| r.split('\'').next())
-        .ok_or_else(|| bad("NPY header has no descr".into()))?;
-    let size = match descr {
+        .and_then(|v| v.as_string())
+        .ok_or_else(|| bad("NPY header has no descr string".into()))?;
+    let size = match descr.as_str() {
         "<f4" | "=f4" => 4,
         "<f8" | "=f8" => 8,
         other => {
@@ -230,24 +312,31 @@ fn npy_header(path: &Path, bytes: &[u8]) -> Result<NpyHeader, SomError> {
             )))
         }
     };
-    if field("fortran_order").is_some_and(|r| r.starts_with("True")) {
-        return Err(bad(
-            "Fortran-order arrays are not supported: save with np.ascontiguousarray".into(),
-        ));
+    match field("fortran_order").and_then(|v| v.as_boolean()) {
+        Some(false) => {}
+        Some(true) => {
+            return Err(bad(
+                "Fortran-order arrays are not supported: save with np.ascontiguousarray".into(),
+            ))
+        }
+        None => return Err(bad("NPY header has no fortran_order True or False".into())),
     }
     let shape = field("shape")
-        .and_then(|r| r.strip_prefix('('))
-        .and_then(|r| r.split(')').next())
-        .ok_or_else(|| bad("NPY header has no shape".into()))?;
+        .and_then(|v| v.as_tuple())
+        .ok_or_else(|| bad("NPY header has no shape tuple".into()))?;
     let dims: Vec<usize> = shape
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse().map_err(|_| bad(format!("bad shape ({shape})"))))
+        .iter()
+        .map(|v| {
+            v.as_integer()
+                .and_then(|i| usize::try_from(i).ok())
+                .ok_or_else(|| bad(format!("bad shape entry {v} in the NPY header")))
+        })
         .collect::<Result<_, _>>()?;
     let [rows, cols] = dims[..] else {
         return Err(bad(format!(
-            "array has shape ({shape}): expected 2-D (examples, dimensions)"
+            "array has {}-D shape {:?}: expected 2-D (examples, dimensions)",
+            dims.len(),
+            dims
         )));
     };
     Ok(NpyHeader {
@@ -300,13 +389,13 @@ fn npy_values(path: &Path, h: &NpyHeader, body: &[u8], keep: Range<usize>) -> Re
 pub fn read_matrix_rows(path: &Path, rows: impl FnOnce(usize) -> Range<usize>) -> Result<Shard, SomError> {
     use std::io::{Read, Seek, SeekFrom};
     if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy")) {
-        let bytes = fs::read(path).map_err(|e| SomError::io(path, e))?;
+        let bytes = read_file(path)?;
         let text = String::from_utf8(bytes)
             .map_err(|e| SomError::parse(path, None, format!("not UTF-8 text: {e}")))?;
         return parse_csv_rows(path, &text, rows);
     }
     let io = |e| SomError::io(path, e);
-    let mut file = fs::File::open(path).map_err(io)?;
+    let mut file = open_regular(path)?;
     let len = file.metadata().map_err(io)?.len() as usize;
     // The header ends within its first 12 bytes plus the length they state.
     let mut head = vec![0u8; len.min(12)];
@@ -525,6 +614,28 @@ mod tests {
         assert_eq!(csv("1, 2\n3 ,4").unwrap().values, vec![1.0, 2.0, 3.0, 4.0]);
     }
 
+    /// What spreadsheets and other tools write: a byte-order mark, old Mac line ends, `#`
+    /// comments (NumPy's `savetxt` header), a column named `nan`.
+    #[test]
+    fn csv_dialects_read_as_written() {
+        let want = vec![1.0, 2.0, 3.0, 4.0];
+        assert_eq!(csv("\u{feff}1,2\n3,4\n").unwrap().values, want);
+        assert_eq!(csv("1,2\r3,4\r").unwrap().values, want);
+        assert_eq!(csv("1,2\r\n3,4").unwrap().values, want);
+        assert_eq!(csv("# a, b\n1,2\n# note\n3,4\n").unwrap().values, want);
+        let m = csv("x,nan\n1,2\n3,4\n").unwrap();
+        assert_eq!((m.rows, m.values), (2, want));
+        // Line numbers count every line end, comments included.
+        assert_eq!(
+            csv("1,2\r#\r3\r").unwrap_err().to_string(),
+            "d.csv:3: 1 cells, expected 2 as on the lines before"
+        );
+        assert_eq!(
+            csv("1,2\r\n3,4,5").unwrap_err().to_string(),
+            "d.csv:2: 3 cells, expected 2 as on the lines before"
+        );
+    }
+
     #[test]
     fn csv_errors_name_line_and_cell() {
         assert_eq!(
@@ -559,5 +670,71 @@ mod tests {
         assert!(e.to_string().contains("row 1, column 2"), "{e}");
         nan.truncate(5);
         assert!(parse_npy(Path::new("w.npy"), &nan).is_err());
+    }
+
+    /// An NPY file whose header says `header` (a Python dict literal), with `data` after it.
+    fn npy_with_header(header: &str, data: &[u8]) -> Vec<u8> {
+        let mut out = b"\x93NUMPY\x01\x00".to_vec();
+        out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+        out.extend_from_slice(header.as_bytes());
+        out.extend_from_slice(data);
+        out
+    }
+
+    /// The header is read as the dict it is: `fortran_order` must be False (not `1`, not
+    /// missing), and a key's name inside another field's text is not the key.
+    #[test]
+    fn npy_headers_are_parsed_as_dicts() {
+        let data = [0u8; 16];
+        let read =
+            |h: &str| parse_npy(Path::new("w.npy"), &npy_with_header(h, &data)).map(|m| (m.rows, m.cols));
+        assert_eq!(
+            read("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }\n").unwrap(),
+            (2, 2)
+        );
+        assert_eq!(
+            read("{\"shape\": (4, 1), \"descr\": \"<f4\", \"fortran_order\": False}").unwrap(),
+            (4, 1)
+        );
+        for (header, needle) in [
+            (
+                "{'descr': '<f4', 'fortran_order': 1, 'shape': (2, 2)}",
+                "fortran_order",
+            ),
+            (
+                "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2)}",
+                "Fortran-order",
+            ),
+            ("{'descr': '<f4', 'shape': (2, 2)}", "fortran_order"),
+            (
+                "{'descr': '<f4', 'x': \"'shape': (1, 4)\", 'fortran_order': False}",
+                "no shape",
+            ),
+            (
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (2, -2)}",
+                "bad shape",
+            ),
+            (
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2, 1)}",
+                "3-D",
+            ),
+            (
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2)",
+                "not a Python dict literal",
+            ),
+        ] {
+            let e = read(header).unwrap_err().to_string();
+            assert!(e.contains(needle), "{header}: {e}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn fifos_and_devices_are_refused_before_opening() {
+        let e = read_matrix(Path::new("/dev/zero")).unwrap_err().to_string();
+        assert!(e.contains("not a regular file"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let e = read_matrix(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("a directory"), "{e}");
     }
 }

@@ -60,7 +60,8 @@
 //!
 //! [`io`] reads CSV and NPY data with errors that name the file, line and value; [`model`]
 //! stores a map with its config and training state as safetensors (readable from Python);
-//! every write is atomic; [`checkpoint`] is the training loop that saves a model file as it goes
+//! every write is atomic; [`limits`] says which sizes and values are accepted (checked before
+//! any work, with a memory ceiling); [`checkpoint`] is the training loop that saves a model file as it goes
 //! and resumes from one, bit for bit.
 //!
 //! # Across ranks
@@ -87,6 +88,7 @@ pub mod io;
 #[cfg(any(feature = "wgpu", feature = "cuda"))]
 #[allow(missing_docs)]
 pub mod kernel;
+pub mod limits;
 pub mod model;
 pub mod neighborhood;
 pub mod reference;
@@ -100,4 +102,4 @@ pub use error::SomError;
 pub use grid::Grid;
 pub use init::Init;
 pub use schedule::{BatchTrainingConfig, OnlineTrainingConfig};
-pub use som::{example_order, Progress, Som, SomConfig};
+pub use som::{example_order, ExampleOrder, Order, Progress, Som, SomConfig};

@@ -186,7 +186,7 @@ impl ModelFile {
     /// (its weights, config or training state do not match its checksum), or not a `burnax-som`
     /// model.
     pub fn load_checked(path: &Path) -> Result<(Self, PayloadCheck), SomError> {
-        let bytes = std::fs::read(path).map_err(|e| SomError::io(path, e))?;
+        let bytes = crate::io::read_file(path)?;
         let bad = |m: String| SomError::model(path, m);
         let st = SafeTensors::deserialize(&bytes)
             .map_err(|e| bad(format!("{e:?} (truncated or not a safetensors file)")))?;
@@ -218,6 +218,7 @@ impl ModelFile {
                 serde_json::from_str::<TrainingState>(t).map_err(|e| bad(format!("training state: {e}")))
             })
             .transpose()?;
+        // validate() checked that the sizes multiply without wrapping.
         let want = [config.width * config.height, config.dim];
         if w.dtype() != Dtype::F32 || w.shape() != want {
             return Err(bad(format!(
@@ -231,9 +232,7 @@ impl ModelFile {
             .chunks_exact(4)
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
-        if let Some(i) = weights.iter().position(|v| !v.is_finite()) {
-            return Err(bad(format!("weight {i} is {}", weights[i])));
-        }
+        crate::limits::check_values(&weights, config.dim, "weights").map_err(|e| bad(e.to_string()))?;
         let file = Self {
             config,
             weights,

@@ -11,6 +11,7 @@ use burn::config::Config;
 
 use crate::error::SomError;
 use crate::grid::Grid;
+use crate::limits::MIN_SIGMA;
 
 /// Element `t` of NumPy's `geomspace(a, b, n)`.
 pub fn geomspace_at(a: f64, b: f64, n: usize, t: usize) -> f64 {
@@ -34,14 +35,20 @@ pub fn linspace_at(a: f64, b: f64, n: usize, t: usize) -> f64 {
     a + (b - a) * (t as f64 / (n - 1) as f64)
 }
 
+/// Radii are finite and at least [`MIN_SIGMA`]; `name` says which.
+fn check_radius(name: &str, v: f64) -> Result<(), SomError> {
+    if !(v.is_finite() && v >= MIN_SIGMA) {
+        return Err(SomError::config(format!(
+            "{name} must be a finite number of at least {MIN_SIGMA:e}, got {v:?}"
+        )));
+    }
+    Ok(())
+}
+
 fn check_sigma(sigma: Option<[f64; 2]>) -> Result<(), SomError> {
     if let Some(s) = sigma {
         for (axis, v) in ["x", "y"].iter().zip(s) {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(SomError::config(format!(
-                    "sigma along {axis} must be a positive finite number, got {v}"
-                )));
-            }
+            check_radius(&format!("sigma along {axis}"), v)?;
         }
     }
     Ok(())
@@ -64,7 +71,8 @@ pub struct BatchTrainingConfig {
 }
 
 impl BatchTrainingConfig {
-    /// Checks the values: at least one epoch, positive finite radii and fractions.
+    /// Checks the values: at least one epoch, radii of at least [`MIN_SIGMA`], positive finite
+    /// fractions.
     ///
     /// # Errors
     /// [`SomError::Config`] naming the offending value.
@@ -79,13 +87,7 @@ impl BatchTrainingConfig {
                 self.min_sigma_frac
             )));
         }
-        if !(self.sigma_floor.is_finite() && self.sigma_floor > 0.0) {
-            return Err(SomError::config(format!(
-                "sigma_floor must be a positive finite number, got {}",
-                self.sigma_floor
-            )));
-        }
-        Ok(())
+        check_radius("sigma_floor", self.sigma_floor)
     }
 
     /// Neighbourhood radii `[sx, sy]` used in epoch `epoch` (0-based).
@@ -131,7 +133,8 @@ pub struct OnlineStep {
 }
 
 impl OnlineTrainingConfig {
-    /// Checks the values: at least one step, positive finite radii and rates, `lo <= hi`.
+    /// Checks the values: at least one step, radii of at least [`MIN_SIGMA`], learning rates in
+    /// `(0, 1]`, `lo <= hi`.
     ///
     /// # Errors
     /// [`SomError::Config`] naming the offending value.
@@ -140,15 +143,18 @@ impl OnlineTrainingConfig {
             return Err(SomError::config("steps must be at least 1, got 0"));
         }
         check_sigma(self.sigma)?;
-        for (name, v) in [
-            ("final_sigma_frac", self.final_sigma_frac),
-            ("sigma_floor", self.sigma_floor),
-            ("alpha[0]", self.alpha[0]),
-            ("alpha[1]", self.alpha[1]),
-        ] {
-            if !(v.is_finite() && v > 0.0) {
+        check_radius("sigma_floor", self.sigma_floor)?;
+        if !(self.final_sigma_frac.is_finite() && self.final_sigma_frac > 0.0) {
+            return Err(SomError::config(format!(
+                "final_sigma_frac must be a positive finite number, got {}",
+                self.final_sigma_frac
+            )));
+        }
+        // Above 1 a step moves a unit past its example: the map oscillates and can overflow.
+        for (name, v) in [("alpha[0]", self.alpha[0]), ("alpha[1]", self.alpha[1])] {
+            if !(v > 0.0 && v <= 1.0) {
                 return Err(SomError::config(format!(
-                    "{name} must be a positive finite number, got {v}"
+                    "{name} (a learning rate) must be in (0, 1], got {v}"
                 )));
             }
         }
@@ -238,5 +244,15 @@ mod tests {
             .validate()
             .unwrap_err();
         assert!(e.to_string().contains("clip"), "{e}");
+        let e = BatchTrainingConfig::new(3)
+            .with_sigma(Some([1e-300, 1.0]))
+            .validate()
+            .unwrap_err();
+        assert!(e.to_string().contains("1e-300"), "{e}");
+        let e = OnlineTrainingConfig::new(3)
+            .with_alpha([1.5, 0.1])
+            .validate()
+            .unwrap_err();
+        assert!(e.to_string().contains("alpha[0]"), "{e}");
     }
 }

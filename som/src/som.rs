@@ -13,6 +13,7 @@ use crate::error::SomError;
 use crate::grid::Grid;
 use crate::host::{host, ints};
 use crate::init::{self, Init};
+use crate::limits;
 use crate::schedule::{BatchTrainingConfig, OnlineTrainingConfig};
 
 /// The shape of a map and how to initialise it.
@@ -41,7 +42,8 @@ pub struct SomConfig {
 }
 
 impl SomConfig {
-    /// Checks that the map has at least one unit and the examples at least one dimension.
+    /// Checks that the map has at least one unit and the examples at least one dimension, and
+    /// that its size is within [`limits::check_map`] (no product of sizes wraps).
     ///
     /// # Errors
     /// [`SomError::Config`] naming the value.
@@ -51,7 +53,7 @@ impl SomConfig {
                 return Err(SomError::config(format!("{name} must be at least 1, got 0")));
             }
         }
-        Ok(())
+        limits::check_map(self.width, self.height, self.dim).map(|_| ())
     }
 
     /// The grid.
@@ -108,7 +110,7 @@ impl SomConfig {
     ///
     /// # Errors
     /// [`SomError::Config`] for an invalid config, [`SomError::Data`] if the shape differs or a
-    /// weight is not finite.
+    /// weight is not finite or beyond [`limits::max_abs_value`].
     pub fn init_with_weights<B: Backend>(&self, weights: Tensor<B, 2>) -> Result<Som<B>, SomError> {
         self.validate()?;
         let want = [self.width * self.height, self.dim];
@@ -118,7 +120,7 @@ impl SomConfig {
                 weights.dims()
             )));
         }
-        check_finite(&weights, "initial weights")?;
+        check_values(&weights, "initial weights")?;
         Ok(Som {
             weights: Param::from_tensor(weights),
             width: self.width,
@@ -127,8 +129,32 @@ impl SomConfig {
     }
 }
 
-fn check_finite<B: Backend>(t: &Tensor<B, 2>, what: &str) -> Result<(), SomError> {
+/// [`limits::check_values`] on a tensor: reduced on its device, read back only to name a bad
+/// value.
+fn check_values<B: Backend>(t: &Tensor<B, 2>, what: &str) -> Result<(), SomError> {
+    let dim = t.dims()[1];
     let bad = t
+        .clone()
+        .abs()
+        .lower_equal_elem(limits::max_abs_value(dim))
+        .bool_not()
+        .any()
+        .into_scalar()
+        .elem::<bool>();
+    if bad {
+        limits::check_values(&host(t.clone()), dim, what)?;
+    }
+    Ok(())
+}
+
+/// Errors if training made the weights `w` NaN or infinite (which the [`limits`] on data and
+/// schedules rule out: a last line of defence, so that no such weights reach a file); `when`
+/// names the epoch or step.
+pub(crate) fn check_trained<B: Backend>(
+    w: &Tensor<B, 2>,
+    when: impl FnOnce() -> String,
+) -> Result<(), SomError> {
+    let bad = w
         .clone()
         .is_finite()
         .bool_not()
@@ -136,12 +162,16 @@ fn check_finite<B: Backend>(t: &Tensor<B, 2>, what: &str) -> Result<(), SomError
         .into_scalar()
         .elem::<bool>();
     if bad {
-        return Err(SomError::Data(format!("{what} contain NaN or infinite values")));
+        return Err(SomError::Limit(format!(
+            "{}: the weights became NaN or infinite; nothing was written for it",
+            when()
+        )));
     }
     Ok(())
 }
 
-/// Checks that `data` has at least one row, `dim` columns and only finite values.
+/// Checks that `data` has at least one row, `dim` columns and only finite values within
+/// [`limits::max_abs_value`].
 pub(crate) fn check_data<B: Backend>(data: &Tensor<B, 2>, dim: usize) -> Result<(), SomError> {
     let [n, d] = data.dims();
     if n == 0 {
@@ -152,23 +182,95 @@ pub(crate) fn check_data<B: Backend>(data: &Tensor<B, 2>, dim: usize) -> Result<
             "the data has dimension {d}, the map has dimension {dim}"
         )));
     }
-    check_finite(data, "the data")
+    check_values(data, "the data")
 }
 
 /// The online visiting order: a fresh seeded permutation of the `n` examples per pass,
 /// concatenated and cut to `steps` entries (as the peers' `example_order` does, with its own
-/// generator).
+/// generator). [`ExampleOrder`] gives the same entries one block at a time.
 pub fn example_order(n: usize, steps: usize, seed: u64) -> Vec<usize> {
-    let mut r = init::rng(seed);
-    let mut order = Vec::with_capacity(steps + n);
-    while order.len() < steps {
-        let mut pass: Vec<usize> = (0..n).collect();
-        pass.shuffle(&mut r);
-        order.extend(pass);
-    }
-    order.truncate(steps);
-    order
+    ExampleOrder::new(n, seed).block(steps)
 }
+
+/// [`example_order`] as a stream: the same entries, generated as they are needed, so that a
+/// run of any number of steps holds one pass (`n` indices) and the block it is training on.
+///
+/// ```
+/// use burnax_som::{example_order, ExampleOrder};
+///
+/// let mut stream = ExampleOrder::new(7, 3);
+/// stream.skip(5);
+/// let mut tail = stream.block(10);
+/// tail.extend(stream.block(15));
+/// assert_eq!(tail, example_order(7, 30, 3)[5..]);
+/// ```
+#[derive(Clone, Debug)]
+pub struct ExampleOrder {
+    rng: rand_chacha::ChaCha8Rng,
+    n: usize,
+    pass: Vec<usize>,
+    next: usize,
+}
+
+impl ExampleOrder {
+    /// The order of [`example_order`]`(n, _, seed)` from its first entry.
+    pub fn new(n: usize, seed: u64) -> Self {
+        Self {
+            rng: init::rng(seed),
+            n,
+            pass: Vec::new(),
+            next: 0,
+        }
+    }
+
+    /// Starts a new pass once the current one is used up; false if there are no examples.
+    fn refill(&mut self) -> bool {
+        if self.next == self.pass.len() {
+            if self.n == 0 {
+                return false;
+            }
+            self.pass.clear();
+            self.pass.extend(0..self.n);
+            self.pass.shuffle(&mut self.rng);
+            self.next = 0;
+        }
+        true
+    }
+
+    /// The next `len` entries (fewer only if there are no examples).
+    pub fn block(&mut self, len: usize) -> Vec<usize> {
+        let mut out = Vec::with_capacity(len.min(1 << 20));
+        while out.len() < len && self.refill() {
+            let take = (len - out.len()).min(self.pass.len() - self.next);
+            out.extend_from_slice(&self.pass[self.next..self.next + take]);
+            self.next += take;
+        }
+        out
+    }
+
+    /// Passes over `steps` entries (shuffling the passes they span, as the generator must).
+    pub fn skip(&mut self, mut steps: usize) {
+        while steps > 0 && self.refill() {
+            let take = steps.min(self.pass.len() - self.next);
+            self.next += take;
+            steps -= take;
+        }
+    }
+}
+
+/// Which example each step of online training uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order<'a> {
+    /// Step `t` uses example `order[t]`.
+    Given(&'a [usize]),
+    /// [`example_order`] of this seed, generated block by block as training goes
+    /// ([`ExampleOrder`]): memory stays bounded whatever the number of steps.
+    Shuffled(u64),
+}
+
+/// Online steps handed to the backend at once: bounds the order's memory (8 MiB) whatever the
+/// run's length; splitting steps into calls does not change the result.
+const ORDER_BLOCK: usize = 1 << 20;
 
 /// What a training callback learns after each epoch or chunk of steps.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -391,6 +493,7 @@ impl<B: SomBackend> Som<B> {
         let grid = self.grid();
         for e in epochs {
             let (w, qe) = B::som_batch_epoch(self.weights(), data.clone(), grid, cfg.sigma_at(grid, e));
+            check_trained(&w, || format!("epoch {}", e + 1))?;
             self.set_weights(w);
             on_epoch(
                 self,
@@ -417,29 +520,24 @@ impl<B: SomBackend> Som<B> {
         order: Option<&[usize]>,
         seed: u64,
     ) -> Result<(), SomError> {
-        let own;
-        let order = match order {
-            Some(o) => o,
-            None => {
-                own = example_order(data.dims()[0], cfg.steps, seed);
-                &own
-            }
-        };
-        self.train_online_with(data, cfg, order, 0..cfg.steps, cfg.steps, |_, _| Ok(()))
+        let order = order.map_or(Order::Shuffled(seed), Order::Given);
+        self.train_online_with(data, cfg, order, 0..cfg.steps, &[], |_, _| Ok(()))
     }
 
-    /// Online training of steps `steps` of the schedule `cfg`, in chunks of `chunk` steps,
-    /// calling `on_chunk` after each. Splitting a run into chunks does not change its result.
+    /// Online training of steps `steps` of the schedule `cfg` in the order `order`, calling
+    /// `on_chunk` after every step that is a multiple of one of `every` and after the last. How
+    /// a run is split into calls and chunks does not change its result.
     ///
     /// # Errors
-    /// As [`Som::train_online`], plus whatever `on_chunk` returns.
+    /// As [`Som::train_online`], plus whatever `on_chunk` returns, and [`SomError::Limit`] if
+    /// the weights stop being finite.
     pub fn train_online_with(
         &mut self,
         data: &Tensor<B, 2>,
         cfg: &OnlineTrainingConfig,
-        order: &[usize],
+        order: Order<'_>,
         steps: Range<usize>,
-        chunk: usize,
+        every: &[usize],
         mut on_chunk: impl FnMut(&Self, Progress) -> Result<(), SomError>,
     ) -> Result<(), SomError> {
         cfg.validate()?;
@@ -451,33 +549,60 @@ impl<B: SomBackend> Som<B> {
                 cfg.steps
             )));
         }
-        if order.len() < steps.end {
-            return Err(SomError::Data(format!(
-                "the example order has {} entries for {} steps",
-                order.len(),
-                steps.end
-            )));
-        }
-        if let Some((t, &i)) = order.iter().enumerate().find(|(_, &i)| i >= n) {
-            return Err(SomError::Data(format!(
-                "order[{t}] = {i}, but the data has {n} examples"
-            )));
-        }
+        let mut stream = match order {
+            Order::Given(order) => {
+                if order.len() < steps.end {
+                    return Err(SomError::Data(format!(
+                        "the example order has {} entries for {} steps",
+                        order.len(),
+                        steps.end
+                    )));
+                }
+                if let Some((t, &i)) = order.iter().enumerate().find(|(_, &i)| i >= n) {
+                    return Err(SomError::Data(format!(
+                        "order[{t}] = {i}, but the data has {n} examples"
+                    )));
+                }
+                None
+            }
+            Order::Shuffled(seed) => {
+                let mut stream = ExampleOrder::new(n, seed);
+                stream.skip(steps.start);
+                Some(stream)
+            }
+        };
         let grid = self.grid();
         let mut t = steps.start;
         while t < steps.end {
-            let end = (t + chunk.max(1)).min(steps.end);
-            let w = B::som_train_online(self.weights(), data.clone(), grid, cfg, order, t..end);
-            self.set_weights(w);
+            let stop = every
+                .iter()
+                .filter(|&&k| k > 0)
+                .map(|&k| (t / k + 1).saturating_mul(k))
+                .fold(steps.end, usize::min);
+            while t < stop {
+                let end = stop.min(t.saturating_add(ORDER_BLOCK));
+                let own;
+                let block = match (&mut stream, order) {
+                    (Some(stream), _) => {
+                        own = stream.block(end - t);
+                        &own[..]
+                    }
+                    (None, Order::Given(order)) => &order[t..end],
+                    (None, Order::Shuffled(_)) => unreachable!("a shuffled order has its stream"),
+                };
+                let w = B::som_train_online(self.weights(), data.clone(), grid, cfg, block, t..end);
+                self.set_weights(w);
+                t = end;
+            }
+            check_trained(&self.weights(), || format!("step {t}"))?;
             on_chunk(
                 self,
                 Progress {
-                    done: end,
+                    done: t,
                     total: cfg.steps,
                     quantization_error: None,
                 },
             )?;
-            t = end;
         }
         Ok(())
     }

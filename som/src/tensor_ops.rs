@@ -143,9 +143,9 @@ pub fn train_online<B: Backend>(
 ) -> Tensor<B, 2> {
     let device = w.device();
     let (gx, gy, m) = (grid.width, grid.height, grid.units());
-    for t in steps {
+    for t in steps.clone() {
         let step = cfg.step_at(grid, t);
-        let i = order[t];
+        let i = order[t - steps.start];
         let x = data.clone().narrow(0, i, 1); // [1, D]
         let diff = x - w.clone(); // [M, D]
         let bmu: i64 = diff.clone().square().sum_dim(1).argmin(0).into_scalar().elem();

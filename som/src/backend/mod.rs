@@ -38,7 +38,8 @@ pub trait SomBackend: Backend {
         (tensor_ops::batch_epoch(w, data, grid, sigma), None)
     }
 
-    /// Online steps `steps` of the schedule `cfg`, step `t` using example `order[t]`.
+    /// Online steps `steps` of the schedule `cfg`, step `t` using example
+    /// `order[t - steps.start]` (`order` has one entry per step).
     fn som_train_online(
         w: Tensor<Self, 2>,
         data: Tensor<Self, 2>,

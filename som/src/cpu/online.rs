@@ -225,7 +225,8 @@ fn chosen(best: (f32, usize)) -> usize {
 }
 
 /// Trains the `m x d` row-major weights `w` in place with steps `steps` of the online schedule
-/// `cfg`; step `t` uses example `order[t]` of `data` (`n x d`, row-major).
+/// `cfg`; step `t` uses example `order[t - steps.start]` of `data` (`n x d`, row-major): `order`
+/// holds the examples of these steps only.
 ///
 /// Large maps are split by grid rows over persistent threads (one per core, at most one per
 /// row) that meet once per step to agree on the next best unit; the split does not change the
@@ -233,7 +234,8 @@ fn chosen(best: (f32, usize)) -> usize {
 /// change a run.
 ///
 /// # Panics
-/// If shapes disagree, `order` is shorter than `steps.end`, or an index in it is out of range.
+/// If shapes disagree, `order` does not have one entry per step, or an index in it is out of
+/// range.
 pub fn train(
     w: &mut [f32],
     data: &[f32],
@@ -265,23 +267,26 @@ fn train_on(
         "weights: {} values for {m} units of dimension {d}",
         w.len()
     );
-    assert!(
-        order.len() >= steps.end,
-        "order has {} entries, steps go to {}",
+    assert_eq!(
         order.len(),
-        steps.end
+        steps.len(),
+        "order has {} entries for steps {steps:?}",
+        order.len()
     );
     if steps.is_empty() {
         return;
     }
     let n = data.len() / d;
-    if let Some((t, &i)) = order[steps.clone()].iter().enumerate().find(|(_, &i)| i >= n) {
+    if let Some((t, &i)) = order.iter().enumerate().find(|(_, &i)| i >= n) {
         panic!(
-            "order[{}] = {i} is out of range for {n} examples",
+            "the example of step {} is {i}, out of range for {n} examples",
             steps.start + t
         );
     }
-    let example = |t: usize| &data[order[t] * d..(order[t] + 1) * d];
+    let example = |t: usize| {
+        let i = order[t - steps.start];
+        &data[i * d..(i + 1) * d]
+    };
     let layout = Layout::new(grid, d, isa.lanes());
     let mut packed = layout.pack(w);
     let y_pad = layout.y_pad();
@@ -430,8 +435,8 @@ mod tests {
                     );
                 }
                 let mut w2 = w0.clone();
-                train_on(isa, &mut w2, &data, d, grid, &cfg, &order, 0..17);
-                train_on(isa, &mut w2, &data, d, grid, &cfg, &order, 17..steps);
+                train_on(isa, &mut w2, &data, d, grid, &cfg, &order[..17], 0..17);
+                train_on(isa, &mut w2, &data, d, grid, &cfg, &order[17..], 17..steps);
                 assert_eq!(w, w2, "{gx}x{gy} {isa:?}: split run differs");
             }
         }
