@@ -33,17 +33,11 @@ pub fn max_abs_value(dim: usize) -> f32 {
 /// [`SomError::Data`] naming the row, column, value and bound.
 pub fn check_values(values: &[f32], dim: usize, what: &str) -> Result<(), SomError> {
     let bound = max_abs_value(dim);
-    // Written to vectorise: the common case (all fine) is one pass with no branch per value.
-    let worst = values
-        .iter()
-        .fold(0f32, |a, v| if v.abs() > a || v.is_nan() { v.abs() } else { a });
-    if worst <= bound {
+    // NaN fails `within` as it fails every comparison.
+    let within = |v: &f32| v.abs() <= bound;
+    let Some(i) = values.iter().position(|v| !within(v)) else {
         return Ok(());
-    }
-    let i = values
-        .iter()
-        .position(|v| !(v.abs() <= bound))
-        .expect("some value is out of bounds");
+    };
     let (row, col, v) = (i / dim.max(1) + 1, i % dim.max(1) + 1, values[i]);
     if !v.is_finite() {
         return Err(SomError::Data(format!("{what}: row {row}, column {col} is {v}")));
@@ -104,6 +98,13 @@ pub fn training_bytes(units: usize, dim: usize, rows: usize) -> Option<u64> {
         .checked_mul(dim as u64)?
         .checked_mul(4 * DATA_BUFFERS)?;
     map.checked_add(data)
+}
+
+/// About how many bytes [`crate::Init::Pca`] needs on `rows x dim` data: the covariance
+/// (`dim^2` doubles) when `dim <= rows`, else the centred data (`rows * dim` doubles).
+pub fn pca_bytes(rows: usize, dim: usize) -> Option<u64> {
+    let (a, b) = (dim as u64, (dim.min(rows)) as u64);
+    a.checked_mul(b)?.checked_mul(8)
 }
 
 /// A ceiling on the memory a command may use, checked before allocating: 8 GiB by default.

@@ -21,6 +21,21 @@ fn viridis(t: f32) -> [f32; 3] {
     std::array::from_fn(|c| VIRIDIS[i][c] * (1.0 - f) + VIRIDIS[i + 1][c] * f)
 }
 
+/// The most pixels a PNG has along a side.
+pub const MAX_SIDE: u64 = (1 << 31) - 1;
+
+/// About how many bytes drawing `grid` at `scale` pixels per unit needs (the RGB pixels and
+/// their encoding); `None` if a side exceeds [`MAX_SIDE`].
+pub fn picture_bytes(grid: Grid, scale: usize) -> Option<u64> {
+    let w = (grid.width as u64)
+        .checked_mul(scale as u64)
+        .filter(|&w| w <= MAX_SIDE)?;
+    let h = (grid.height as u64)
+        .checked_mul(scale as u64)
+        .filter(|&h| h <= MAX_SIDE)?;
+    w.checked_mul(h)?.checked_mul(3 * 2)
+}
+
 /// RGB pixels of a `width x height` image, `scale` pixels per unit: pixel column `x`, row `y`
 /// shows unit `x * height + y`. `color(unit)` gives its colour in `[0, 1]^3`.
 pub fn pixels(grid: Grid, scale: usize, color: impl Fn(usize) -> [f32; 3]) -> (u32, u32, Vec<u8>) {

@@ -38,6 +38,7 @@ use burnax_som::checkpoint::CheckpointedRun;
 use burnax_som::device::DeviceKind;
 use burnax_som::distributed;
 use burnax_som::io::{self, Matrix, Shard};
+use burnax_som::limits::{self, MemoryLimit};
 use burnax_som::model::{fingerprint, ModelFile, PayloadCheck, Schedule};
 use burnax_som::render;
 use burnax_som::{
@@ -59,6 +60,10 @@ struct Cli {
     /// Where to compute: cpu, wgpu (a `som` built with --features wgpu) or cuda (--features cuda).
     #[arg(long, global = true, default_value = "cpu")]
     device: String,
+    /// The most memory a command may plan to use (the map, the data, a picture), checked before
+    /// anything is allocated: 512M, 8G, 1.5GiB.
+    #[arg(long, global = true, default_value = "8G")]
+    memory_limit: MemoryLimit,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -139,11 +144,12 @@ struct TrainArgs {
     /// Online: clip weights to LO,HI after each step [default: 0,1 for --demo colors, none otherwise].
     #[arg(long, value_parser = parse_pair, allow_hyphen_values = true)]
     clip: Option<[f64; 2]>,
-    /// random, sample, pca, or an NPY file of initial weights.
-    #[arg(long, default_value = "random")]
-    init: String,
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
+    /// random, sample, pca, or an NPY file of initial weights [default: random].
+    #[arg(long)]
+    init: Option<String>,
+    /// Seed of the initialisation, the online example order and --demo's data [default: 0].
+    #[arg(long)]
+    seed: Option<u64>,
     /// Save the model to --out every K epochs (batch) or steps (online).
     #[arg(long)]
     checkpoint_every: Option<usize>,
@@ -195,11 +201,11 @@ fn main() -> ExitCode {
             cli.device
         ))
         .into()),
-        Ok(DeviceKind::Cpu) => run::<Flex>(cli.command, comm),
+        Ok(DeviceKind::Cpu) => run::<Flex>(cli.command, comm, cli.memory_limit),
         #[cfg(feature = "wgpu")]
-        Ok(DeviceKind::Wgpu) => run::<burn::backend::Wgpu>(cli.command, comm),
+        Ok(DeviceKind::Wgpu) => run::<burn::backend::Wgpu>(cli.command, comm, cli.memory_limit),
         #[cfg(feature = "cuda")]
-        Ok(DeviceKind::Cuda) => run::<burn::backend::Cuda>(cli.command, comm),
+        Ok(DeviceKind::Cuda) => run::<burn::backend::Cuda>(cli.command, comm, cli.memory_limit),
         #[allow(unreachable_patterns)]
         Ok(_) => unreachable!("DeviceKind::choose returns only devices this build has"),
     };
@@ -276,7 +282,7 @@ fn argument_error(e: clap::Error) -> ExitCode {
     ExitCode::FAILURE
 }
 
-fn run<B: SomBackend>(command: Command, comm: Option<&dyn Communicator>) -> Result<()> {
+fn run<B: SomBackend>(command: Command, comm: Option<&dyn Communicator>, limit: MemoryLimit) -> Result<()> {
     if let (Some(c), false) = (comm, matches!(command, Command::Train(_))) {
         return Err(Agreed(format!(
             "only `som train` runs over {} ranks: run eval, export and render as one process",
@@ -285,16 +291,37 @@ fn run<B: SomBackend>(command: Command, comm: Option<&dyn Communicator>) -> Resu
         .into());
     }
     match command {
-        Command::Train(args) => train::<B>(*args, comm),
-        Command::Eval { model, input, json } => eval::<B>(&model, &input, json),
-        Command::Export { model, weights } => export(&model, &weights),
+        Command::Train(args) => train::<B>(*args, comm, limit),
+        Command::Eval { model, input, json } => eval::<B>(&model, &input, json, limit),
+        Command::Export { model, weights } => export(&model, &weights, limit),
         Command::Render {
             model,
             png,
             umatrix,
             scale,
-        } => render_cmd::<B>(&model, &png, umatrix, scale),
+        } => render_cmd::<B>(&model, &png, umatrix, scale, limit),
     }
+}
+
+/// [`MemoryLimit::check`], with the flag that raises the limit in the message.
+fn within(limit: MemoryLimit, what: &str, bytes: Option<u64>) -> Result<()> {
+    limit
+        .check(what, bytes)
+        .map_err(|e| anyhow!("{e} (raise it with --memory-limit)"))
+}
+
+/// Refuses, before reading it, a file that would take more memory than the limit allows: what
+/// is read from it (its bytes, the values parsed, their tensor) is at most three times its size.
+fn check_file_size(limit: MemoryLimit, flag: &str, path: &Path) -> Result<()> {
+    // An unreadable or odd file is reported by the read itself, with its reason.
+    if let Ok(meta) = std::fs::metadata(path) {
+        within(
+            limit,
+            &format!("{flag} {}", path.display()),
+            meta.len().checked_mul(3),
+        )?;
+    }
+    Ok(())
 }
 
 /// A device that cannot be used, with the flag and, for one not built in, the command that
@@ -320,8 +347,10 @@ fn tensor<B: Backend>(m: &Matrix) -> Tensor<B, 2> {
     )
 }
 
-/// Reads a model file, with a note on stderr if it has no checksum to verify it by.
-fn read_model(path: &Path) -> Result<ModelFile> {
+/// Reads a model file (`flag` names it), with a note on stderr if it has no checksum to verify
+/// it by.
+fn read_model(flag: &str, path: &Path, limit: MemoryLimit) -> Result<ModelFile> {
+    check_file_size(limit, flag, path)?;
     let (file, check) = ModelFile::load_checked(path)?;
     if check == PayloadCheck::NoChecksum {
         eprintln!(
@@ -332,15 +361,14 @@ fn read_model(path: &Path) -> Result<ModelFile> {
     Ok(file)
 }
 
-fn load_model<B: SomBackend>(path: &Path) -> Result<(ModelFile, Som<B>)> {
-    let file = read_model(path)?;
+/// The map of a model file read with [`read_model`].
+fn model_som<B: SomBackend>(file: &ModelFile) -> Result<Som<B>> {
     let c = &file.config;
     let w = Tensor::from_data(
         TensorData::new(file.weights.clone(), [c.width * c.height, c.dim]),
         &device::<B>(),
     );
-    let som = c.init_with_weights(w)?;
-    Ok((file, som))
+    Ok(c.init_with_weights(w)?)
 }
 
 fn check_dim(cols: usize, data_name: &Path, dim: usize, what: &str) -> Result<()> {
@@ -390,10 +418,22 @@ struct Start<B: Backend> {
     done: usize,
 }
 
-fn train<B: SomBackend>(a: TrainArgs, comm: Option<&dyn Communicator>) -> Result<()> {
+fn train<B: SomBackend>(a: TrainArgs, comm: Option<&dyn Communicator>, limit: MemoryLimit) -> Result<()> {
     let (rank, ranks) = comm.map_or((0, 1), |c| (c.rank(), c.size()));
-    // This rank's rows, and every rank's error if any (each reads and checks only its rows).
-    let (data, data_name) = agreed(comm, check_outputs(&a).and_then(|()| read_data(&a, rank, ranks)))?;
+    // The checkpoint, this rank's rows, and every rank's error if any (each reads and checks
+    // only its rows).
+    let (resumed, (data, data_name)) = agreed(
+        comm,
+        check_flags(&a).and_then(|()| check_outputs(&a)).and_then(|()| {
+            let resumed = a
+                .resume
+                .as_deref()
+                .map(|r| read_model("--resume", r, limit))
+                .transpose()?;
+            let seed = seed(&a, resumed.as_ref())?;
+            Ok((resumed, read_data(&a, seed, rank, ranks, limit)?))
+        }),
+    )?;
     let x = tensor::<B>(&data.matrix);
     let fp = match comm {
         Some(c) => distributed::fingerprint(c, data.total, data.matrix.cols, &data.matrix.values)?,
@@ -404,7 +444,10 @@ fn train<B: SomBackend>(a: TrainArgs, comm: Option<&dyn Communicator>) -> Result
         mut som,
         schedule,
         done,
-    } = agreed(comm, start::<B>(&a, comm, &data, &data_name, &x, &fp))?;
+    } = agreed(
+        comm,
+        start::<B>(&a, comm, &data, &data_name, &x, &fp, resumed, limit),
+    )?;
 
     let total = schedule.total();
     let unit = if matches!(schedule, Schedule::Batch(_)) {
@@ -423,10 +466,11 @@ fn train<B: SomBackend>(a: TrainArgs, comm: Option<&dyn Communicator>) -> Result
             .progress_chars("=> "),
     );
     bar.set_message(unit);
-    let on_progress = |som: &Som<B>, p: Progress| -> Result<(), SomError> {
+    // The QE only where the epoch computed it anyway (batch on the CPU): computing it for the
+    // bar would cost as much as the training (a full search per update).
+    let on_progress = |_: &Som<B>, p: Progress| -> Result<(), SomError> {
         bar.set_position(p.done as u64);
-        if !bar.is_hidden() {
-            let qe = p.quantization_error.unwrap_or_else(|| som.quantization_error(&x));
+        if let Some(qe) = p.quantization_error {
             bar.set_message(format!("{unit}, QE {qe:.5}"));
         }
         Ok(())
@@ -458,29 +502,66 @@ fn train<B: SomBackend>(a: TrainArgs, comm: Option<&dyn Communicator>) -> Result
     } else {
         String::new()
     };
+    let ran = if done > 0 {
+        format!("{} {unit}, {} to {total}", total - done, done + 1)
+    } else {
+        format!("{total} {unit}")
+    };
     eprintln!(
-        "trained {} x {} map on {} examples of dimension {} ({total} {unit}){over} in {:.2?}: QE {qe:.5}, TE {te:.4}; wrote {}",
+        "trained {} x {} map on {} examples of dimension {} ({ran}){over} in {:.2?}: QE {qe:.5}, TE {te:.4}; wrote {}",
         config.width, config.height, data.total, data.matrix.cols, start.elapsed(), a.out.display()
     );
     if let Some(png) = &a.png {
-        draw(&som, png, false, 4)?;
+        draw(&som, png, false, PNG_SCALE, limit)?;
         eprintln!("wrote {}", png.display());
     }
     Ok(())
+}
+
+/// Refuses, before any work, flags that contradict each other.
+fn check_flags(a: &TrainArgs) -> Result<()> {
+    if a.checkpoint_every == Some(0) {
+        bail!("--checkpoint-every must be at least 1, got 0");
+    }
+    if a.resume.is_some() {
+        // The checkpoint fixes the map and the schedule: a flag that would change them is an
+        // error rather than silently ignored.
+        let given = [
+            ("--width", a.width.is_some()),
+            ("--height", a.height.is_some()),
+            ("--mode", a.mode.is_some()),
+            ("--epochs", a.epochs.is_some()),
+            ("--steps", a.steps.is_some()),
+            ("--sigma", a.sigma.is_some()),
+            ("--min-sigma-frac", a.min_sigma_frac.is_some()),
+            ("--clip", a.clip.is_some()),
+            ("--init", a.init.is_some()),
+        ];
+        if let Some((flag, _)) = given.iter().find(|(_, g)| *g) {
+            bail!("{flag} cannot be given with --resume: the checkpoint's schedule and map are used");
+        }
+    }
+    match a.mode.unwrap_or(Mode::Batch) {
+        Mode::Batch if a.steps.is_some() || a.clip.is_some() => {
+            bail!("--steps and --clip are for --mode online")
+        }
+        Mode::Online if a.epochs.is_some() || a.min_sigma_frac.is_some() => {
+            bail!("--epochs and --min-sigma-frac are for --mode batch")
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Refuses, before any work, outputs that would destroy an input or cannot be written
 /// ([`io::check_output`]). `--out` may name the `--resume` checkpoint: continuing a run there is
 /// the documented use.
 fn check_outputs(a: &TrainArgs) -> Result<()> {
-    let init = Path::new(&a.init);
-    let init_is_file = !matches!(a.init.as_str(), "random" | "sample" | "pca");
     let mut inputs: Vec<(&str, &Path)> = Vec::new();
     if let Some(p) = &a.input {
         inputs.push(("--input", p));
     }
-    if init_is_file {
-        inputs.push(("--init", init));
+    if let Some(p) = init_file(a) {
+        inputs.push(("--init", p));
     }
     io::check_output("--out", &a.out, &inputs)?;
     if let Some(png) = &a.png {
@@ -493,13 +574,44 @@ fn check_outputs(a: &TrainArgs) -> Result<()> {
     Ok(())
 }
 
-/// This rank's rows of the training data (all of it on one process), and the data's name.
-fn read_data(a: &TrainArgs, rank: usize, ranks: usize) -> Result<(Shard, PathBuf)> {
+/// The file `--init` names, if it names one rather than a method.
+fn init_file(a: &TrainArgs) -> Option<&Path> {
+    a.init
+        .as_deref()
+        .filter(|i| !matches!(*i, "random" | "sample" | "pca"))
+        .map(Path::new)
+}
+
+/// The run's seed: `--seed` (default 0), or a resumed checkpoint's, which `--seed` may repeat
+/// but not change (it fixed the initial map and the example order).
+fn seed(a: &TrainArgs, resumed: Option<&ModelFile>) -> Result<u64> {
+    match (resumed, a.seed) {
+        (None, seed) => Ok(seed.unwrap_or(0)),
+        (Some(file), Some(seed)) if seed != file.config.seed => bail!(
+            "--seed {seed} cannot be given with --resume: the checkpoint's seed {} is used",
+            file.config.seed
+        ),
+        (Some(file), _) => Ok(file.config.seed),
+    }
+}
+
+/// This rank's rows of the training data (all of it on one process), and the data's name;
+/// `seed` makes `--demo`'s data.
+fn read_data(
+    a: &TrainArgs,
+    seed: u64,
+    rank: usize,
+    ranks: usize,
+    limit: MemoryLimit,
+) -> Result<(Shard, PathBuf)> {
     let rows = |n: usize| distributed::shard(n, rank, ranks);
     let (data, name) = match (&a.input, a.demo) {
-        (Some(p), _) => (io::read_matrix_rows(p, rows)?, p.clone()),
+        (Some(p), _) => {
+            check_file_size(limit, "--input", p)?;
+            (io::read_matrix_rows(p, rows)?, p.clone())
+        }
         (None, Some(Demo::Colors)) => {
-            let all = io::demo_colors(a.seed);
+            let all = io::demo_colors(seed);
             let keep = rows(all.rows);
             let matrix = Matrix {
                 rows: keep.len(),
@@ -522,11 +634,13 @@ fn read_data(a: &TrainArgs, rank: usize, ranks: usize) -> Result<(Shard, PathBuf
             data.total
         );
     }
+    limits::check_values(&data.matrix.values, data.matrix.cols, &name.display().to_string())?;
     Ok((data, name))
 }
 
-/// The map, schedule and progress a run starts from: a checkpoint's with `--resume`, else new
-/// ones from the flags.
+/// The map, schedule and progress a run starts from: the checkpoint's with `--resume`
+/// (`resumed`), else new ones from the flags; memory checked before the map is made.
+#[allow(clippy::too_many_arguments)]
 fn start<B: SomBackend>(
     a: &TrainArgs,
     comm: Option<&dyn Communicator>,
@@ -534,28 +648,14 @@ fn start<B: SomBackend>(
     data_name: &Path,
     x: &Tensor<B, 2>,
     fp: &str,
+    resumed: Option<ModelFile>,
+    limit: MemoryLimit,
 ) -> Result<Start<B>> {
-    if a.checkpoint_every == Some(0) {
-        bail!("--checkpoint-every must be at least 1, got 0");
-    }
     let cols = data.matrix.cols;
     if let Some(resume) = &a.resume {
-        // The checkpoint fixes the map and the schedule: a flag that would change them is an
-        // error rather than silently ignored.
-        let given = [
-            ("--width", a.width.is_some()),
-            ("--height", a.height.is_some()),
-            ("--mode", a.mode.is_some()),
-            ("--epochs", a.epochs.is_some()),
-            ("--steps", a.steps.is_some()),
-            ("--sigma", a.sigma.is_some()),
-            ("--min-sigma-frac", a.min_sigma_frac.is_some()),
-            ("--clip", a.clip.is_some()),
-        ];
-        if let Some((flag, _)) = given.iter().find(|(_, g)| *g) {
-            bail!("{flag} cannot be given with --resume: the checkpoint's schedule and map are used");
-        }
-        let (file, som) = load_model(resume)?;
+        let file = resumed.expect("a resumed run's checkpoint is read first");
+        check_memory(limit, &file.config, data, a.png.is_some())?;
+        let som = model_som(&file)?;
         let state = file
             .training
             .clone()
@@ -586,7 +686,7 @@ fn start<B: SomBackend>(
     }
     let width = a.width.ok_or_else(|| anyhow!("--width is required"))?;
     let height = a.height.ok_or_else(|| anyhow!("--height is required"))?;
-    let (init, given) = match a.init.as_str() {
+    let (init, given) = match a.init.as_deref().unwrap_or("random") {
         "random" => (Init::Random, None),
         "sample" => (Init::Sample, None),
         "pca" => (Init::Pca, None),
@@ -594,13 +694,13 @@ fn start<B: SomBackend>(
     };
     let config = SomConfig::new(width, height, cols)
         .with_init(init)
-        .with_seed(a.seed);
-    config.validate()?;
+        .with_seed(a.seed.unwrap_or(0));
+    config
+        .validate()
+        .map_err(|e| anyhow!("--width {width} --height {height}: {e}"))?;
+    check_memory(limit, &config, data, a.png.is_some())?;
     let schedule = match a.mode.unwrap_or(Mode::Batch) {
         Mode::Batch => {
-            if a.steps.is_some() || a.clip.is_some() {
-                bail!("--steps and --clip are for --mode online");
-            }
             let mut c = BatchTrainingConfig::new(a.epochs.unwrap_or(50)).with_sigma(a.sigma);
             if let Some(f) = a.min_sigma_frac {
                 c = c.with_min_sigma_frac(f);
@@ -609,9 +709,6 @@ fn start<B: SomBackend>(
             Schedule::Batch(c)
         }
         Mode::Online => {
-            if a.epochs.is_some() || a.min_sigma_frac.is_some() {
-                bail!("--epochs and --min-sigma-frac are for --mode batch");
-            }
             let clip = a
                 .clip
                 .or(a.demo.map(|_| [0.0, 1.0]))
@@ -626,6 +723,13 @@ fn start<B: SomBackend>(
     check_distributable(comm, &schedule)?;
     let som = match given {
         Some(p) => {
+            if !p.exists() {
+                bail!(
+                    "--init {}: not random, sample or pca, and no such file of initial weights",
+                    p.display()
+                );
+            }
+            check_file_size(limit, "--init", &p)?;
             let w = io::read_matrix(&p)?;
             check_dim(cols, data_name, w.cols, &format!("init {}", p.display()))?;
             if w.rows != width * height {
@@ -642,7 +746,7 @@ fn start<B: SomBackend>(
             Some(c) => config
                 .init_with_shard(c, x, data.first, data.total)
                 .map_err(|e| match e {
-                    SomError::Config(m) => anyhow!("--init {}: {m}", a.init),
+                    SomError::Config(m) => anyhow!("--init {}: {m}", init_name(init)),
                     e => e.into(),
                 })?,
             None => config.init_with_data(x)?,
@@ -656,6 +760,39 @@ fn start<B: SomBackend>(
     })
 }
 
+fn init_name(init: Init) -> &'static str {
+    match init {
+        Init::Random => "random",
+        Init::Sample => "sample",
+        Init::Pca => "pca",
+    }
+}
+
+/// Refuses, before the map is made, a run whose map, data, PCA and picture would need more
+/// memory than the limit.
+fn check_memory(limit: MemoryLimit, c: &SomConfig, data: &Shard, png: bool) -> Result<()> {
+    let (rows, dim) = (data.matrix.rows, c.dim);
+    let mut bytes = limits::training_bytes(c.width * c.height, dim, rows);
+    if c.init == Init::Pca {
+        bytes = bytes
+            .zip(limits::pca_bytes(rows, dim))
+            .and_then(|(a, b)| a.checked_add(b));
+    }
+    if png {
+        bytes = bytes
+            .zip(render::picture_bytes(c.grid(), PNG_SCALE))
+            .and_then(|(a, b)| a.checked_add(b));
+    }
+    let what = format!(
+        "a {} x {} map of dimension {dim} on {rows} examples",
+        c.width, c.height
+    );
+    within(limit, &what, bytes)
+}
+
+/// Pixels per unit of `som train --png`.
+const PNG_SCALE: usize = 4;
+
 /// Errors for a schedule that a distributed run cannot split (online training).
 fn check_distributable(comm: Option<&dyn Communicator>, schedule: &Schedule) -> Result<()> {
     if let (Some(c), Schedule::Online(_)) = (comm, schedule) {
@@ -667,8 +804,10 @@ fn check_distributable(comm: Option<&dyn Communicator>, schedule: &Schedule) -> 
     Ok(())
 }
 
-fn eval<B: SomBackend>(model: &Path, input: &Path, json: bool) -> Result<()> {
-    let (file, som) = load_model::<B>(model)?;
+fn eval<B: SomBackend>(model: &Path, input: &Path, json: bool, limit: MemoryLimit) -> Result<()> {
+    let file = read_model("--model", model, limit)?;
+    let som = model_som::<B>(&file)?;
+    check_file_size(limit, "--input", input)?;
     let data = io::read_matrix(input)?;
     check_dim(
         data.cols,
@@ -676,8 +815,12 @@ fn eval<B: SomBackend>(model: &Path, input: &Path, json: bool) -> Result<()> {
         file.config.dim,
         &format!("model {}", model.display()),
     )?;
+    limits::check_values(&data.values, data.cols, &input.display().to_string())?;
     let x = tensor(&data);
     let (qe, te) = (som.quantization_error(&x), som.topographic_error(&x));
+    if !qe.is_finite() {
+        bail!("the quantization error is {qe}: the distances overflow (scale the data)");
+    }
     if json {
         println!(
             "{}",
@@ -689,19 +832,23 @@ fn eval<B: SomBackend>(model: &Path, input: &Path, json: bool) -> Result<()> {
     Ok(())
 }
 
-fn export(model: &Path, out: &Path) -> Result<()> {
+fn export(model: &Path, out: &Path, limit: MemoryLimit) -> Result<()> {
     io::check_output("--weights", out, &[("--model", model)])?;
-    let file = read_model(model)?;
+    let file = read_model("--model", model, limit)?;
     let c = &file.config;
     io::write_atomic(out, &io::npy_bytes(c.width * c.height, c.dim, &file.weights))?;
     Ok(())
 }
 
-fn draw<B: SomBackend>(som: &Som<B>, png: &Path, umatrix: bool, scale: usize) -> Result<()> {
-    if scale == 0 {
-        bail!("--scale must be at least 1, got 0");
-    }
+fn draw<B: SomBackend>(
+    som: &Som<B>,
+    png: &Path,
+    umatrix: bool,
+    scale: usize,
+    limit: MemoryLimit,
+) -> Result<()> {
     let grid = som.grid();
+    check_picture(grid, scale, limit)?;
     let pixels = if som.dim() == 3 && !umatrix {
         render::pixels(grid, scale, render::rgb(&som.weights_host()))
     } else {
@@ -712,8 +859,32 @@ fn draw<B: SomBackend>(som: &Som<B>, png: &Path, umatrix: bool, scale: usize) ->
     Ok(())
 }
 
-fn render_cmd<B: SomBackend>(model: &Path, png: &Path, umatrix: bool, scale: usize) -> Result<()> {
+/// Refuses a picture PNG cannot hold or the memory limit does not allow.
+fn check_picture(grid: burnax_som::Grid, scale: usize, limit: MemoryLimit) -> Result<()> {
+    if scale == 0 {
+        bail!("--scale must be at least 1, got 0");
+    }
+    let what = format!(
+        "--scale {scale}: a picture of {} x {} pixels",
+        grid.width as u128 * scale as u128,
+        grid.height as u128 * scale as u128
+    );
+    match render::picture_bytes(grid, scale) {
+        None => bail!("{what} is larger than PNG allows (2^31 - 1 pixels a side)"),
+        bytes => within(limit, &what, bytes),
+    }
+}
+
+fn render_cmd<B: SomBackend>(
+    model: &Path,
+    png: &Path,
+    umatrix: bool,
+    scale: usize,
+    limit: MemoryLimit,
+) -> Result<()> {
     io::check_output("--png", png, &[("--model", model)])?;
-    let (_, som) = load_model::<B>(model)?;
-    draw(&som, png, umatrix, scale)
+    let file = read_model("--model", model, limit)?;
+    check_picture(file.config.grid(), scale, limit)?;
+    let som = model_som::<B>(&file)?;
+    draw(&som, png, umatrix, scale, limit)
 }

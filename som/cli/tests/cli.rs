@@ -505,7 +505,17 @@ fn a_killed_run_resumes_to_the_same_weights() {
                     "train", "--demo", "colors", "--seed", "4", "--resume", "full.som", "--out", "x.som",
                 ],
             ),
-            &["other data"],
+            &["--seed 4", "checkpoint's seed 3"],
+        );
+        fails(
+            &som(
+                &dir,
+                &[
+                    "train", "--input", "full.som", "--init", "sample", "--resume", "part.som", "--out",
+                    "x.som",
+                ],
+            ),
+            &["--init", "--resume"],
         );
         assert!(
             listing(&dir).iter().all(|f| !f.ends_with(".tmp")),
