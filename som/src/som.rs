@@ -607,3 +607,73 @@ impl<B: SomBackend> Som<B> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use burn::backend::Flex;
+
+    use super::*;
+
+    fn tensor(values: Vec<f32>, shape: [usize; 2]) -> Tensor<Flex, 2> {
+        Tensor::from_data(TensorData::new(values, shape), &Default::default())
+    }
+
+    /// A run longer than one block of the streamed order gives the bits of one call to the CPU
+    /// kernel over the materialised order.
+    #[test]
+    fn streamed_order_in_blocks_matches_one_call() {
+        let (n, d, grid) = (10, 3, Grid::new(3, 2));
+        let data: Vec<f32> = (0..n * d).map(|i| (i * 7 % 11) as f32 / 11.0).collect();
+        let steps = ORDER_BLOCK + 1000;
+        let cfg = OnlineTrainingConfig::new(steps);
+        let config = SomConfig::new(3, 2, d).with_seed(4);
+        let mut som = config.init::<Flex>(&Default::default());
+        let mut want = som.weights_host();
+        crate::cpu::online::train(
+            &mut want,
+            &data,
+            d,
+            grid,
+            &cfg,
+            &example_order(n, steps, 4),
+            0..steps,
+        );
+        let x = tensor(data, [n, d]);
+        let mut calls = 0;
+        som.train_online_with(&x, &cfg, Order::Shuffled(4), 0..steps, &[], |_, _| {
+            calls += 1;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(calls, 1, "one call back, at the end");
+        assert_eq!(som.weights_host(), want);
+    }
+
+    /// Call backs land on every multiple of each interval and nowhere else: `7` and `10` share no
+    /// factor, and the stops are their multiples' union (not every step, as a gcd would make them).
+    #[test]
+    fn call_backs_land_on_the_multiples() {
+        let x = tensor((0..12).map(|v| v as f32 / 12.0).collect(), [4, 3]);
+        let cfg = OnlineTrainingConfig::new(100);
+        let mut som = SomConfig::new(2, 2, 3).init::<Flex>(&Default::default());
+        let mut stops = Vec::new();
+        som.train_online_with(&x, &cfg, Order::Shuffled(0), 3..100, &[7, 10], |_, p| {
+            stops.push(p.done);
+            Ok(())
+        })
+        .unwrap();
+        let want: Vec<usize> = (4..=100)
+            .filter(|t| t % 7 == 0 || t % 10 == 0 || *t == 100)
+            .collect();
+        assert_eq!(stops, want);
+    }
+
+    /// Weights that stop being finite are an error naming the step, never passed on.
+    #[test]
+    fn weights_that_stop_being_finite_are_an_error() {
+        let w = tensor(vec![0.5, f32::NAN], [1, 2]);
+        let e = check_trained(&w, || "epoch 3".into()).unwrap_err().to_string();
+        assert!(e.starts_with("epoch 3: the weights became NaN"), "{e}");
+        assert!(check_trained(&tensor(vec![0.5, 1e30], [1, 2]), || unreachable!()).is_ok());
+    }
+}

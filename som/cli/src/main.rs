@@ -740,7 +740,9 @@ fn start<B: SomBackend>(
                     width * height
                 );
             }
-            config.init_with_weights(tensor(&w))?
+            config
+                .init_with_weights(tensor(&w))
+                .map_err(|e| anyhow!("--init {}: {e}", p.display()))?
         }
         None => match comm {
             Some(c) => config

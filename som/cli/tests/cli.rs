@@ -2,8 +2,10 @@
 //! reproducibility.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+
+mod common;
+use common::{fails, listing, ok, som, tmp, weights};
 
 use burn::backend::Flex;
 use burn::prelude::*;
@@ -12,14 +14,6 @@ use burnax_som::checkpoint::CheckpointedRun;
 use burnax_som::io::parse_npy;
 use burnax_som::model::{fingerprint, Schedule};
 use burnax_som::{BatchTrainingConfig, OnlineTrainingConfig, SomConfig, SomError};
-
-fn som(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_som"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("runs som")
-}
 
 /// What `som train --demo colors --width 9 --height 7 --mode MODE --epochs|--steps LEN --seed 3
 /// --checkpoint-every K --out OUT` runs, through the library's loop, stopped (as a kill would
@@ -52,55 +46,6 @@ fn train_stopped(mode: &str, len: usize, every: usize, out: PathBuf, stop_at: us
             Ok(())
         }
     })
-}
-
-#[track_caller]
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "som failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-/// Asserts a clean failure: non-zero exit, one `error:` line containing every `needle`, no panic.
-#[track_caller]
-fn fails(out: &Output, needles: &[&str]) {
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success(),
-        "expected failure, got success; stderr: {err}"
-    );
-    assert!(!err.contains("panicked"), "panic instead of an error: {err}");
-    let lines: Vec<&str> = err.lines().collect();
-    assert_eq!(lines.len(), 1, "expected one line, got: {err}");
-    assert!(lines[0].starts_with("error: "), "{err}");
-    for n in needles {
-        assert!(lines[0].contains(n), "{:?} not in {err}", n);
-    }
-}
-
-fn weights(dir: &Path, model: &str) -> Vec<f32> {
-    ok(&som(dir, &["export", "--model", model, "--weights", "w.npy"]));
-    let p = dir.join("w.npy");
-    parse_npy(&p, &fs::read(&p).unwrap()).unwrap().values
-}
-
-/// Files in `dir` (names), to check that failures leave no output or temporary files.
-fn listing(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
-}
-
-fn tmp() -> (tempfile::TempDir, PathBuf) {
-    let t = tempfile::tempdir().unwrap();
-    let p = t.path().to_path_buf();
-    (t, p)
 }
 
 #[test]
@@ -544,6 +489,12 @@ fn the_same_seed_gives_the_same_weights() {
         };
         let a = run("5", "a.som");
         assert_eq!(a, run("5", "b.som"), "{mode}");
+        // The whole file, metadata included, is the same bytes.
+        assert_eq!(
+            fs::read(dir.join("a.som")).unwrap(),
+            fs::read(dir.join("b.som")).unwrap(),
+            "{mode}"
+        );
         assert_ne!(a, run("6", "c.som"), "{mode}");
     }
 }
