@@ -18,7 +18,9 @@
 //! files: train on one, render on another.
 //!
 //! Errors, argument errors included, are one `error:` line on stderr and exit code 1 (`--help`
-//! and `--version` print as usual and exit 0). Outputs are written atomically. A model file
+//! and `--version` print as usual and exit 0). Sizes and values are checked before any work
+//! (`burnax_som::limits`), memory against `--memory-limit` (8G by default). Outputs are written
+//! atomically. A model file
 //! written before model files had a checksum loads with one `note:` line on stderr.
 //! `--checkpoint-every K` saves the model to `--out` every K epochs (or steps); a killed run
 //! continues with `--resume` from its last checkpoint and ends with the same weights, bit for
