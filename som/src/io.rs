@@ -168,6 +168,13 @@ pub fn parse_csv_rows(
             }
             continue;
         }
+        if values.is_empty() {
+            // The width is known from here on: one allocation for the rows kept, never more
+            // than the text can hold (a value takes at least a digit and a separator), whatever a
+            // ragged first line claims.
+            let width = cols.unwrap_or_else(|| cells_of(line).count());
+            values.reserve_exact(keep.len().saturating_mul(width).min(text.len() / 2 + 1));
+        }
         let mut count = 0;
         for (j, cell) in cells_of(line).enumerate() {
             count += 1;

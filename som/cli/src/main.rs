@@ -820,6 +820,15 @@ fn eval<B: SomBackend>(model: &Path, input: &Path, json: bool, limit: MemoryLimi
         &format!("model {}", model.display()),
     )?;
     limits::check_values(&data.values, data.cols, &input.display().to_string())?;
+    let c = &file.config;
+    within(
+        limit,
+        &format!(
+            "evaluating a {} x {} map on {} examples",
+            c.width, c.height, data.rows
+        ),
+        limits::training_bytes(c.width * c.height, c.dim, data.rows),
+    )?;
     let x = tensor(&data);
     let (qe, te) = (som.quantization_error(&x), som.topographic_error(&x));
     if !qe.is_finite() {
