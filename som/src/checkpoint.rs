@@ -86,7 +86,7 @@ impl CheckpointedRun {
             Schedule::Online(c) => {
                 // Progress about 100 times per run, and checkpoints exactly on multiples of
                 // `every`: at most 100 + total / every stops, however the two divide.
-                let progress = (total / 100).max(1);
+                let progress = total.div_ceil(100);
                 let order = Order::Shuffled(self.config.seed);
                 som.train_online_with(data, c, order, done..total, &[progress, every], &mut step)?
             }

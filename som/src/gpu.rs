@@ -794,6 +794,8 @@ impl<R: CubeRuntime, BT: BoolElement> SomBackend for Cube<R, BT> {
         let (data, data_stride) = primitive(data);
         let client = &wt.client;
         let count = steps.len();
+        // The kernel reads `count` entries: the contract, checked (its launch is unchecked).
+        assert_eq!(order.len(), count, "one example per step of {steps:?}");
         let rows: Vec<u32> = order.iter().map(|&i| i as u32).collect();
         let sched: Vec<f32> = steps
             .clone()

@@ -10,8 +10,10 @@
 //!   `w + a h (x - w)` with `0 < a h <= 1` a point between `w` and `x`.
 //! - **Units**: at most [`MAX_UNITS`] (the search returns `u32` indices, `u32::MAX` meaning
 //!   none), and `width * height * dim` must be addressable.
-//! - **Radii**: at least [`MIN_SIGMA`] (a smaller one squares to zero in `f32`, and `0 / 0` is
-//!   NaN).
+//! - **Radii**: at least [`MIN_SIGMA`] (below about `5e-20`, `1 / sigma^2` overflows `f32`, and
+//!   `0 * inf` is NaN; `1e-6` leaves a wide margin).
+//! - **Online steps**: at most [`MAX_STEPS`] (a resumed run replays the example order up to its
+//!   step, which is `O(steps)`).
 //! - **Memory**: what the map, the data and a picture need is estimated from their sizes and
 //!   compared with a [`MemoryLimit`] (8 GiB unless raised) before anything is allocated.
 
@@ -32,13 +34,22 @@ pub fn max_abs_value(dim: usize) -> f32 {
 /// # Errors
 /// [`SomError::Data`] naming the row, column, value and bound.
 pub fn check_values(values: &[f32], dim: usize, what: &str) -> Result<(), SomError> {
+    check_rows(values, dim, 0, what)
+}
+
+/// [`check_values`] of rows that start at row `first` (0-based) of their data set (one rank's
+/// shard), named by their place in the whole.
+///
+/// # Errors
+/// As [`check_values`].
+pub fn check_rows(values: &[f32], dim: usize, first: usize, what: &str) -> Result<(), SomError> {
     let bound = max_abs_value(dim);
     // NaN fails `within` as it fails every comparison.
     let within = |v: &f32| v.abs() <= bound;
     let Some(i) = values.iter().position(|v| !within(v)) else {
         return Ok(());
     };
-    let (row, col, v) = (i / dim.max(1) + 1, i % dim.max(1) + 1, values[i]);
+    let (row, col, v) = (first + i / dim.max(1) + 1, i % dim.max(1) + 1, values[i]);
     if !v.is_finite() {
         return Err(SomError::Data(format!("{what}: row {row}, column {col} is {v}")));
     }
@@ -52,11 +63,15 @@ pub fn check_values(values: &[f32], dim: usize, what: &str) -> Result<(), SomErr
 /// about 0.1 already confines the neighbourhood to the best unit.
 pub const MIN_SIGMA: f64 = 1e-6;
 
+/// The most online steps a schedule may have, `2^40` (about 10^12: days of training on the
+/// smallest map).
+pub const MAX_STEPS: usize = 1 << 40;
+
 /// The most units a map may have: indices are `u32`, with `u32::MAX` meaning "none".
 pub const MAX_UNITS: usize = u32::MAX as usize - 1;
 
 /// Errors unless a `width x height` map of `dim`-dimensional weights has at most
-/// [`MAX_UNITS`] units and `width * height * (dim + 1)` bytes are addressable; returns the
+/// [`MAX_UNITS`] units and its `width * height * (dim + 1)` `f32`s are addressable; returns the
 /// number of units.
 ///
 /// # Errors
@@ -90,16 +105,21 @@ const MAP_BUFFERS: u64 = 12;
 /// Data-sized `f32` buffers: the file's bytes, the values read, the tensor, host copies.
 const DATA_BUFFERS: u64 = 5;
 
-/// About how many bytes training a `units x dim` map on `rows` examples needs; `None` if that
-/// does not fit a `u64`.
-pub fn training_bytes(units: usize, dim: usize, rows: usize) -> Option<u64> {
-    let map = (units as u64)
+/// About how many bytes training a `width x height` map of dimension `dim` on `rows` examples
+/// needs; `None` if that does not fit a `u64`. The CPU's batch smoothing also holds the two
+/// dense neighbourhood matrices, `width^2` and `height^2` (`f64`, then `f32`).
+pub fn training_bytes(width: usize, height: usize, dim: usize, rows: usize) -> Option<u64> {
+    let units = (width as u64).checked_mul(height as u64)?;
+    let map = units
         .checked_mul((dim as u64).checked_add(1)?)?
         .checked_mul(4 * MAP_BUFFERS)?;
     let data = (rows as u64)
         .checked_mul(dim as u64)?
         .checked_mul(4 * DATA_BUFFERS)?;
-    map.checked_add(data)
+    let square = |s: usize| (s as u64).checked_mul(s as u64)?.checked_mul(12);
+    map.checked_add(data)?
+        .checked_add(square(width)?)?
+        .checked_add(square(height)?)
 }
 
 /// About how many bytes [`crate::Init::Pca`] needs on `rows x dim` data: the covariance
@@ -268,8 +288,11 @@ mod tests {
         assert!("0".parse::<MemoryLimit>().is_err());
         assert!(MemoryLimit::default().check("x", None).is_err());
         assert_eq!(MemoryLimit::default().to_string(), "8.0 GiB");
-        let need = training_bytes(10_000_000_000, 3, 1000).unwrap();
+        let need = training_bytes(100_000, 100_000, 3, 1000).unwrap();
         assert!(MemoryLimit::default().check("the map", Some(need)).is_err());
-        assert!(training_bytes(usize::MAX, usize::MAX, 1).is_none());
+        // A long, thin map: few units, but the dense neighbourhood matrix along x is 10^12.
+        let need = training_bytes(1_000_000, 1, 3, 1000).unwrap();
+        assert!(MemoryLimit::default().check("the map", Some(need)).is_err());
+        assert!(training_bytes(usize::MAX, usize::MAX, 1, 1).is_none());
     }
 }

@@ -11,7 +11,7 @@ use burn::config::Config;
 
 use crate::error::SomError;
 use crate::grid::Grid;
-use crate::limits::MIN_SIGMA;
+use crate::limits::{MAX_STEPS, MIN_SIGMA};
 
 /// Element `t` of NumPy's `geomspace(a, b, n)`.
 pub fn geomspace_at(a: f64, b: f64, n: usize, t: usize) -> f64 {
@@ -139,8 +139,11 @@ impl OnlineTrainingConfig {
     /// # Errors
     /// [`SomError::Config`] naming the offending value.
     pub fn validate(&self) -> Result<(), SomError> {
-        if self.steps == 0 {
-            return Err(SomError::config("steps must be at least 1, got 0"));
+        if self.steps == 0 || self.steps > MAX_STEPS {
+            return Err(SomError::config(format!(
+                "steps must be from 1 to {MAX_STEPS}, got {}",
+                self.steps
+            )));
         }
         check_sigma(self.sigma)?;
         check_radius("sigma_floor", self.sigma_floor)?;

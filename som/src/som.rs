@@ -103,6 +103,9 @@ impl SomConfig {
             Init::Sample => init::sample(&host(data.clone()), self.dim, grid.units(), self.seed),
             Init::Pca => init::pca(&host(data.clone()), self.dim, grid),
         };
+        // Random weights are in [0, 1) and sampled ones data rows; the PCA plane reaches a
+        // standard deviation past the data's range.
+        limits::check_values(&w, self.dim, "the PCA initial weights")?;
         Ok(Som::from_host(grid, w, self.dim, &device))
     }
 
@@ -147,23 +150,26 @@ fn check_values<B: Backend>(t: &Tensor<B, 2>, what: &str) -> Result<(), SomError
     Ok(())
 }
 
-/// Errors if training made the weights `w` NaN or infinite (which the [`limits`] on data and
-/// schedules rule out: a last line of defence, so that no such weights reach a file); `when`
-/// names the epoch or step.
+/// Errors if training took the weights `w` past [`limits::max_abs_value`] or made them NaN
+/// (which the [`limits`] on data, clipping and schedules rule out: a last line of defence, so
+/// that no weights a load would refuse reach a file); `when` names the epoch or step.
 pub(crate) fn check_trained<B: Backend>(
     w: &Tensor<B, 2>,
     when: impl FnOnce() -> String,
 ) -> Result<(), SomError> {
+    let bound = limits::max_abs_value(w.dims()[1]);
     let bad = w
         .clone()
-        .is_finite()
+        .abs()
+        .lower_equal_elem(bound)
         .bool_not()
         .any()
         .into_scalar()
         .elem::<bool>();
     if bad {
         return Err(SomError::Limit(format!(
-            "{}: the weights became NaN or infinite; nothing was written for it",
+            "{}: the weights became NaN or left the range f32 distances hold (|w| <= {bound:.2e}); \
+             nothing was written for it",
             when()
         )));
     }
@@ -464,7 +470,8 @@ impl<B: SomBackend> Som<B> {
     ///
     /// # Errors
     /// [`SomError::Config`] for an invalid `cfg`, [`SomError::Data`] for empty data, a
-    /// dimension mismatch or non-finite values.
+    /// dimension mismatch or values outside the [`limits`], [`SomError::Limit`] if the weights
+    /// leave them.
     pub fn train_batch(&mut self, data: &Tensor<B, 2>, cfg: &BatchTrainingConfig) -> Result<(), SomError> {
         self.train_batch_with(data, cfg, 0..cfg.epochs, |_, _| Ok(()))
     }
@@ -511,8 +518,8 @@ impl<B: SomBackend> Som<B> {
     /// example `order[t]`), or in [`example_order`] with `seed` when `order` is `None`.
     ///
     /// # Errors
-    /// As [`Som::train_batch`], and [`SomError::Data`] if `order` is too short or names an
-    /// example that does not exist.
+    /// As [`Som::train_batch`], [`SomError::Config`] for a clip range past the [`limits`], and
+    /// [`SomError::Data`] if `order` is too short or names an example that does not exist.
     pub fn train_online(
         &mut self,
         data: &Tensor<B, 2>,
@@ -530,7 +537,7 @@ impl<B: SomBackend> Som<B> {
     ///
     /// # Errors
     /// As [`Som::train_online`], plus whatever `on_chunk` returns, and [`SomError::Limit`] if
-    /// the weights stop being finite.
+    /// the weights leave the [`limits`] (the weights stay those of the last good block).
     pub fn train_online_with(
         &mut self,
         data: &Tensor<B, 2>,
@@ -542,6 +549,15 @@ impl<B: SomBackend> Som<B> {
     ) -> Result<(), SomError> {
         cfg.validate()?;
         check_data(data, self.dim())?;
+        if let Some(clip) = cfg.clip {
+            let bound = limits::max_abs_value(self.dim());
+            if clip.iter().any(|v| v.abs() > bound) {
+                return Err(SomError::config(format!(
+                    "clip {clip:?} reaches past {bound:.2e}, the largest weight f32 distances hold in dimension {}",
+                    self.dim()
+                )));
+            }
+        }
         let n = data.dims()[0];
         if steps.end > cfg.steps {
             return Err(SomError::config(format!(
@@ -591,10 +607,10 @@ impl<B: SomBackend> Som<B> {
                     (None, Order::Shuffled(_)) => unreachable!("a shuffled order has its stream"),
                 };
                 let w = B::som_train_online(self.weights(), data.clone(), grid, cfg, block, t..end);
+                check_trained(&w, || format!("step {end}"))?;
                 self.set_weights(w);
                 t = end;
             }
-            check_trained(&self.weights(), || format!("step {t}"))?;
             on_chunk(
                 self,
                 Progress {
@@ -668,12 +684,13 @@ mod tests {
         assert_eq!(stops, want);
     }
 
-    /// Weights that stop being finite are an error naming the step, never passed on.
+    /// Weights that become NaN or leave the representable range are an error naming the step.
     #[test]
     fn weights_that_stop_being_finite_are_an_error() {
         let w = tensor(vec![0.5, f32::NAN], [1, 2]);
         let e = check_trained(&w, || "epoch 3".into()).unwrap_err().to_string();
         assert!(e.starts_with("epoch 3: the weights became NaN"), "{e}");
-        assert!(check_trained(&tensor(vec![0.5, 1e30], [1, 2]), || unreachable!()).is_ok());
+        assert!(check_trained(&tensor(vec![0.5, 1e30], [1, 2]), || "step 9".into()).is_err());
+        assert!(check_trained(&tensor(vec![0.5, 1e18], [1, 2]), || unreachable!()).is_ok());
     }
 }

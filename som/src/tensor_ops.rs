@@ -141,6 +141,7 @@ pub fn train_online<B: Backend>(
     order: &[usize],
     steps: Range<usize>,
 ) -> Tensor<B, 2> {
+    assert_eq!(order.len(), steps.len(), "one example per step of {steps:?}");
     let device = w.device();
     let (gx, gy, m) = (grid.width, grid.height, grid.units());
     for t in steps.clone() {

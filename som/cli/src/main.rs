@@ -20,8 +20,8 @@
 //! Errors, argument errors included, are one `error:` line on stderr and exit code 1 (`--help`
 //! and `--version` print as usual and exit 0). Sizes and values are checked before any work
 //! (`burnax_som::limits`), memory against `--memory-limit` (8G by default). Outputs are written
-//! atomically. A model file
-//! written before model files had a checksum loads with one `note:` line on stderr.
+//! atomically. A model file written before model files had a checksum loads with one `note:`
+//! line on stderr.
 //! `--checkpoint-every K` saves the model to `--out` every K epochs (or steps); a killed run
 //! continues with `--resume` from its last checkpoint and ends with the same weights, bit for
 //! bit, as an uninterrupted run (`burnax_som::checkpoint::CheckpointedRun` is that loop).
@@ -514,7 +514,7 @@ fn train<B: SomBackend>(a: TrainArgs, comm: Option<&dyn Communicator>, limit: Me
         config.width, config.height, data.total, data.matrix.cols, start.elapsed(), a.out.display()
     );
     if let Some(png) = &a.png {
-        draw(&som, png, false, PNG_SCALE, limit)?;
+        draw(&som, png, false, PNG_SCALE)?;
         eprintln!("wrote {}", png.display());
     }
     Ok(())
@@ -636,7 +636,12 @@ fn read_data(
             data.total
         );
     }
-    limits::check_values(&data.matrix.values, data.matrix.cols, &name.display().to_string())?;
+    limits::check_rows(
+        &data.matrix.values,
+        data.matrix.cols,
+        data.first,
+        &name.display().to_string(),
+    )?;
     Ok((data, name))
 }
 
@@ -656,7 +661,7 @@ fn start<B: SomBackend>(
     let cols = data.matrix.cols;
     if let Some(resume) = &a.resume {
         let file = resumed.expect("a resumed run's checkpoint is read first");
-        check_memory(limit, &file.config, data, a.png.is_some())?;
+        check_memory(limit, &file.config, data, false, a.png.is_some())?;
         let som = model_som(&file)?;
         let state = file
             .training
@@ -700,7 +705,7 @@ fn start<B: SomBackend>(
     config
         .validate()
         .map_err(|e| anyhow!("--width {width} --height {height}: {e}"))?;
-    check_memory(limit, &config, data, a.png.is_some())?;
+    check_memory(limit, &config, data, init == Init::Pca, a.png.is_some())?;
     let schedule = match a.mode.unwrap_or(Mode::Batch) {
         Mode::Batch => {
             let mut c = BatchTrainingConfig::new(a.epochs.unwrap_or(50)).with_sigma(a.sigma);
@@ -772,20 +777,21 @@ fn init_name(init: Init) -> &'static str {
     }
 }
 
-/// Refuses, before the map is made, a run whose map, data, PCA and picture would need more
-/// memory than the limit.
-fn check_memory(limit: MemoryLimit, c: &SomConfig, data: &Shard, png: bool) -> Result<()> {
+/// Refuses, before the map is made, a run whose map, data, PCA (`pca`: to be run) and picture
+/// (`png`) would need more memory than the limit, or whose picture PNG cannot hold.
+fn check_memory(limit: MemoryLimit, c: &SomConfig, data: &Shard, pca: bool, png: bool) -> Result<()> {
     let (rows, dim) = (data.matrix.rows, c.dim);
-    let mut bytes = limits::training_bytes(c.width * c.height, dim, rows);
-    if c.init == Init::Pca {
-        bytes = bytes
-            .zip(limits::pca_bytes(rows, dim))
-            .and_then(|(a, b)| a.checked_add(b));
+    let add = |a: Option<u64>, b: Option<u64>| a.zip(b).and_then(|(a, b)| a.checked_add(b));
+    let mut bytes = limits::training_bytes(c.width, c.height, dim, rows);
+    if pca {
+        bytes = add(bytes, limits::pca_bytes(rows, dim));
     }
     if png {
-        bytes = bytes
-            .zip(render::picture_bytes(c.grid(), PNG_SCALE))
-            .and_then(|(a, b)| a.checked_add(b));
+        let picture = render::picture_bytes(c.grid(), PNG_SCALE);
+        if picture.is_none() {
+            check_picture(c.grid(), PNG_SCALE, limit, "--png")?;
+        }
+        bytes = add(bytes, picture);
     }
     let what = format!(
         "a {} x {} map of dimension {dim} on {rows} examples",
@@ -810,7 +816,6 @@ fn check_distributable(comm: Option<&dyn Communicator>, schedule: &Schedule) -> 
 
 fn eval<B: SomBackend>(model: &Path, input: &Path, json: bool, limit: MemoryLimit) -> Result<()> {
     let file = read_model("--model", model, limit)?;
-    let som = model_som::<B>(&file)?;
     check_file_size(limit, "--input", input)?;
     let data = io::read_matrix(input)?;
     check_dim(
@@ -827,13 +832,10 @@ fn eval<B: SomBackend>(model: &Path, input: &Path, json: bool, limit: MemoryLimi
             "evaluating a {} x {} map on {} examples",
             c.width, c.height, data.rows
         ),
-        limits::training_bytes(c.width * c.height, c.dim, data.rows),
+        limits::training_bytes(c.width, c.height, c.dim, data.rows),
     )?;
-    let x = tensor(&data);
+    let (som, x) = (model_som::<B>(&file)?, tensor(&data));
     let (qe, te) = (som.quantization_error(&x), som.topographic_error(&x));
-    if !qe.is_finite() {
-        bail!("the quantization error is {qe}: the distances overflow (scale the data)");
-    }
     if json {
         println!(
             "{}",
@@ -853,15 +855,9 @@ fn export(model: &Path, out: &Path, limit: MemoryLimit) -> Result<()> {
     Ok(())
 }
 
-fn draw<B: SomBackend>(
-    som: &Som<B>,
-    png: &Path,
-    umatrix: bool,
-    scale: usize,
-    limit: MemoryLimit,
-) -> Result<()> {
+fn draw<B: SomBackend>(som: &Som<B>, png: &Path, umatrix: bool, scale: usize) -> Result<()> {
+    // The callers checked the picture's size (check_picture) before their work.
     let grid = som.grid();
-    check_picture(grid, scale, limit)?;
     let pixels = if som.dim() == 3 && !umatrix {
         render::pixels(grid, scale, render::rgb(&som.weights_host()))
     } else {
@@ -873,12 +869,13 @@ fn draw<B: SomBackend>(
 }
 
 /// Refuses a picture PNG cannot hold or the memory limit does not allow.
-fn check_picture(grid: burnax_som::Grid, scale: usize, limit: MemoryLimit) -> Result<()> {
+/// `flag` names what asked for the picture.
+fn check_picture(grid: burnax_som::Grid, scale: usize, limit: MemoryLimit, flag: &str) -> Result<()> {
     if scale == 0 {
         bail!("--scale must be at least 1, got 0");
     }
     let what = format!(
-        "--scale {scale}: a picture of {} x {} pixels",
+        "{flag}: a picture of {} x {} pixels",
         grid.width as u128 * scale as u128,
         grid.height as u128 * scale as u128
     );
@@ -897,7 +894,7 @@ fn render_cmd<B: SomBackend>(
 ) -> Result<()> {
     io::check_output("--png", png, &[("--model", model)])?;
     let file = read_model("--model", model, limit)?;
-    check_picture(file.config.grid(), scale, limit)?;
+    check_picture(file.config.grid(), scale, limit, &format!("--scale {scale}"))?;
     let som = model_som::<B>(&file)?;
-    draw(&som, png, umatrix, scale, limit)
+    draw(&som, png, umatrix, scale)
 }

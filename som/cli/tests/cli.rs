@@ -207,7 +207,7 @@ fn bad_values_are_named() {
         &train(&[
             "--width", "3", "--height", "3", "--mode", "online", "--steps", "0",
         ]),
-        &["steps must be at least 1, got 0"],
+        &["steps must be from 1 to 1099511627776, got 0"],
     );
     fails(
         &train(&["--width", "3", "--height", "3", "--min-sigma-frac", "0"]),
@@ -461,6 +461,22 @@ fn a_killed_run_resumes_to_the_same_weights() {
                 ],
             ),
             &["--init", "--resume"],
+        );
+        fs::write(dir.join("other.csv"), "0.1,0.2,0.3\n0.4,0.5,0.6\n").unwrap();
+        fails(
+            &som(
+                &dir,
+                &[
+                    "train",
+                    "--input",
+                    "other.csv",
+                    "--resume",
+                    "full.som",
+                    "--out",
+                    "x.som",
+                ],
+            ),
+            &["full.som", "other data"],
         );
         assert!(
             listing(&dir).iter().all(|f| !f.ends_with(".tmp")),

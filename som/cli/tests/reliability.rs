@@ -4,7 +4,8 @@
 //! aborts, hangs, outgrows a memory ceiling, leaves a partial file or changes an input.
 //!
 //! The property test runs `BURNAX_FUZZ_CASES` cases (default 200, about 10 s); a long run is
-//! `BURNAX_FUZZ_CASES=3000 cargo test -p burnax-som-cli --test reliability --release`.
+//! `BURNAX_FUZZ_CASES=3000 cargo test -p burnax-som-cli --test reliability random -- --nocapture`
+//! (`BURNAX_LONG=1 bash .ci/run` runs it).
 #![cfg(unix)]
 
 mod common;
@@ -32,7 +33,10 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 /// Runs `som` in `dir` under [`ADDRESS_SPACE`] and [`TIMEOUT`], stdin closed.
 fn som_bounded(dir: &Path, args: &[String]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_som"));
-    cmd.current_dir(dir)
+    // glibc reserves 64 MiB of address space per malloc arena, up to 8 per core: on a
+    // many-core machine that alone would approach the ceiling.
+    cmd.env("MALLOC_ARENA_MAX", "2")
+        .current_dir(dir)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -304,6 +308,19 @@ fn memory_is_checked_before_it_is_allocated() {
         &som_bounded(&dir, &args),
         &["--scale 4000000000", "larger than PNG allows"],
     );
+    // A long, thin map: few units, but a dense 10^6 x 10^6 neighbourhood matrix.
+    let args = strings(&[
+        "train", "--demo", "colors", "--width", "1000000", "--height", "1", "--out", "m2.som",
+    ]);
+    fails(&som_bounded(&dir, &args), &["1000000 x 1 map", "memory limit"]);
+    // "Regular" files that say they are empty and hold more (one of them about 256 GiB).
+    let args = strings(&["eval", "--model", "m.som", "--input", "/proc/self/status"]);
+    fails(
+        &som_bounded(&dir, &args),
+        &["/proc/self/status", "holds more than the 0 bytes"],
+    );
+    let args = strings(&["eval", "--model", "m.som", "--input", "/proc/self/pagemap"]);
+    fails(&som_bounded(&dir, &args), &["/proc/self/pagemap"]);
     // Endless and blocking files are refused before they are opened.
     mkfifo(&dir.join("fifo"));
     for args in [
