@@ -20,6 +20,7 @@
 //!     data_fingerprint: fingerprint(1000, 3, &colours.values),
 //!     every: Some(2),
 //!     out: dir.path().join("m.som"),
+//!     features: Some(vec!["r".into(), "g".into(), "b".into()]),
 //! };
 //! // Stop after the checkpoint at epoch 4, as a kill would.
 //! let stop = |_: &_, p: burnax_som::Progress| if p.done == 4 { Err(SomError::Data("stop".into())) } else { Ok(()) };
@@ -53,6 +54,8 @@ pub struct CheckpointedRun {
     pub every: Option<usize>,
     /// The model file, rewritten atomically at every checkpoint and at the end.
     pub out: PathBuf,
+    /// The features' names, saved with every checkpoint.
+    pub features: Option<Vec<String>>,
 }
 
 impl CheckpointedRun {
@@ -160,6 +163,7 @@ impl CheckpointedRun {
                 done,
                 data_fingerprint: self.data_fingerprint.clone(),
             }),
+            features: self.features.clone(),
         }
         .save(&self.out)
     }

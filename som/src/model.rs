@@ -1,5 +1,5 @@
-//! Model files: the weights, the map's config and the training state together, as
-//! [safetensors](https://github.com/huggingface/safetensors).
+//! Model files: the weights, the map's config, the training state and the features' names
+//! together, as [safetensors](https://github.com/huggingface/safetensors).
 //!
 //! Python reads them with the `safetensors` package:
 //!
@@ -16,8 +16,9 @@
 //!
 //! Safetensors checks the file's structure, not its values, so the metadata also holds a
 //! `checksum` entry: the CRC-32 (IEEE, as Python's `zlib.crc32`) of the weights' bytes and of
-//! the `config` and (when there is one) `training` entries, as
-//! `crc32:weights=XXXXXXXX,config=XXXXXXXX,training=XXXXXXXX` in lowercase hex. A load
+//! the `config` and (when they are there) `training` and `features` (a JSON list of names)
+//! entries, as `crc32:weights=XXXXXXXX,config=XXXXXXXX,training=XXXXXXXX,features=XXXXXXXX` in
+//! lowercase hex. A load
 //! recomputes it, and a flipped byte anywhere in them is a [`SomError::Model`] naming the part.
 //! Files written before the checksum still load, unverified ([`PayloadCheck::NoChecksum`]):
 //!
@@ -134,6 +135,8 @@ pub struct ModelFile {
     pub weights: Vec<f32>,
     /// The training run that produced them, if any.
     pub training: Option<TrainingState>,
+    /// The features' names (the training data's header), one per dimension, where known.
+    pub features: Option<Vec<String>>,
 }
 
 impl ModelFile {
@@ -143,7 +146,7 @@ impl ModelFile {
     /// [`SomError::Io`] if the file cannot be written.
     ///
     /// # Panics
-    /// If the number of weights does not match the config.
+    /// If the number of weights, or of feature names, does not match the config.
     pub fn save(&self, path: &Path) -> Result<(), SomError> {
         let c = &self.config;
         assert_eq!(
@@ -157,12 +160,25 @@ impl ModelFile {
             .training
             .as_ref()
             .map(|t| serde_json::to_string(t).expect("a training state serialises"));
+        if let Some(f) = &self.features {
+            assert_eq!(f.len(), c.dim, "ModelFile::save: one feature name per dimension");
+        }
+        let features = self
+            .features
+            .as_ref()
+            .map(|f| serde_json::to_string(f).expect("names serialise"));
         let mut meta = BTreeMap::new();
-        meta.insert("checksum", checksum_entry(&bytes, &config, training.as_deref()));
+        let parts = [
+            ("training", training.as_deref()),
+            ("features", features.as_deref()),
+        ];
+        meta.insert("checksum", checksum_entry(&bytes, &config, &parts));
         meta.insert("format", FORMAT.to_string());
         meta.insert("config", config);
-        if let Some(t) = training {
-            meta.insert("training", t);
+        for (key, value) in [("training", training), ("features", features)] {
+            if let Some(v) = value {
+                meta.insert(key, v);
+            }
         }
         write_atomic(
             path,
@@ -202,10 +218,12 @@ impl ModelFile {
             .get("config")
             .ok_or_else(|| bad("no \"config\" entry".into()))?;
         let training_entry = meta.get("training").map(String::as_str);
+        let features_entry = meta.get("features").map(String::as_str);
         let check = match meta.get("checksum") {
             None => PayloadCheck::NoChecksum,
             Some(stored) => {
-                let found = checksum_entry(w.data(), config_entry, training_entry);
+                let parts = [("training", training_entry), ("features", features_entry)];
+                let found = checksum_entry(w.data(), config_entry, &parts);
                 verify_checksum(stored, &found).map_err(bad)?;
                 PayloadCheck::Verified
             }
@@ -233,10 +251,21 @@ impl ModelFile {
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
         crate::limits::check_values(&weights, config.dim, "weights").map_err(|e| bad(e.to_string()))?;
+        let features = features_entry
+            .map(|f| serde_json::from_str::<Vec<String>>(f).map_err(|e| bad(format!("features: {e}"))))
+            .transpose()?;
+        if let Some(f) = features.as_ref().filter(|f| f.len() != config.dim) {
+            return Err(bad(format!(
+                "{} feature names for dimension {}",
+                f.len(),
+                config.dim
+            )));
+        }
         let file = Self {
             config,
             weights,
             training,
+            features,
         };
         Ok((file, check))
     }
@@ -252,14 +281,16 @@ pub enum PayloadCheck {
 }
 
 /// The `checksum` metadata entry of a model's parts (see the [module docs](self)).
-fn checksum_entry(weights: &[u8], config: &str, training: Option<&str>) -> String {
+fn checksum_entry(weights: &[u8], config: &str, optional: &[(&str, Option<&str>)]) -> String {
     let mut entry = format!(
         "crc32:weights={:08x},config={:08x}",
         crc32fast::hash(weights),
         crc32fast::hash(config.as_bytes())
     );
-    if let Some(t) = training {
-        entry.push_str(&format!(",training={:08x}", crc32fast::hash(t.as_bytes())));
+    for (name, value) in optional {
+        if let Some(v) = value {
+            entry.push_str(&format!(",{name}={:08x}", crc32fast::hash(v.as_bytes())));
+        }
     }
     entry
 }
@@ -357,6 +388,7 @@ mod tests {
                 done: 4,
                 data_fingerprint: fingerprint(1, 2, &[0.5, 0.25]),
             }),
+            features: Some(vec!["a".into(), "b".into()]),
         };
         file.save(&path).unwrap();
         assert_eq!(ModelFile::load(&path).unwrap(), file);

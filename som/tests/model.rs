@@ -18,6 +18,7 @@ fn model(training: bool) -> ModelFile {
             done: 5,
             data_fingerprint: fingerprint(2, 4, &[0.5; 8]),
         }),
+        features: training.then(|| ["a", "b", "c", "d"].map(String::from).to_vec()),
     }
 }
 
@@ -76,7 +77,11 @@ fn a_changed_config_or_training_entry_is_corrupt() {
     let header = String::from_utf8(bytes[8..data_start(&bytes)].to_vec()).unwrap();
     // One digit changed inside each entry's JSON: the header stays valid JSON and the values
     // valid, so only the checksum can tell.
-    for (needle, entry) in [(r#"\"seed\":4"#, "config"), (r#"\"done\":5"#, "training")] {
+    for (needle, entry) in [
+        (r#"\"seed\":4"#, "config"),
+        (r#"\"done\":5"#, "training"),
+        (r#"[\"a"#, "features"),
+    ] {
         let at = 8
             + header
                 .find(needle)
@@ -114,7 +119,10 @@ fn a_file_without_a_checksum_loads_unverified() {
     // As an older som wrote it: safetensors' own writer, no checksum entry.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.som");
-    let file = model(true);
+    let file = ModelFile {
+        features: None, // older files had no names
+        ..model(true)
+    };
     let bytes: Vec<u8> = file.weights.iter().flat_map(|v| v.to_le_bytes()).collect();
     let view = TensorView::new(Dtype::F32, vec![6, 4], &bytes).unwrap();
     let meta = HashMap::from([
@@ -157,11 +165,17 @@ fn a_model_is_the_same_bytes_on_every_save_and_safetensors_reads_it() {
     let meta = header.metadata().clone().unwrap();
     let mut keys: Vec<&str> = meta.keys().map(String::as_str).collect();
     keys.sort();
-    assert_eq!(keys, ["checksum", "config", "format", "training"]);
+    assert_eq!(keys, ["checksum", "config", "features", "format", "training"]);
     let text = String::from_utf8(bytes[8..data_start(&bytes)].to_vec()).unwrap();
-    let order: Vec<usize> = ["\"checksum\"", "\"config\"", "\"format\"", "\"training\""]
-        .iter()
-        .map(|k| text.find(k).unwrap())
-        .collect();
+    let order: Vec<usize> = [
+        "\"checksum\"",
+        "\"config\"",
+        "\"features\"",
+        "\"format\"",
+        "\"training\"",
+    ]
+    .iter()
+    .map(|k| text.find(k).unwrap())
+    .collect();
     assert!(order.is_sorted(), "metadata keys in sorted order: {text}");
 }

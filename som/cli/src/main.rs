@@ -39,7 +39,7 @@ use burnax_comm::Mpi;
 use burnax_som::checkpoint::CheckpointedRun;
 use burnax_som::device::DeviceKind;
 use burnax_som::distributed;
-use burnax_som::io::{self, Matrix, Shard};
+use burnax_som::io::{self, Column, CsvOptions, Delimiter, Matrix, Shard, Table};
 use burnax_som::limits::{self, MemoryLimit};
 use burnax_som::model::{fingerprint, ModelFile, PayloadCheck, Schedule};
 use burnax_som::render;
@@ -88,8 +88,12 @@ enum Command {
     Eval {
         #[arg(long)]
         model: PathBuf,
+        /// Data: CSV or NPY; `-` reads standard input. A CSV file's columns are those of the
+        /// model's feature names when its header has them all.
         #[arg(long)]
         input: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
         /// Print one JSON object with keys quantization_error and topographic_error.
         #[arg(long)]
         json: bool,
@@ -115,11 +119,42 @@ enum Command {
     },
 }
 
+/// How to read a CSV file's cells (an NPY file's columns are all features).
+#[derive(clap::Args, Clone, Default)]
+struct DataArgs {
+    /// CSV: what separates cells: , ; | tab or whitespace [default: detected].
+    #[arg(long)]
+    delimiter: Option<Delimiter>,
+    /// CSV: the feature columns, by header name or number from 1, comma-separated [default:
+    /// all but the dropped and the label column].
+    #[arg(long, value_delimiter = ',')]
+    columns: Option<Vec<Column>>,
+    /// CSV: columns that are not features (an id, a date), comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    drop_columns: Vec<Column>,
+    /// CSV: the column of class labels, any text, kept apart from the features.
+    #[arg(long)]
+    label_column: Option<Column>,
+}
+
+impl DataArgs {
+    fn options(&self) -> CsvOptions {
+        CsvOptions {
+            delimiter: self.delimiter,
+            columns: self.columns.clone(),
+            drop: self.drop_columns.clone(),
+            label: self.label_column.clone(),
+        }
+    }
+}
+
 #[derive(clap::Args)]
 struct TrainArgs {
-    /// Training data: CSV (optional header) or NPY (2-D f32/f64).
+    /// Training data: CSV (header detected) or NPY (2-D f32/f64); `-` reads standard input.
     #[arg(long, conflicts_with = "demo", required_unless_present = "demo")]
     input: Option<PathBuf>,
+    #[command(flatten)]
+    data: DataArgs,
     /// Built-in data set instead of --input.
     #[arg(long, value_enum)]
     demo: Option<Demo>,
@@ -294,7 +329,12 @@ fn run<B: SomBackend>(command: Command, comm: Option<&dyn Communicator>, limit: 
     }
     match command {
         Command::Train(args) => train::<B>(*args, comm, limit),
-        Command::Eval { model, input, json } => eval::<B>(&model, &input, json, limit),
+        Command::Eval {
+            model,
+            input,
+            data,
+            json,
+        } => eval::<B>(&model, &input, &data, json, limit),
         Command::Export { model, weights } => export(&model, &weights, limit),
         Command::Render {
             model,
@@ -424,7 +464,7 @@ fn train<B: SomBackend>(a: TrainArgs, comm: Option<&dyn Communicator>, limit: Me
     let (rank, ranks) = comm.map_or((0, 1), |c| (c.rank(), c.size()));
     // The checkpoint, this rank's rows, and every rank's error if any (each reads and checks
     // only its rows).
-    let (resumed, (data, data_name)) = agreed(
+    let (resumed, (table, data_name)) = agreed(
         comm,
         check_flags(&a).and_then(|()| check_outputs(&a)).and_then(|()| {
             let resumed = a
@@ -436,6 +476,17 @@ fn train<B: SomBackend>(a: TrainArgs, comm: Option<&dyn Communicator>, limit: Me
             Ok((resumed, read_data(&a, seed, rank, ranks, limit)?))
         }),
     )?;
+    if rank == 0 {
+        for note in &table.notes {
+            eprintln!("note: {}: {note}", data_name.display());
+        }
+    }
+    // A resumed run keeps its checkpoint's names.
+    let features = match &resumed {
+        Some(file) => file.features.clone(),
+        None => table.features.clone(),
+    };
+    let data = &table.shard;
     let x = tensor::<B>(&data.matrix);
     let fp = match comm {
         Some(c) => distributed::fingerprint(c, data.total, data.matrix.cols, &data.matrix.values)?,
@@ -448,7 +499,7 @@ fn train<B: SomBackend>(a: TrainArgs, comm: Option<&dyn Communicator>, limit: Me
         done,
     } = agreed(
         comm,
-        start::<B>(&a, comm, &data, &data_name, &x, &fp, resumed, limit),
+        start::<B>(&a, comm, data, &data_name, &x, &fp, resumed, limit),
     )?;
 
     let total = schedule.total();
@@ -483,6 +534,7 @@ fn train<B: SomBackend>(a: TrainArgs, comm: Option<&dyn Communicator>, limit: Me
         data_fingerprint: fp,
         every: a.checkpoint_every,
         out: a.out.clone(),
+        features,
     };
     let start = std::time::Instant::now();
     let (qe, te) = match comm {
@@ -605,13 +657,13 @@ fn read_data(
     rank: usize,
     ranks: usize,
     limit: MemoryLimit,
-) -> Result<(Shard, PathBuf)> {
+) -> Result<(Table, PathBuf)> {
     let rows = |n: usize| distributed::shard(n, rank, ranks);
-    let (data, name) = match (&a.input, a.demo) {
-        (Some(p), _) => {
-            check_file_size(limit, "--input", p)?;
-            (io::read_matrix_rows(p, rows)?, p.clone())
-        }
+    let (table, name) = match (&a.input, a.demo) {
+        (Some(p), _) => (
+            read_input(p, &a.data.options(), rows, ranks, limit)?,
+            input_name(p),
+        ),
         (None, Some(Demo::Colors)) => {
             let all = io::demo_colors(seed);
             let keep = rows(all.rows);
@@ -620,15 +672,21 @@ fn read_data(
                 cols: all.cols,
                 values: all.values[keep.start * all.cols..keep.end * all.cols].to_vec(),
             };
-            let shard = Shard {
-                matrix,
-                first: keep.start,
-                total: all.rows,
+            let table = Table {
+                shard: Shard {
+                    matrix,
+                    first: keep.start,
+                    total: all.rows,
+                },
+                features: Some(["r", "g", "b"].map(String::from).to_vec()),
+                labels: None,
+                notes: Vec::new(),
             };
-            (shard, PathBuf::from("--demo colors"))
+            (table, PathBuf::from("--demo colors"))
         }
         (None, None) => bail!("give --input FILE or --demo colors"),
     };
+    let data = &table.shard;
     if data.total < ranks {
         bail!(
             "{}: {} examples cannot be split over {ranks} ranks (each needs at least one)",
@@ -642,7 +700,48 @@ fn read_data(
         data.first,
         &name.display().to_string(),
     )?;
-    Ok((data, name))
+    Ok((table, name))
+}
+
+/// How errors and notes name `--input PATH`: standard input for `-`.
+fn input_name(path: &Path) -> PathBuf {
+    if path == Path::new("-") {
+        PathBuf::from("<stdin>")
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// Rows `rows(total)` of `--input PATH` read with `opts`: a file, or standard input for `-`
+/// (read to its end, within the memory limit; one process only, as `mpirun` gives standard
+/// input to rank 0 alone).
+fn read_input(
+    path: &Path,
+    opts: &CsvOptions,
+    rows: impl FnOnce(usize) -> std::ops::Range<usize>,
+    ranks: usize,
+    limit: MemoryLimit,
+) -> Result<Table> {
+    if path != Path::new("-") {
+        check_file_size(limit, "--input", path)?;
+        return Ok(io::read_table(path, opts, rows)?);
+    }
+    if ranks > 1 {
+        bail!("--input -: standard input cannot be split over {ranks} ranks: give a file");
+    }
+    use std::io::Read;
+    // A third of the limit, as for files: the bytes, the values parsed and their tensor.
+    let cap = limit.bytes() / 3;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .context("--input -: standard input")?;
+    if bytes.len() as u64 > cap {
+        within(limit, "--input - (standard input)", None)?;
+    }
+    Ok(io::parse_table(&input_name(path), bytes, opts, rows)?)
 }
 
 /// The map, schedule and progress a run starts from: the checkpoint's with `--resume`
@@ -814,17 +913,50 @@ fn check_distributable(comm: Option<&dyn Communicator>, schedule: &Schedule) -> 
     Ok(())
 }
 
-fn eval<B: SomBackend>(model: &Path, input: &Path, json: bool, limit: MemoryLimit) -> Result<()> {
-    let file = read_model("--model", model, limit)?;
-    check_file_size(limit, "--input", input)?;
-    let data = io::read_matrix(input)?;
+/// The rows of `--input` to apply the model `file` to, read with the data flags, checked against
+/// the model; notes on stderr (and one if the columns' names differ from the model's).
+fn read_for_model(
+    file: &ModelFile,
+    model: &Path,
+    input: &Path,
+    data: &DataArgs,
+    limit: MemoryLimit,
+) -> Result<Matrix> {
+    let table = read_input(input, &data.options(), |n| 0..n, 1, limit)?;
+    let name = input_name(input);
+    for note in &table.notes {
+        eprintln!("note: {}: {note}", name.display());
+    }
+    if let (Some(theirs), Some(ours)) = (&table.features, &file.features) {
+        if theirs != ours {
+            eprintln!(
+                "note: {} was trained on columns {}; these are {} (choose with --columns)",
+                model.display(),
+                ours.join(", "),
+                theirs.join(", ")
+            );
+        }
+    }
+    let data = table.shard.matrix;
     check_dim(
         data.cols,
-        input,
+        &name,
         file.config.dim,
         &format!("model {}", model.display()),
     )?;
-    limits::check_values(&data.values, data.cols, &input.display().to_string())?;
+    limits::check_values(&data.values, data.cols, &name.display().to_string())?;
+    Ok(data)
+}
+
+fn eval<B: SomBackend>(
+    model: &Path,
+    input: &Path,
+    data: &DataArgs,
+    json: bool,
+    limit: MemoryLimit,
+) -> Result<()> {
+    let file = read_model("--model", model, limit)?;
+    let data = read_for_model(&file, model, input, data, limit)?;
     let c = &file.config;
     within(
         limit,

@@ -38,6 +38,7 @@ fn train_stopped(mode: &str, len: usize, every: usize, out: PathBuf, stop_at: us
         data_fingerprint: fingerprint(1000, 3, &colours.values),
         every: Some(every),
         out,
+        features: None,
     };
     run.train(&mut som, &x, 0, |_, p| {
         if p.done >= stop_at {
@@ -669,4 +670,98 @@ fn outputs_never_destroy_inputs_or_odd_files() {
         .filter(|f| f.ends_with(".tmp"))
         .collect();
     assert_eq!(temps, [".m.som.notours.tmp"]);
+}
+
+/// CSV files as pandas, spreadsheets and NumPy write them: a pandas index and a label column,
+/// a semicolon file, standard input; the header's names kept in the model.
+#[test]
+fn real_csv_files_read_as_written() {
+    let (_t, dir) = tmp();
+    let rows = [
+        (5.1, 3.5, "setosa"),
+        (4.9, 3.0, "setosa"),
+        (7.0, 3.2, "versicolor"),
+        (6.4, 3.2, "versicolor"),
+        (6.3, 3.3, "virginica"),
+    ];
+    let pandas: String = std::iter::once(",sepal_length,sepal_width,species\n".to_string())
+        .chain(
+            rows.iter()
+                .enumerate()
+                .map(|(i, (a, b, s))| format!("{i},{a},{b},{s}\n")),
+        )
+        .collect();
+    fs::write(dir.join("iris.csv"), &pandas).unwrap();
+    let train = |extra: &[&str]| {
+        let mut args = vec![
+            "train", "--input", "iris.csv", "--width", "3", "--height", "2", "--epochs", "3",
+        ];
+        args.extend_from_slice(extra);
+        som(&dir, &args)
+    };
+    fails(
+        &train(&["--out", "m.som"]),
+        &["iris.csv:2: column 4", "\"setosa\" is not a number"],
+    );
+    let out = train(&["--label-column", "species", "--out", "m.som"]);
+    ok(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("note: iris.csv: header row: , sepal_length, sepal_width, species"),
+        "{err}"
+    );
+    assert!(err.contains("pandas index"), "{err}");
+    assert!(err.contains("on 5 examples of dimension 2"), "{err}");
+    let model = burnax_som::model::ModelFile::load(&dir.join("m.som")).unwrap();
+    assert_eq!(model.features.unwrap(), ["sepal_length", "sepal_width"]);
+    // The same by position, and with the columns named.
+    ok(&train(&["--drop-columns", "1,4", "--out", "m2.som"]));
+    ok(&train(&[
+        "--columns",
+        "sepal_width,sepal_length",
+        "--out",
+        "m3.som",
+    ]));
+    fails(
+        &train(&["--columns", "petal", "--out", "m4.som"]),
+        &["\"petal\": no such column"],
+    );
+    // A semicolon file from a spreadsheet, with quoted numbers.
+    fs::write(
+        dir.join("s.csv"),
+        "\"a\";\"b\"\n\"5.1\";\"3.5\"\n4.9;3.0\n7.0;3.2\n",
+    )
+    .unwrap();
+    let out = som(
+        &dir,
+        &[
+            "train", "--input", "s.csv", "--width", "2", "--height", "2", "--epochs", "2", "--out", "s.som",
+        ],
+    );
+    ok(&out);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("on 3 examples of dimension 2"));
+    // Standard input, and eval noting other column names than the model's.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_som"))
+        .current_dir(&dir)
+        .args(["eval", "--model", "m.som", "--input", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"x,y\n5.0,3.4\n6.5,3.0\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = ok(&out);
+    assert!(text.contains("quantization error"), "{text}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("trained on columns sepal_length, sepal_width; these are x, y"),
+        "{err}"
+    );
 }

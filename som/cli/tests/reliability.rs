@@ -22,7 +22,7 @@ use burnax_som::io::{npy_bytes, parse_npy};
 use burnax_som::model::ModelFile;
 use burnax_som::SomConfig;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 /// The address space a `som` under test may use: far above what any accepted case needs, far
 /// below what a runaway allocation asks for (an abort here is a failure, not an error).
@@ -138,6 +138,7 @@ fn values_beyond_what_f32_distances_hold_are_refused() {
         config: SomConfig::new(3, 2, 3),
         weights: vec![3e38; 18],
         training: None,
+        features: None,
     }
     .save(&dir.join("huge.som"))
     .unwrap();
@@ -595,6 +596,7 @@ fn fixtures(dir: &Path) {
         config: SomConfig::new(3, 2, 3),
         weights: values[..18].to_vec(),
         training: None,
+        features: None,
     }
     .save(&dir.join("model.som"))
     .unwrap();
@@ -623,8 +625,8 @@ fn value<'a>(args: &'a [String], flag: &str) -> Option<&'a str> {
         .map(String::as_str)
 }
 
-/// Runs one case and checks it; its exit code.
-fn check(case: &Case) -> Result<i32, TestCaseError> {
+/// Runs one case and checks it; its exit code and how long it took.
+fn check(case: &Case) -> Result<(i32, Duration), TestCaseError> {
     let (_t, dir) = tmp();
     fixtures(&dir);
     let path = dir.join(case.target);
@@ -633,7 +635,9 @@ fn check(case: &Case) -> Result<i32, TestCaseError> {
     fs::write(&path, bytes).unwrap();
     let before = snapshot(&dir);
 
+    let started = Instant::now();
     let out = som_bounded(&dir, &case.args);
+    let took = started.elapsed();
     let err = String::from_utf8_lossy(&out.stderr);
     if std::env::var_os("BURNAX_FUZZ_VERBOSE").is_some() {
         eprintln!(
@@ -707,7 +711,7 @@ fn check(case: &Case) -> Result<i32, TestCaseError> {
             }
         }
     }
-    Ok(code.unwrap_or(-1))
+    Ok((code.unwrap_or(-1), took))
 }
 
 #[test]
@@ -716,27 +720,38 @@ fn random_inputs_and_flags_never_panic_hang_or_destroy() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(200);
-    let mut runner = TestRunner::new(Config {
+    // The same cases on every run (CI is reproducible); another seed explores others.
+    let seed: u64 = std::env::var("BURNAX_FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut seed_bytes = [0u8; 32];
+    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let config = Config {
         cases,
         failure_persistence: None,
         ..Config::default()
-    });
+    };
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes);
+    let mut runner = TestRunner::new_with_rng(config, rng);
     let started = Instant::now();
-    // Successes and clean errors, for the report.
-    let tally = std::cell::Cell::new([0usize; 2]);
+    // Successes, clean errors and the slowest case, for the report.
+    let tally = std::cell::RefCell::new(([0usize; 2], Duration::ZERO, Vec::new()));
     let result = runner.run(&case(), |c| {
-        let code = check(&c)?;
-        let mut t = tally.get();
-        t[usize::from(code != 0)] += 1;
-        tally.set(t);
+        let (code, took) = check(&c)?;
+        let mut t = tally.borrow_mut();
+        t.0[usize::from(code != 0)] += 1;
+        if took > t.1 {
+            (t.1, t.2) = (took, c.args.clone());
+        }
         Ok(())
     });
     if let Err(e) = result {
         panic!("{e}");
     }
-    let [passed, refused] = tally.get();
+    let ([passed, refused], slowest, args) = tally.into_inner();
     eprintln!(
-        "{cases} cases in {:.1?}: {passed} succeeded, {refused} refused with one error line",
+        "{cases} cases (seed {seed}) in {:.1?}: {passed} succeeded, {refused} refused with one error line; slowest {slowest:.1?}: {args:?}",
         started.elapsed()
     );
 }
