@@ -9,17 +9,24 @@ use crate::grid::Grid;
 use crate::schedule::linspace_at;
 
 /// How [`SomConfig`](crate::SomConfig) initialises the weights.
+///
+/// Stored in model files as the `som train --init` names (`"random"`, `"sample"`, `"pca"`);
+/// files written before read as well (`"Random"`, ...).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Init {
     /// Uniform in `[0, 1)` per coordinate, as the playbook does (`np.random.random`). Suits data
     /// scaled to `[0, 1]`; use `Sample` or `Pca` for other ranges.
+    #[serde(alias = "Random")]
     Random,
     /// Rows drawn from the data: without replacement when the map has at most as many units as
     /// there are examples, with replacement otherwise.
+    #[serde(alias = "Sample")]
     Sample,
     /// A plane through the data mean spanned by the two leading principal components: unit
     /// `(x, y)` is `mean + cx sqrt(l1) v1 + cy sqrt(l2) v2` with `cx`, `cy` evenly spaced in
     /// `[-1, 1]` along the grid (one standard deviation each way).
+    #[serde(alias = "Pca")]
     Pca,
 }
 

@@ -12,37 +12,52 @@
 
 pub mod vmapped;
 
+/// The command line every tutorial takes; anything else is an error, and `--help` says so.
+#[derive(clap::Parser, Debug)]
+#[command(about = "A notebook of NVIDIA's JAX on DGX Spark playbook, retold in Rust")]
+pub struct Args {
+    /// Tiny sizes, for the smoke tests.
+    #[arg(long)]
+    pub quick: bool,
+    /// Where to compute: cpu, wgpu or cuda (a build with that feature; the tutorials that run
+    /// on the CPU only say so).
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// Where pictures go.
+    #[arg(long, default_value = "tutorial-output")]
+    pub out: std::path::PathBuf,
+}
+
+/// The command line, parsed once: clap prints the help or the error and exits for a bad one.
+pub fn args() -> &'static Args {
+    static ARGS: std::sync::OnceLock<Args> = std::sync::OnceLock::new();
+    ARGS.get_or_init(<Args as clap::Parser>::parse)
+}
+
 /// Whether `--quick` was passed: tiny sizes, for the smoke tests.
 pub fn quick() -> bool {
-    std::env::args().any(|a| a == "--quick")
+    args().quick
 }
 
 pub use burnax_som::device::DeviceKind;
 
-/// Reads `--device cpu|wgpu|cuda` from the command line (default `cpu`), with burnax-som's
-/// chooser ([`DeviceKind::from_args`]), the one the `som` CLI and `som-bench` use too.
+/// The device `--device` names (default `cpu`), with burnax-som's chooser
+/// ([`DeviceKind::choose`]), the one the `som` CLI and `som-bench` use too.
 ///
 /// # Errors
 /// A one-line message starting with `--device` and naming the value when it is unknown, when
 /// this build lacks the backend (with the feature to build it with), or when the device does not
 /// answer (with the reason, see [`DeviceKind::probe`]).
 pub fn device_choice() -> Result<DeviceKind, String> {
-    DeviceKind::from_args(std::env::args()).map_err(|e| e.to_string())
+    let name = &args().device;
+    DeviceKind::choose(name).map_err(|e| format!("--device {name}: {e}"))
 }
 
 /// The folder named by `--out DIR` (default `tutorial-output`), created if missing.
 ///
 /// Exits with an error naming the folder if it cannot be created.
 pub fn out_dir() -> std::path::PathBuf {
-    let args: Vec<String> = std::env::args().collect();
-    let dir = args
-        .iter()
-        .position(|a| a == "--out")
-        .and_then(|i| args.get(i + 1))
-        .map_or_else(
-            || std::path::PathBuf::from("tutorial-output"),
-            std::path::PathBuf::from,
-        );
+    let dir = args().out.clone();
     if let Err(e) = std::fs::create_dir_all(&dir) {
         eprintln!("error: {}: {e}", dir.display());
         std::process::exit(2);

@@ -150,3 +150,23 @@ fn som_burnax_runs_agrees_and_films() {
     }
     magic(dir.path().join("03-training.gif"), b"GIF89a");
 }
+
+/// An unknown flag is an error, not ignored; `--help` prints the flags instead of running.
+#[test]
+fn unknown_flags_are_errors_and_help_does_not_run() {
+    for bin in [
+        env!("CARGO_BIN_EXE_01-intro"),
+        env!("CARGO_BIN_EXE_02-som-reference"),
+        env!("CARGO_BIN_EXE_03-som-burnax"),
+    ] {
+        let out = Command::new(bin).arg("--quik").output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bin}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("unexpected argument '--quik'"));
+        let help = run_with(bin, &["--help".as_ref()]);
+        assert!(
+            help.contains("--quick") && help.contains("--device") && help.contains("--out"),
+            "{help}"
+        );
+        assert!(help.lines().count() < 20, "{bin} ran instead of helping:\n{help}");
+    }
+}

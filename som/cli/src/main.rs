@@ -100,17 +100,23 @@ enum Command {
     },
     /// Write a model's weights as NPY (width * height rows, f32, row i = x * height + y).
     Export {
+        /// The model file (`som train --out`).
         #[arg(long)]
         model: PathBuf,
+        /// Where to write the weights: NPY for a .npy name, CSV (with the features' names as
+        /// header, when known) for a .csv name.
         #[arg(long)]
         weights: PathBuf,
     },
     /// Draw a model: RGB for 3-D maps, else (or with --umatrix) the U-matrix as a heat map.
     Render {
+        /// The model file (`som train --out`).
         #[arg(long)]
         model: PathBuf,
+        /// The picture to write.
         #[arg(long)]
         png: PathBuf,
+        /// Draw the U-matrix (each unit's mean distance to its neighbours) even for a 3-D map.
         #[arg(long)]
         umatrix: bool,
         /// Pixels per unit.
@@ -164,6 +170,8 @@ struct TrainArgs {
     /// Units along y.
     #[arg(long)]
     height: Option<usize>,
+    /// batch (every epoch, each unit the neighbourhood-weighted mean of the data) or online (one
+    /// example a step) [default: batch].
     #[arg(long, value_enum)]
     mode: Option<Mode>,
     /// Batch epochs [default: 50].
@@ -981,9 +989,25 @@ fn eval<B: SomBackend>(
 
 fn export(model: &Path, out: &Path, limit: MemoryLimit) -> Result<()> {
     io::check_output("--weights", out, &[("--model", model)])?;
+    let ext = out.extension().map(|e| e.to_ascii_lowercase());
+    let csv = match ext.as_ref().and_then(|e| e.to_str()) {
+        Some("npy") => false,
+        Some("csv") => true,
+        _ => bail!(
+            "--weights {}: name a .npy or a .csv file (the format follows the name)",
+            out.display()
+        ),
+    };
     let file = read_model("--model", model, limit)?;
     let c = &file.config;
-    io::write_atomic(out, &io::npy_bytes(c.width * c.height, c.dim, &file.weights))?;
+    let m = c.width * c.height;
+    let bytes = if csv {
+        io::csv_bytes(m, c.dim, &file.weights, file.features.as_deref())
+    } else {
+        io::npy_bytes(m, c.dim, &file.weights)
+    };
+    io::write_atomic(out, &bytes)?;
+    eprintln!("wrote {} ({m} units x {} weights)", out.display(), c.dim);
     Ok(())
 }
 
@@ -1028,5 +1052,7 @@ fn render_cmd<B: SomBackend>(
     let file = read_model("--model", model, limit)?;
     check_picture(file.config.grid(), scale, limit, &format!("--scale {scale}"))?;
     let som = model_som::<B>(&file)?;
-    draw(&som, png, umatrix, scale)
+    draw(&som, png, umatrix, scale)?;
+    eprintln!("wrote {}", png.display());
+    Ok(())
 }

@@ -333,7 +333,8 @@ fn a_model_without_a_checksum_loads_with_a_note() {
     ok(&out);
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "note: old.som has no checksum (written by an older som); its weights are not verified\n"
+        "note: old.som has no checksum (written by an older som); its weights are not verified\n\
+         wrote old.npy (12 units x 3 weights)\n"
     );
     let p = dir.join("old.npy");
     assert_eq!(
@@ -342,7 +343,25 @@ fn a_model_without_a_checksum_loads_with_a_note() {
     );
     let out = som(&dir, &["export", "--model", "m.som", "--weights", "new.npy"]);
     ok(&out);
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "wrote new.npy (12 units x 3 weights)\n"
+    );
+    // CSV by the name, with the features' names as header; any other name is an error.
+    ok(&som(
+        &dir,
+        &["export", "--model", "m.som", "--weights", "new.csv"],
+    ));
+    let text = fs::read_to_string(dir.join("new.csv")).unwrap();
+    assert!(text.starts_with("r,g,b\n"), "{text}");
+    assert_eq!(
+        burnax_som::io::read_matrix(&dir.join("new.csv")).unwrap().values,
+        weights(&dir, "m.som")
+    );
+    fails(
+        &som(&dir, &["export", "--model", "m.som", "--weights", "w.txt"]),
+        &["--weights w.txt", ".npy or a .csv"],
+    );
 }
 
 #[test]

@@ -15,7 +15,9 @@ use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
 
-pub use self::csv::{parse_csv, parse_csv_rows, parse_csv_table, Column, CsvOptions, Delimiter, Table};
+pub use self::csv::{
+    csv_bytes, parse_csv, parse_csv_rows, parse_csv_table, Column, CsvOptions, Delimiter, Table,
+};
 use file::read_rest;
 pub use file::{open_regular, read_file};
 pub use matrix::{Matrix, Shard};
