@@ -88,8 +88,8 @@ enum Command {
     Eval {
         #[arg(long)]
         model: PathBuf,
-        /// Data: CSV or NPY; `-` reads standard input. A CSV file's columns are those of the
-        /// model's feature names when its header has them all.
+        /// Data: CSV or NPY; `-` reads standard input. A note says so when a CSV header names
+        /// other columns than those the model was trained on.
         #[arg(long)]
         input: PathBuf,
         #[command(flatten)]
