@@ -159,8 +159,9 @@ pub fn parse_csv_rows(
 ///   and `|` that splits every one of them into the same number (more than one) of cells, else
 ///   runs of whitespace if those do, else one column.
 /// - **Header**: a first row with no cell that reads as a finite number (a column may be named
-///   `nan`) and some cell that is no number at all; always reported in [`Table::notes`]. An empty first name in a header whose other
-///   names are given is pandas' index column: it is skipped, with a note.
+///   `nan`) and some cell that is no number at all; always reported in [`Table::notes`]. An
+///   empty first name in a header whose other names are given is pandas' index column: it is
+///   skipped, with a note.
 /// - Quoted cells (`"1.5"`), `\n`, `\r\n` and lone `\r` line ends, a UTF-8 byte-order mark,
 ///   blank lines and `#` comment lines.
 /// - **Columns** ([`CsvOptions`]): all of them, or those named; minus those dropped; minus the
