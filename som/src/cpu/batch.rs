@@ -173,35 +173,4 @@ mod tests {
             );
         }
     }
-
-    /// The search splits the examples over rayon's threads in fixed blocks and the sums run in
-    /// example order: one thread and several give the same bits (the docs' "deterministic").
-    #[test]
-    fn thread_count_does_not_change_the_bits() {
-        let mut rng = ChaCha8Rng::seed_from_u64(11);
-        let (grid, n, d) = (Grid::new(12, 9), 5000, 5);
-        let data: Vec<f32> = (0..n * d).map(|_| rng.random()).collect();
-        let w0: Vec<f32> = (0..grid.units() * d).map(|_| rng.random()).collect();
-        let run = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            pool.install(|| {
-                let mut w = w0.clone();
-                let mut qe = Vec::new();
-                for e in 0..3 {
-                    let (next, stats) = epoch(&w, &data, d, grid, [4.0 - e as f64, 3.0 - e as f64]);
-                    (w, qe) = (next, [qe, vec![stats.quantization_error]].concat());
-                }
-                (w, qe)
-            })
-        };
-        let one = run(1);
-        for threads in [2, 3, 8] {
-            let many = run(threads);
-            assert_eq!(one.0, many.0, "{threads} threads: other weights");
-            assert_eq!(one.1, many.1, "{threads} threads: other QE");
-        }
-    }
 }
