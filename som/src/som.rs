@@ -132,20 +132,23 @@ impl SomConfig {
     }
 }
 
-/// [`limits::check_values`] on a tensor: reduced on its device, read back only to name a bad
-/// value.
-fn check_values<B: Backend>(t: &Tensor<B, 2>, what: &str) -> Result<(), SomError> {
-    let dim = t.dims()[1];
-    let bad = t
-        .clone()
+/// Whether some value of `t` is NaN or past [`limits::max_abs_value`] of its row length:
+/// reduced on the tensor's device, one boolean read back.
+fn out_of_bounds<B: Backend>(t: &Tensor<B, 2>) -> bool {
+    t.clone()
         .abs()
-        .lower_equal_elem(limits::max_abs_value(dim))
+        .lower_equal_elem(limits::max_abs_value(t.dims()[1]))
         .bool_not()
         .any()
         .into_scalar()
-        .elem::<bool>();
-    if bad {
-        limits::check_values(&host(t.clone()), dim, what)?;
+        .elem::<bool>()
+}
+
+/// [`limits::check_values`] on a tensor: reduced on its device, read back only to name a bad
+/// value.
+fn check_values<B: Backend>(t: &Tensor<B, 2>, what: &str) -> Result<(), SomError> {
+    if out_of_bounds(t) {
+        limits::check_values(&host(t.clone()), t.dims()[1], what)?;
     }
     Ok(())
 }
@@ -157,16 +160,8 @@ pub(crate) fn check_trained<B: Backend>(
     w: &Tensor<B, 2>,
     when: impl FnOnce() -> String,
 ) -> Result<(), SomError> {
-    let bound = limits::max_abs_value(w.dims()[1]);
-    let bad = w
-        .clone()
-        .abs()
-        .lower_equal_elem(bound)
-        .bool_not()
-        .any()
-        .into_scalar()
-        .elem::<bool>();
-    if bad {
+    if out_of_bounds(w) {
+        let bound = limits::max_abs_value(w.dims()[1]);
         return Err(SomError::Limit(format!(
             "{}: the weights became NaN or left the range f32 distances hold (|w| <= {bound:.2e}); \
              nothing was written for it",
