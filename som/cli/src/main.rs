@@ -800,7 +800,8 @@ fn start<B: SomBackend>(
     }
     let width = a.width.ok_or_else(|| anyhow!("--width is required"))?;
     let height = a.height.ok_or_else(|| anyhow!("--height is required"))?;
-    let (init, given) = match a.init.as_deref().unwrap_or("random") {
+    let init_flag = a.init.as_deref().unwrap_or("random");
+    let (init, given) = match init_flag {
         "random" => (Init::Random, None),
         "sample" => (Init::Sample, None),
         "pca" => (Init::Pca, None),
@@ -862,7 +863,7 @@ fn start<B: SomBackend>(
             Some(c) => config
                 .init_with_shard(c, x, data.first, data.total)
                 .map_err(|e| match e {
-                    SomError::Config(m) => anyhow!("--init {}: {m}", init_name(init)),
+                    SomError::Config(m) => anyhow!("--init {init_flag}: {m}"),
                     e => e.into(),
                 })?,
             None => config.init_with_data(x)?,
@@ -874,14 +875,6 @@ fn start<B: SomBackend>(
         schedule,
         done: 0,
     })
-}
-
-fn init_name(init: Init) -> &'static str {
-    match init {
-        Init::Random => "random",
-        Init::Sample => "sample",
-        Init::Pca => "pca",
-    }
 }
 
 /// Refuses, before the map is made, a run whose map, data, PCA (`pca`: to be run) and picture
