@@ -43,6 +43,8 @@ use crate::tensor_ops;
 
 /// Burn's CubeCL backend with `f32` floats and `i32` ints: what `Wgpu` and `Cuda` are by default.
 type Cube<R, BT> = CubeBackend<R, f32, i32, BT>;
+/// Unit indices, one per example, on [`Cube`].
+type Units<R, BT> = Tensor<Cube<R, BT>, 1, Int>;
 
 /// Threads along each side of a search cube.
 const SIDE: usize = 16;
@@ -235,12 +237,14 @@ fn unit_chunks<R: CubeRuntime>(
     (m.div_ceil(per_chunk), per_chunk)
 }
 
-/// Best unit of every row of `data`, as an `[n]` `i32` tensor, and with `top2` the second best.
+/// Best unit of every row of `data`, as an `[n]` `i32` tensor, and with `top2` the second best;
+/// at most `cubes_per_launch` example blocks a launch ([`MAX_CUBES_X`] but in tests).
 fn search<R: CubeRuntime>(
     (w, w_stride): &(CubeTensor<R>, usize),
     (data, data_stride): &(CubeTensor<R>, usize),
     tile: Option<SearchTile>,
     top2: bool,
+    cubes_per_launch: usize,
 ) -> (CubeTensor<R>, Option<CubeTensor<R>>) {
     let (w_stride, data_stride) = (*w_stride, *data_stride);
     let [m, d] = w.meta.shape().dims::<2>();
@@ -266,7 +270,7 @@ fn search<R: CubeRuntime>(
         best: &best,
         second: second.as_ref(),
     };
-    chunked_search(data, chunks, rows_per_cube, finish, |l| {
+    chunked_search(data, chunks, rows_per_cube, cubes_per_launch, finish, |l| {
         // SAFETY: see `chunked_search`.
         unsafe {
             bmu::bmu_partial::launch::<R>(
@@ -318,8 +322,8 @@ struct PartialLaunch {
     len2: usize,
 }
 
-/// The search's driver: per launch of at most `MAX_CUBES_X` blocks of `rows_per_cube` examples
-/// (later launches see later rows), `partial` fills that launch's region of the `chunks x n`
+/// The search's driver: per launch of at most `cubes_per_launch` (at most [`MAX_CUBES_X`])
+/// blocks of `rows_per_cube` examples (later launches see later rows), `partial` fills that launch's region of the `chunks x n`
 /// candidate buffers, then `bmu_finish` reduces the chunks into `finish`. The buffers are
 /// sized here, so a `partial` kernel that writes only `[chunk * rows + row]` for `row < rows`
 /// stays inside them.
@@ -327,9 +331,14 @@ fn chunked_search<R: CubeRuntime>(
     data: &CubeTensor<R>,
     chunks: usize,
     rows_per_cube: usize,
+    cubes_per_launch: usize,
     finish: Finish<'_, R>,
     mut partial: impl FnMut(&PartialLaunch),
 ) {
+    assert!(
+        (1..=MAX_CUBES_X).contains(&cubes_per_launch),
+        "cubes per launch must be in 1..={MAX_CUBES_X}, got {cubes_per_launch}"
+    );
     let [n, _] = data.meta.shape().dims::<2>();
     let client = &data.client;
     let top2 = finish.second.is_some();
@@ -337,7 +346,7 @@ fn chunked_search<R: CubeRuntime>(
     let part_unit = scratch(client, chunks * n);
     let part2_len = if top2 { chunks * n } else { 1 };
     let (part2_score, part2_unit) = (scratch(client, part2_len), scratch(client, part2_len));
-    let rows_per_launch = MAX_CUBES_X * rows_per_cube;
+    let rows_per_launch = cubes_per_launch * rows_per_cube;
     for start in (0..n).step_by(rows_per_launch) {
         let rows = (n - start).min(rows_per_launch);
         // This launch's region of the partial buffers: chunks x rows from chunks * start.
@@ -447,7 +456,7 @@ fn search_mma_as<R: CubeRuntime, A: cubecl::prelude::Float>(
         best: &best,
         second: None,
     };
-    chunked_search(data, chunks, rows_per_cube, finish, |l| {
+    chunked_search(data, chunks, rows_per_cube, MAX_CUBES_X, finish, |l| {
         // SAFETY: see `chunked_search`; `norms` holds m elements.
         unsafe {
             bmu_mma::bmu_partial_mma::launch::<A, R>(
@@ -655,7 +664,26 @@ pub fn bmus_with_tile<R: CubeRuntime, BT: BoolElement>(
     tile: SearchTile,
 ) -> Tensor<Cube<R, BT>, 1, Int> {
     assert_same_dim("bmus_with_tile", &w, &data);
-    Tensor::from_primitive(search(&primitive(w), &primitive(data), Some(tile), false).0)
+    Tensor::from_primitive(search(&primitive(w), &primitive(data), Some(tile), false, MAX_CUBES_X).0)
+}
+
+/// The best and second-best unit of every row of `data` (as [`SomBackend::som_bmus2`]) with the
+/// search cut into launches of at most `cubes_per_launch` blocks of 64 examples. Problems of more
+/// than 65,535 blocks (4.2 million examples; 8.4 million for a best-unit search of long rows on
+/// the large tile) always launch in parts; this runs that path at small sizes, for tests.
+///
+/// # Panics
+/// If `w` and `data` differ in their number of columns, or `cubes_per_launch` is not in
+/// `1..=65535`.
+pub fn bmus2_in_launches<R: CubeRuntime, BT: BoolElement>(
+    w: Tensor<Cube<R, BT>, 2>,
+    data: Tensor<Cube<R, BT>, 2>,
+    cubes_per_launch: usize,
+) -> (Units<R, BT>, Units<R, BT>) {
+    assert_same_dim("bmus2_in_launches", &w, &data);
+    let (best, second) = search(&primitive(w), &primitive(data), None, true, cubes_per_launch);
+    let second = second.expect("a top-2 search gives the second best");
+    (Tensor::from_primitive(best), Tensor::from_primitive(second))
 }
 
 /// One batch epoch (as [`SomBackend::som_batch_epoch`]) with a given search tile instead of
@@ -674,7 +702,7 @@ pub fn batch_epoch_with_tile<R: CubeRuntime, BT: BoolElement>(
     assert_eq!(m, grid.units(), "batch_epoch_with_tile: {m} units for {grid:?}");
     assert_same_dim("batch_epoch_with_tile", &w, &data);
     let (w, data) = (primitive(w), primitive(data));
-    let (best, _) = search(&w, &data, Some(tile), false);
+    let (best, _) = search(&w, &data, Some(tile), false, MAX_CUBES_X);
     let sums = unit_sums(&data, &best, m);
     float(smooth_divide(&sums, grid, sigma))
 }
@@ -740,7 +768,7 @@ impl<R: CubeRuntime, BT: BoolElement> SomBackend for Cube<R, BT> {
         if !all_f32(&[&w, &data]) {
             return tensor_ops::bmus(w, data);
         }
-        let (best, _) = search(&primitive(w), &primitive(data), None, false);
+        let (best, _) = search(&primitive(w), &primitive(data), None, false, MAX_CUBES_X);
         Tensor::from_primitive(best)
     }
 
@@ -748,7 +776,7 @@ impl<R: CubeRuntime, BT: BoolElement> SomBackend for Cube<R, BT> {
         if !all_f32(&[&w, &data]) {
             return tensor_ops::bmus2(w, data);
         }
-        let (best, second) = search(&primitive(w), &primitive(data), None, true);
+        let (best, second) = search(&primitive(w), &primitive(data), None, true, MAX_CUBES_X);
         let second = second.expect("a top-2 search returns the second best");
         (Tensor::from_primitive(best), Tensor::from_primitive(second))
     }
@@ -764,7 +792,7 @@ impl<R: CubeRuntime, BT: BoolElement> SomBackend for Cube<R, BT> {
         }
         let [m, _] = w.dims();
         let (w, data) = (primitive(w), primitive(data));
-        let (best, _) = search(&w, &data, None, false);
+        let (best, _) = search(&w, &data, None, false, MAX_CUBES_X);
         let sums = unit_sums(&data, &best, m);
         (float(smooth_divide(&sums, grid, sigma)), None)
     }

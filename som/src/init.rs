@@ -174,6 +174,8 @@ mod tests {
         // Along x the corner units differ in the (1, 1, 0) direction by 2 standard deviations.
         let (first, last) = (&w[0..3], &w[12..15]);
         let dx = [last[0] - first[0], last[1] - first[1], last[2] - first[2]];
+        // The plane is computed in f64 and stored in f32 (values of order 5: ulps of 5e-7); 1e-4
+        // fails on a wrong direction, which is off by the noise's 0.1 or more.
         assert!((dx[0] - dx[1]).abs() < 1e-4 && dx[0].abs() > 1.0, "{dx:?}");
         assert!(dx[2].abs() < 1e-4, "{dx:?}");
         // Along y they differ along the noise axis by 2 * 0.1.
@@ -203,6 +205,8 @@ mod tests {
         for u in 0..grid.units() {
             for k in 0..3 {
                 let (x, y) = (a[u * 3 + k], b[u * 8 + k]);
+                // Two f64 eigen-solutions (power iterations to 1e-12), stored in f32 (values of
+                // order 1): ulps of 1e-7.
                 assert!((x - y).abs() < 1e-5, "unit {u}, coordinate {k}: {x} vs {y}");
             }
             assert!(b[u * 8 + 3..u * 8 + 8].iter().all(|&v| (v - 3.0).abs() < 1e-6));

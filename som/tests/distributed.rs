@@ -12,6 +12,7 @@ use burnax_som::distributed::{agree, fingerprint as fingerprint_of, shard, Threa
 use burnax_som::io::{npy_bytes, parse_csv, read_matrix, read_matrix_rows, Matrix};
 use burnax_som::model::fingerprint;
 use burnax_som::{BatchTrainingConfig, Init, Som, SomConfig, SomError};
+use burnax_testing::Tolerance;
 
 type B = Flex;
 
@@ -115,7 +116,7 @@ fn more_ranks_than_rows_and_resuming_midway() {
     for (w, (q, t)) in got {
         assert_eq!(w, bits(&one.weights_host()));
         assert!(
-            (q - qe).abs() <= 1e-12 * qe.abs() && (t - te).abs() <= 1e-12,
+            Tolerance::F64_REORDERED.accepts(q, qe) && Tolerance::F64_REORDERED.accepts(t, te),
             "{q} vs {qe}, {t} vs {te}"
         );
     }

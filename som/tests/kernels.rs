@@ -5,7 +5,7 @@
 //! cares about: one example, maps smaller and larger than a 64-unit search tile and than one
 //! unit chunk, `D = 1, 3, 64, 300` (every staging depth, and depths that are not multiples of
 //! it), example counts that are not multiples of the 64-example block, several counting-sort
-//! segments, ties, the top-2 search, rows padded the way CUDA pads them, the caller's weights
+//! segments, ties, the top-2 search (also in several launches), rows padded the way CUDA pads them, the caller's weights
 //! left untouched, run-to-run determinism, and the opt-in tensor-core search (against an
 //! emulation of its rounding on CUDA; a clear error on wgpu, which has no tensor cores).
 #![cfg(any(feature = "wgpu", feature = "cuda"))]
@@ -14,8 +14,8 @@ use burn::prelude::*;
 use burn::tensor::TensorPrimitive;
 use burnax_som::cpu::bmu::Candidate;
 use burnax_som::gpu::{
-    batch_epoch_with_precision, batch_epoch_with_tile, bmus_with_precision, bmus_with_tile, SearchPrecision,
-    SearchTile,
+    batch_epoch_with_precision, batch_epoch_with_tile, bmus2_in_launches, bmus_with_precision,
+    bmus_with_tile, SearchPrecision, SearchTile,
 };
 use burnax_som::{reference, BatchTrainingConfig, Grid, OnlineTrainingConfig, SomBackend, SomConfig};
 use burnax_testing::Tolerance;
@@ -105,36 +105,66 @@ fn bmu_search_matches_reference_on_odd_shapes() {
     }
 }
 
+/// Asserts that `b1` and `b2` are the best and second-best units of every row of `data` among
+/// the rows of `w`, as the reference finds them (up to near ties).
+#[track_caller]
+fn assert_top2(b1: Tensor<G, 1, Int>, b2: Tensor<G, 1, Int>, data: &[f32], w: &[f32], d: usize, what: &str) {
+    let (n, m) = (data.len() / d, w.len() / d);
+    let (b1, b2) = (indices(b1), indices(b2));
+    let (xa, wa) = (array(data, n, d), array(w, m, d));
+    for i in 0..n {
+        let (r1, r2) = reference::bmu2(xa.row(i), wa.view());
+        let x = &data[i * d..(i + 1) * d];
+        let d2 = |u: i64| dist2(x, &w[u as usize * d..][..d]);
+        let near = |a: i64, b: usize| (d2(a) - d2(b as i64)).abs() <= NEAR_TIE * d2(b as i64).max(1e-12);
+        assert!(
+            near(b1[i], r1),
+            "{what} example {i}: best {} vs reference {r1}",
+            b1[i]
+        );
+        assert!(
+            near(b2[i], r2),
+            "{what} example {i}: second {} vs reference {r2}",
+            b2[i]
+        );
+        if m > 1 {
+            assert_ne!(b1[i], b2[i], "{what} example {i}: second best is the best");
+        }
+    }
+}
+
+/// The search of more than 65,535 blocks of examples runs in several launches, each on later
+/// rows; here with launches of 1 to 3 blocks (64 examples each), a short last one included.
+#[test]
+fn a_search_in_several_launches_matches_reference() {
+    let mut rng = ChaCha8Rng::seed_from_u64(21);
+    for &(n, m, d, cubes) in &[
+        (65, 40, 3, 1),
+        (200, 130, 5, 1),
+        (200, 130, 5, 3),
+        (129, 70, 17, 2),
+    ] {
+        let (data, w) = (random(n, d, &mut rng), random(m, d, &mut rng));
+        let (b1, b2) = bmus2_in_launches(tensor(&w, m, d), tensor(&data, n, d), cubes);
+        assert_top2(
+            b1,
+            b2,
+            &data,
+            &w,
+            d,
+            &format!("n={n} m={m} d={d}, {cubes} blocks a launch"),
+        );
+    }
+}
+
 #[test]
 fn best_and_second_best_match_reference() {
     let mut rng = ChaCha8Rng::seed_from_u64(18);
     for &(n, m, d) in &[(5, 1, 3), (70, 63, 3), (40, 130, 1), (97, 300, 64), (33, 90, 300)] {
         let (data, w) = (random(n, d, &mut rng), random(m, d, &mut rng));
         let (b1, b2) = G::som_bmus2(tensor(&w, m, d), tensor(&data, n, d));
-        let (b1, b2) = (indices(b1), indices(b2));
+        assert_top2(b1, b2, &data, &w, d, &format!("n={n} m={m} d={d}"));
         let (xa, wa) = (array(&data, n, d), array(&w, m, d));
-        for i in 0..n {
-            let (r1, r2) = reference::bmu2(xa.row(i), wa.view());
-            let x = &data[i * d..(i + 1) * d];
-            let d2 = |u: i64| dist2(x, &w[u as usize * d..][..d]);
-            let near = |a: i64, b: usize| (d2(a) - d2(b as i64)).abs() <= NEAR_TIE * d2(b as i64).max(1e-12);
-            assert!(
-                near(b1[i], r1),
-                "n={n} m={m} d={d} example {i}: best {} vs reference {r1}",
-                b1[i]
-            );
-            assert!(
-                near(b2[i], r2),
-                "n={n} m={m} d={d} example {i}: second {} vs reference {r2}",
-                b2[i]
-            );
-            if m > 1 {
-                assert_ne!(
-                    b1[i], b2[i],
-                    "n={n} m={m} d={d} example {i}: second best is the best"
-                );
-            }
-        }
         // The topographic error through the map, on a grid of these units.
         if m == 63 {
             let grid = Grid::new(9, 7);
@@ -371,35 +401,44 @@ fn lower_precision_search_matches_its_emulation() {
                 Ok(t) => indices(t),
             };
             assert!(tensor_cores(), "{what}: a device without tensor cores ran it");
-            let (xr, wr): (Vec<f64>, Vec<f64>) = (
-                data.iter().map(|&v| round_as_gpu(v, p)).collect(),
-                w.iter().map(|&v| round_as_gpu(v, p)).collect(),
-            );
-            let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
-            let norms: Vec<f64> = wr.chunks(d).map(|u| dot(u, u)).collect();
-            let max_norm = norms.iter().cloned().fold(0.0, f64::max);
-            for (i, x) in xr.chunks(d).enumerate() {
-                let scores: Vec<f64> = wr
-                    .chunks(d)
-                    .zip(&norms)
-                    .map(|(u, n2)| n2 - 2.0 * dot(x, u))
-                    .collect();
-                let best = scores.iter().cloned().fold(f64::INFINITY, f64::min);
-                let g = got[i] as usize;
-                assert!(g < m, "{what}: example {i} got unit {g}");
-                let slack = accumulation_slack(d, dot(x, x) + max_norm);
-                assert!(
-                    scores[g] - best <= slack,
-                    "{what}: example {i} got unit {g} (score {}), best score {best}",
-                    scores[g]
-                );
-            }
+            assert_best_as_emulated(&got, &data, &w, d, p, &what);
         }
     }
 }
 
+/// Asserts that `got` holds, for every row of `data`, a best unit among the rows of `w` by the
+/// scores of operands rounded as `p` rounds them, computed in `f64`, up to the `f32`
+/// accumulation's slack.
+#[track_caller]
+fn assert_best_as_emulated(got: &[i64], data: &[f32], w: &[f32], d: usize, p: SearchPrecision, what: &str) {
+    let m = w.len() / d;
+    let (xr, wr): (Vec<f64>, Vec<f64>) = (
+        data.iter().map(|&v| round_as_gpu(v, p)).collect(),
+        w.iter().map(|&v| round_as_gpu(v, p)).collect(),
+    );
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    let norms: Vec<f64> = wr.chunks(d).map(|u| dot(u, u)).collect();
+    let max_norm = norms.iter().cloned().fold(0.0, f64::max);
+    for (i, x) in xr.chunks(d).enumerate() {
+        let scores: Vec<f64> = wr
+            .chunks(d)
+            .zip(&norms)
+            .map(|(u, n2)| n2 - 2.0 * dot(x, u))
+            .collect();
+        let best = scores.iter().cloned().fold(f64::INFINITY, f64::min);
+        let g = got[i] as usize;
+        assert!(g < m, "{what}: example {i} got unit {g}");
+        let slack = accumulation_slack(d, dot(x, x) + max_norm);
+        assert!(
+            scores[g] - best <= slack,
+            "{what}: example {i} got unit {g} (score {}), best score {best}",
+            scores[g]
+        );
+    }
+}
+
 #[test]
-fn lower_precision_epoch_trains_on_its_own_search() {
+fn lower_precision_epoch_trains_on_its_emulated_search() {
     let mut rng = ChaCha8Rng::seed_from_u64(19);
     let (grid, n, d) = (Grid::new(9, 7), 300, 16);
     let m = grid.units();
@@ -411,9 +450,12 @@ fn lower_precision_epoch_trains_on_its_own_search() {
             assert!(!tensor_cores(), "{p:?}: {:?}", epoch.err());
             continue;
         };
-        // The same search, then the CPU's f32 update from its units.
-        let best = bmus_with_precision(tensor(&w, m, d), tensor(&data, n, d), p).expect("it ran once");
-        let best: Vec<Candidate> = indices(best)
+        // The search's units, each checked against the emulated search (so the oracle does not
+        // rest on the kernel under test), then the CPU's f32 update from them.
+        let best =
+            indices(bmus_with_precision(tensor(&w, m, d), tensor(&data, n, d), p).expect("it ran once"));
+        assert_best_as_emulated(&best, &data, &w, d, p, &format!("{p:?} epoch's search"));
+        let best: Vec<Candidate> = best
             .into_iter()
             .map(|i| Candidate {
                 score: 0.0,

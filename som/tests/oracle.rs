@@ -209,29 +209,49 @@ fn bad_input_is_an_error_not_a_panic() {
     assert!(e.to_string().contains("order[2] = 2"), "{e}");
 }
 
-/// The fused batch epoch gives the same bits whatever the number of threads (the docs promise
-/// determinism): rayon pools of 1, 2 and 3 threads, on a problem large enough to be split.
-/// (Online training sizes its threads from the machine, with no pool to set here.)
+/// Fused training gives the same bits whatever the number of threads (the docs promise
+/// determinism): rayon pools of 1, 2 and 3 threads, on problems large enough to be split. The
+/// batch path splits examples over the pool; the online path runs as many threads as the pool
+/// has, each on its rows of the map (3 threads: 22, 22 and 20 of 64 rows).
 #[test]
-fn batch_training_bits_do_not_depend_on_the_thread_count() {
+fn training_bits_do_not_depend_on_the_thread_count() {
     let mut rng = ChaCha8Rng::seed_from_u64(41);
-    let (grid, n, d) = (Grid::new(32, 24), 4000, 8);
-    let (data, w0) = (random(n, d, &mut rng), random(grid.units(), d, &mut rng));
-    let run = |threads: usize| {
+    let in_pool = |threads: usize, f: &(dyn Fn() -> Vec<f32> + Sync)| {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .unwrap();
-        pool.install(|| {
-            som_batch::<B>(
-                tensor(&w0, grid.units(), d),
-                tensor(&data, n, d),
-                grid,
-                &BatchTrainingConfig::new(3),
-            )
-        })
+        pool.install(f)
     };
-    let one = run(1);
-    assert_eq!(run(2), one, "2 threads");
-    assert_eq!(run(3), one, "3 threads");
+    let (grid, n, d) = (Grid::new(32, 24), 4000, 8);
+    let (data, w0) = (random(n, d, &mut rng), random(grid.units(), d, &mut rng));
+    let batch = || {
+        som_batch::<B>(
+            tensor(&w0, grid.units(), d),
+            tensor(&data, n, d),
+            grid,
+            &BatchTrainingConfig::new(3),
+        )
+    };
+    // 64 x 40 units of dimension 16: 40,960 weights, above the online split's threshold.
+    let (grid, n, d, steps) = (Grid::new(64, 40), 500, 16, 1500);
+    let (odata, ow0) = (random(n, d, &mut rng), random(grid.units(), d, &mut rng));
+    let order: Vec<usize> = (0..steps).map(|t| (t * 7919) % n).collect();
+    let online = || {
+        som_online::<B>(
+            tensor(&ow0, grid.units(), d),
+            tensor(&odata, n, d),
+            grid,
+            &OnlineTrainingConfig::new(steps),
+            &order,
+        )
+    };
+    for (what, run) in [
+        ("batch", &batch as &(dyn Fn() -> Vec<f32> + Sync)),
+        ("online", &online),
+    ] {
+        let one = in_pool(1, run);
+        assert_eq!(in_pool(2, run), one, "{what}, 2 threads");
+        assert_eq!(in_pool(3, run), one, "{what}, 3 threads");
+    }
 }

@@ -2,6 +2,8 @@
 
 use std::process::Command;
 
+use burnax_testing::Tolerance;
+
 /// Runs a tutorial binary with `args`, asserting success; returns its standard output.
 fn run_with(bin: &str, args: &[&std::ffi::OsStr]) -> String {
     let out = Command::new(bin).args(args).output().expect("runs the tutorial");
@@ -44,8 +46,9 @@ fn intro_runs_and_computes() {
         .expect("the vmap row norms are compared")
         .parse()
         .unwrap();
+    // The same f32 sums in another order: F32_REORDERED.
     assert!(
-        worst < 1e-5,
+        (worst as f64) < Tolerance::F32_REORDERED.atol,
         "vmap row norms differ from the reduction by {worst}"
     );
     // The pmean of the shards' gradients is the full-batch gradient, to reordering (values of
@@ -58,7 +61,7 @@ fn intro_runs_and_computes() {
         .parse()
         .unwrap();
     assert!(
-        worst < 1e-5,
+        (worst as f64) < Tolerance::F32_REORDERED.atol,
         "data-parallel SGD differs from full-batch SGD by {worst}"
     );
     let losses = out
@@ -138,7 +141,10 @@ fn som_burnax_runs_agrees_and_films() {
     );
     for line in lines {
         let err: f32 = line.rsplit(' ').next().unwrap().parse().unwrap();
-        assert!(err < 1e-4, "{line}");
+        // The faster versions sum the same updates in other orders, in f32, over the quick
+        // run's epochs; 1e-4 (F32_VS_F64's share of a value near 1) fails on a skipped example
+        // or a wrong neighbourhood.
+        assert!((err as f64) < Tolerance::F32_VS_F64.rtol, "{line}");
     }
     for f in [
         "03-batched.png",

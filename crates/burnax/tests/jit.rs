@@ -506,6 +506,9 @@ fn a_fused_sum_is_close_and_the_same_on_any_number_of_threads() {
     let (want_total, want_shared) = SinCos.call(x.clone());
     assert_eq!(bits(shared), bits(want_shared), "the elementwise output is exact");
     let (t, w): (f32, f32) = (total.into_scalar(), want_total.into_scalar());
+    // Both sums round differently (the fused one adds 4,096-term blocks in f32 lanes, then the
+    // blocks in f64): a few 1e-7 of the total here. 1e-6 still fails on a dropped or doubled
+    // block, 8% of the total.
     assert!(((t - w) / w).abs() < 1e-6, "fused {t}, eager {w}");
     let ops = f.cached()[0].ops.clone();
     assert!(

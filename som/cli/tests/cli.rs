@@ -13,7 +13,12 @@ use burn::tensor::TensorData;
 use burnax_som::checkpoint::CheckpointedRun;
 use burnax_som::io::parse_npy;
 use burnax_som::model::{fingerprint, Schedule};
-use burnax_som::{BatchTrainingConfig, OnlineTrainingConfig, SomConfig, SomError};
+use burnax_som::{reference, BatchTrainingConfig, Grid, OnlineTrainingConfig, SomConfig, SomError};
+use burnax_testing::Tolerance;
+
+fn f64s(v: &[f32]) -> Vec<f64> {
+    v.iter().map(|&v| v as f64).collect()
+}
 
 /// What `som train --demo colors --width 9 --height 7 --mode MODE --epochs|--steps LEN --seed 3
 /// --checkpoint-every K --out OUT` runs, through the library's loop, stopped (as a kill would
@@ -60,8 +65,47 @@ fn main_job_trains_evaluates_exports_and_renders() {
         ],
     );
     ok(&out);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("QE"));
     assert_eq!(&fs::read(dir.join("c.png")).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
+    // The summary's QE and TE are the reference's, in f64, for the saved weights on the demo's
+    // data (seed 0), to the digits printed; the weights are the library's for that run.
+    let grid = Grid::new(24, 13);
+    let w = ndarray::Array2::from_shape_vec((grid.units(), 3), f64s(&weights(&dir, "c.som"))).unwrap();
+    let colours = burnax_som::io::demo_colors(0);
+    let x = ndarray::Array2::from_shape_vec((1000, 3), f64s(&colours.values)).unwrap();
+    let summary = String::from_utf8_lossy(&out.stderr).into_owned();
+    let printed = |key: &str| -> f64 {
+        let at = summary
+            .find(key)
+            .unwrap_or_else(|| panic!("no {key} in {summary}"))
+            + key.len();
+        summary[at..]
+            .split([',', ';'])
+            .next()
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let qe = reference::quantization_error(x.view(), w.view());
+    let te = reference::topographic_error(x.view(), w.view(), grid);
+    // Half a unit of the last printed digit, plus the f32 computation's rounding for the QE.
+    let qe_tol = 5e-6 + Tolerance::F32_VS_F64.rtol * qe;
+    assert!((printed("QE ") - qe).abs() <= qe_tol, "QE {qe}: {summary}");
+    assert!((printed("TE ") - te).abs() <= 5e-5, "TE {te}: {summary}");
+    let xt = Tensor::<Flex, 2>::from_data(
+        TensorData::new(colours.values.clone(), [1000, 3]),
+        &Default::default(),
+    );
+    let mut lib = SomConfig::new(24, 13, 3)
+        .with_seed(0)
+        .init_with_data(&xt)
+        .unwrap();
+    lib.train_batch(&xt, &BatchTrainingConfig::new(8)).unwrap();
+    assert_eq!(
+        weights(&dir, "c.som"),
+        lib.weights_host(),
+        "the command's map and the library's"
+    );
 
     fs::write(
         dir.join("d.csv"),
@@ -73,12 +117,17 @@ fn main_job_trains_evaluates_exports_and_renders() {
         &["eval", "--model", "c.som", "--input", "d.csv", "--json"],
     )))
     .unwrap();
-    let qe = json["quantization_error"].as_f64().unwrap();
-    let te = json["topographic_error"].as_f64().unwrap();
-    assert!((0.0..0.5).contains(&qe) && (0.0..=1.0).contains(&te), "{json}");
-
-    let w = weights(&dir, "c.som");
-    assert_eq!(w.len(), 24 * 13 * 3);
+    // eval computes in f32 what the reference computes in f64.
+    let d =
+        ndarray::Array2::from_shape_vec((3, 3), vec![0.1, 0.2, 0.3, 0.9, 0.8, 0.7, 0.5, 0.5, 0.5]).unwrap();
+    let got = json["quantization_error"].as_f64().unwrap();
+    let want = reference::quantization_error(d.view(), w.view());
+    assert!(
+        Tolerance::F32_VS_F64.accepts(got, want),
+        "QE {got}, reference {want}"
+    );
+    let got = json["topographic_error"].as_f64().unwrap();
+    assert_eq!(got, reference::topographic_error(d.view(), w.view(), grid), "TE");
     ok(&som(
         &dir,
         &[
@@ -588,6 +637,27 @@ fn a_device_not_built_in_is_a_one_line_error() {
         );
         assert!(!dir.join("m.som").exists(), "a failed run wrote its output");
     }
+}
+
+/// A device this build has but the machine lacks: wgpu with no Vulkan driver to load (the
+/// loader pointed at a driver list that does not exist) is one error line from the probe, before
+/// any work. `.ci/run` runs it in its wgpu build.
+#[cfg(feature = "wgpu")]
+#[test]
+fn a_device_the_machine_lacks_is_a_one_line_error() {
+    let (_t, dir) = tmp();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_som"))
+        .current_dir(&dir)
+        .env("VK_ICD_FILENAMES", dir.join("none.json"))
+        .env("VK_DRIVER_FILES", dir.join("none.json"))
+        .args([
+            "train", "--demo", "colors", "--width", "4", "--height", "3", "--out", "m.som", "--device",
+            "wgpu",
+        ])
+        .output()
+        .unwrap();
+    fails(&out, &["no usable wgpu device"]);
+    assert_eq!(listing(&dir), Vec::<String>::new(), "a failed run wrote a file");
 }
 
 /// Issue 18's first class: no output may destroy an input or replace what is not ours to replace,

@@ -83,6 +83,73 @@ fn mkfifo(path: &Path) {
 
 const SMALL: &str = "0.1,0.2,0.3\n0.4,0.5,0.6\n0.9,0.1,0.5\n0.3,0.8,0.2\n";
 
+/// Runs `som` in `dir` with every file it writes limited to `bytes` (`RLIMIT_FSIZE`, `SIGXFSZ`
+/// ignored), so a write past it fails midway, as on a full disk.
+fn som_with_file_limit(dir: &Path, args: &[&str], bytes: u64) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_som"));
+    cmd.current_dir(dir).args(args).stdin(Stdio::null());
+    // SAFETY: signal and setrlimit are async-signal-safe; nothing else runs between fork and
+    // exec. An ignored signal stays ignored across exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: bytes,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    cmd.output().expect("runs som")
+}
+
+/// "Every write is atomic": a model, an export and a picture whose write fails partway (here
+/// past a file-size limit) leave the file they would have replaced as it was, and no
+/// temporary file, and the failure is one error line naming the file.
+#[test]
+fn a_write_that_fails_midway_leaves_the_old_file_whole() {
+    let (_t, dir) = tmp();
+    let train = |w: &str, h: &str, out: &str| {
+        strings(&[
+            "train", "--demo", "colors", "--width", w, "--height", h, "--epochs", "2", "--out", out,
+        ])
+    };
+    let run = |args: &[String]| ok(&som(&dir, &args.iter().map(String::as_str).collect::<Vec<_>>()));
+    run(&train("4", "3", "m.som"));
+    run(&train("40", "30", "big.som"));
+    run(&strings(&["export", "--model", "m.som", "--weights", "w.npy"]));
+    run(&strings(&["render", "--model", "m.som", "--png", "p.png"]));
+    let limit = 8 << 10;
+    let before = snapshot(&dir);
+    let small: Vec<_> = ["m.som", "w.npy", "p.png"]
+        .iter()
+        .map(|f| before[*f].len())
+        .collect();
+    assert!(small.iter().all(|&s| s < limit), "{small:?} must fit the limit");
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &[
+                "train", "--demo", "colors", "--width", "40", "--height", "30", "--epochs", "2", "--out",
+                "m.som",
+            ],
+            "m.som",
+        ),
+        (&["export", "--model", "big.som", "--weights", "w.npy"], "w.npy"),
+        (
+            &["render", "--model", "big.som", "--png", "p.png", "--scale", "8"],
+            "p.png",
+        ),
+    ];
+    for (args, file) in cases {
+        let out = som_with_file_limit(&dir, args, limit as u64);
+        fails(&out, &[file]);
+        assert_eq!(snapshot(&dir), before, "{args:?} changed a file or left one");
+    }
+}
+
 #[test]
 fn values_beyond_what_f32_distances_hold_are_refused() {
     let (_t, dir) = tmp();

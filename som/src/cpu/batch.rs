@@ -141,6 +141,7 @@ pub(crate) fn smooth_and_divide(s: &[f32], d: usize, grid: Grid, sigma: [f64; 2]
 mod tests {
     use super::*;
     use crate::reference;
+    use burnax_testing::Tolerance;
     use ndarray::Array2;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
@@ -161,13 +162,13 @@ mod tests {
             let want = reference::batch_epoch(data64.view(), w64.view(), grid, sigma);
             for (g, w) in got.iter().zip(want.iter()) {
                 assert!(
-                    (*g as f64 - w).abs() <= 1e-4 * w.abs() + 1e-6,
+                    Tolerance::F32_VS_F64.accepts(*g as f64, *w),
                     "{gx}x{gy} n={n} d={d}: {g} vs {w}"
                 );
             }
             let qe = reference::quantization_error(data64.view(), w64.view());
             assert!(
-                (stats.quantization_error - qe).abs() < 1e-4 * qe,
+                Tolerance::F32_VS_F64.accepts(stats.quantization_error, qe),
                 "{} vs {qe}",
                 stats.quantization_error
             );
