@@ -196,6 +196,66 @@ mod tests {
         assert!((geomspace_at(1.0, 100.0, 3, 1) - 10.0).abs() < 1e-12);
         assert!((linspace_at(0.0, 1.0, 5, 2) - 0.5).abs() < 1e-15);
         assert_eq!(geomspace_at(3.0, 7.0, 1, 0), 3.0);
+        // NumPy returns the end itself as the last element, where the formula would round:
+        // 1.1 (0.03 / 1.1) is 0.029999999999999995 and 0.35 + (0.01 - 0.35) is
+        // 0.010000000000000009.
+        assert_eq!(geomspace_at(1.1, 0.03, 4, 3), 0.03);
+        assert_eq!(linspace_at(0.35, 0.01, 4, 3), 0.01);
+    }
+
+    /// Every bound of the checks accepts its boundary value and refuses the next one out (and a
+    /// non-finite value where a finite one is asked for).
+    #[test]
+    fn validation_accepts_each_bound_and_refuses_beyond_it() {
+        let batch = || BatchTrainingConfig::new(1);
+        let online = || OnlineTrainingConfig::new(1);
+        let below = MIN_SIGMA * (1.0 - f64::EPSILON);
+        for ok in [
+            batch().with_sigma(Some([MIN_SIGMA, MIN_SIGMA])),
+            batch().with_sigma_floor(MIN_SIGMA),
+            batch().with_min_sigma_frac(f64::MIN_POSITIVE),
+        ] {
+            if let Err(e) = ok.validate() {
+                panic!("{ok:?}: {e}");
+            }
+        }
+        for bad in [
+            batch().with_sigma(Some([below, 1.0])),
+            batch().with_sigma(Some([1.0, f64::INFINITY])),
+            batch().with_sigma_floor(below),
+            batch().with_min_sigma_frac(0.0),
+            batch().with_min_sigma_frac(f64::INFINITY),
+            batch().with_min_sigma_frac(f64::NAN),
+        ] {
+            assert!(bad.validate().is_err(), "{bad:?} passed");
+        }
+        for ok in [
+            OnlineTrainingConfig::new(MAX_STEPS),
+            online().with_sigma(Some([MIN_SIGMA, MIN_SIGMA])),
+            online().with_sigma_floor(MIN_SIGMA),
+            online().with_final_sigma_frac(f64::MIN_POSITIVE),
+            online().with_alpha([1.0, f64::MIN_POSITIVE]),
+            online().with_clip(Some([0.5, 0.5])),
+        ] {
+            if let Err(e) = ok.validate() {
+                panic!("{ok:?}: {e}");
+            }
+        }
+        for bad in [
+            OnlineTrainingConfig::new(0),
+            OnlineTrainingConfig::new(MAX_STEPS + 1),
+            online().with_sigma(Some([1.0, below])),
+            online().with_sigma_floor(below),
+            online().with_final_sigma_frac(0.0),
+            online().with_final_sigma_frac(f64::INFINITY),
+            online().with_alpha([0.0, 0.1]),
+            online().with_alpha([0.1, 1.0 + f64::EPSILON]),
+            online().with_alpha([f64::NAN, 0.1]),
+            online().with_clip(Some([0.5, 0.5 - f32::EPSILON])),
+            online().with_clip(Some([f32::NEG_INFINITY, 0.5])),
+        ] {
+            assert!(bad.validate().is_err(), "{bad:?} passed");
+        }
     }
 
     /// Midpoints against values computed with NumPy 2.4.6 (`np.geomspace`, `np.linspace`), not
