@@ -404,4 +404,82 @@ mod tests {
             "no temporary files left"
         );
     }
+
+    /// The data fingerprint is FNV-1a 64 over the shape and the values' bytes: the published
+    /// test vectors ("a", "foobar"), and a fingerprint computed with Python's `struct` and the
+    /// same loop (`2x3:815842fa56ac75fc`), so a change to the hash shows before a resume is
+    /// silently refused or accepted.
+    #[test]
+    fn fingerprints_are_fnv1a_of_shape_and_values() {
+        let fnv = |bytes: &[u8]| {
+            let mut f = Fingerprint::new(0, 0);
+            f.state = 0xcbf2_9ce4_8422_2325;
+            f.bytes(bytes);
+            f.state
+        };
+        assert_eq!(fnv(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv(b"foobar"), 0x8594_4171_f739_67e8);
+        let values = [0.5, -1.0, 3.25, 0.0, 1e-3, 7.0];
+        assert_eq!(fingerprint(2, 3, &values), "2x3:815842fa56ac75fc");
+        let mut pieces = Fingerprint::new(2, 3);
+        pieces.eat(&values[..2]);
+        pieces.eat(&values[2..]);
+        assert_eq!(pieces.finish(), fingerprint(2, 3, &values), "in pieces");
+    }
+
+    #[test]
+    fn a_schedule_counts_its_epochs_or_steps() {
+        assert_eq!(Schedule::Batch(BatchTrainingConfig::new(7)).total(), 7);
+        assert_eq!(Schedule::Online(OnlineTrainingConfig::new(9)).total(), 9);
+    }
+
+    /// The weights' checksum is the CRC-32 Python's `zlib.crc32` gives for the same bytes
+    /// (`a8d8756e` for `(0..12) / 7` as little-endian `f32`), as the module docs promise.
+    #[test]
+    fn the_weights_checksum_is_zlibs_crc32() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.som");
+        let file = ModelFile {
+            config: SomConfig::new(2, 3, 2),
+            weights: (0..12).map(|v| v as f32 / 7.0).collect(),
+            training: None,
+            features: None,
+        };
+        file.save(&path).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let (_, header) = SafeTensors::read_metadata(&bytes).unwrap();
+        let entry = &header.metadata().as_ref().unwrap()["checksum"];
+        assert!(entry.starts_with("crc32:weights=a8d8756e,config="), "{entry}");
+    }
+
+    /// Files that safetensors reads but that are not a model this version can use: another
+    /// format, or weights of another type or shape than the config's.
+    #[test]
+    fn other_formats_types_and_shapes_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.som");
+        let config = serde_json::to_string(&SomConfig::new(2, 3, 2)).unwrap();
+        let write = |format: &str, dtype_bytes: usize, shape: [usize; 2]| {
+            let meta = BTreeMap::from([("format", format.to_string()), ("config", config.clone())]);
+            let data = vec![0u8; shape[0] * shape[1] * dtype_bytes];
+            let mut bytes = safetensors_bytes(&meta, shape, &data);
+            if dtype_bytes != 4 {
+                // The header says F32; make it F16 (2 bytes a value), the same length.
+                let at = bytes.windows(5).position(|w| w == b"\"F32\"").unwrap();
+                bytes[at..at + 5].copy_from_slice(b"\"F16\"");
+            }
+            std::fs::write(&path, bytes).unwrap();
+        };
+        write("burnax-som/2", 4, [6, 2]);
+        let e = ModelFile::load(&path).unwrap_err().to_string();
+        assert!(e.contains("\"burnax-som/2\""), "{e}");
+        write(FORMAT, 4, [6, 2]);
+        ModelFile::load(&path).expect("the right format, type and shape load");
+        write(FORMAT, 4, [4, 3]);
+        let e = ModelFile::load(&path).unwrap_err().to_string();
+        assert!(e.contains("[4, 3]") && e.contains("[6, 2]"), "{e}");
+        write(FORMAT, 2, [6, 2]);
+        let e = ModelFile::load(&path).unwrap_err().to_string();
+        assert!(e.contains("F16"), "{e}");
+    }
 }

@@ -277,4 +277,34 @@ mod tests {
         close(hood(grid, 16, [2.5, 1.5])[39], NUMPY_HOOD);
         assert_eq!(hood(grid, 16, [2.5, 1.5])[16], 1.0);
     }
+
+    /// NumPy sets a space's last element to its end exactly, where the formula would round
+    /// (`10 ** log10(48)` is 47.99999999999999; `3 * ((0.01 - 0.35) / 3) + 0.35` is
+    /// 0.010000000000000009), and a space of one element is its start: `np.geomspace(120, 48,
+    /// 50)[-1] == 48.0`, `np.linspace(0.35, 0.01, 4)[-1] == 0.01`, `np.linspace(3, 7, 1) ==
+    /// [3.0]`, `np.geomspace(3, 7, 1) == [3.0]` (NumPy 2.4.6).
+    #[test]
+    fn spaces_end_exactly_as_numpys() {
+        assert_eq!(geomspace(120.0, 48.0, 50, 49), 48.0);
+        assert_eq!(geomspace(120.0, 48.0, 50, 0), 120.0);
+        assert_eq!(linspace(0.35, 0.01, 4, 3), 0.01);
+        assert_eq!(linspace(0.35, 0.01, 4, 0), 0.35);
+        assert_eq!((linspace(3.0, 7.0, 1, 0), geomspace(3.0, 7.0, 1, 0)), (3.0, 3.0));
+    }
+
+    /// The playbook's guard, `num / (den + 1e-8)`, decides a unit that no example's
+    /// neighbourhood reaches: on a 1 x 3 map with radius 0.4 along y, one example at unit 0
+    /// gives unit 2 the weight `h / (h + 1e-8)` of it, `h = exp(-2^2 / 0.4^2) = exp(-25)`
+    /// (0.0014: the guard dominates; without it the unit would jump to the example).
+    #[test]
+    fn the_denominator_guard_is_the_playbooks() {
+        let data = ndarray::array![[2.0, -1.0]];
+        let w = ndarray::array![[2.0, -1.0], [5.0, 5.0], [9.0, 9.0]];
+        let got = batch_epoch(data.view(), w.view(), Grid::new(1, 3), [1.0, 0.4]);
+        let h = (-25.0f64).exp();
+        for k in 0..2 {
+            let want = h * data[[0, k]] / (h + 1e-8);
+            assert!((got[[2, k]] - want).abs() <= 1e-15, "{} vs {want}", got[[2, k]]);
+        }
+    }
 }

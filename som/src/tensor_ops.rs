@@ -164,3 +164,38 @@ pub fn train_online<B: Backend>(
     }
     w
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::backend::Flex;
+
+    /// The distance blocks hold about `block` entries: `block / m` rows each (at least one),
+    /// the last one short; this is what bounds the search's memory.
+    #[test]
+    fn chunks_hold_block_entries() {
+        let plan = |n, m, block| chunks(n, m, block).collect::<Vec<_>>();
+        assert_eq!(plan(10, 3, 7), [0..2, 2..4, 4..6, 6..8, 8..10]);
+        assert_eq!(plan(5, 3, 9), [0..3, 3..5]);
+        assert_eq!(plan(3, 10, 4), [0..1, 1..2, 2..3], "a row wider than the block");
+        let whole = plan(4, 2, 100);
+        assert_eq!((whole.len(), whole[0].clone()), (1, 0..4), "one block for all");
+    }
+
+    /// Steps `a..b` then `b..c` give the bits of `a..c`: step `t` takes its example from
+    /// `order[t - start]` and its schedule from `t`.
+    #[test]
+    fn online_steps_resume_where_they_stopped() {
+        let device = Default::default();
+        let grid = Grid::new(3, 4);
+        let values: Vec<f32> = (0..30).map(|i| (i as f32 * 0.77).sin()).collect();
+        let data = Tensor::<Flex, 2>::from_data(TensorData::new(values, [10, 3]), &device);
+        let w0 = Tensor::<Flex, 2>::from_data(TensorData::new(vec![0.1f32; 36], [12, 3]), &device);
+        let cfg = OnlineTrainingConfig::new(20);
+        let order: Vec<usize> = (0..20).map(|t| (t * 7) % 10).collect();
+        let whole = train_online(w0.clone(), data.clone(), grid, &cfg, &order, 0..20);
+        let first = train_online(w0, data.clone(), grid, &cfg, &order[..6], 0..6);
+        let resumed = train_online(first, data, grid, &cfg, &order[6..], 6..20);
+        assert_eq!(resumed.into_data(), whole.into_data());
+    }
+}

@@ -174,4 +174,24 @@ mod tests {
             );
         }
     }
+
+    /// A unit that no example's neighbourhood reaches is decided by the playbook's guard
+    /// `num / (den + 1e-8)` (`den` is exp(-25) here): the same as the reference's.
+    #[test]
+    fn a_unit_out_of_every_neighbourhood_matches_reference() {
+        let grid = Grid::new(1, 3);
+        let (data, w) = ([2.0f32, -1.0], [2.0f32, -1.0, 5.0, 5.0, 9.0, 9.0]);
+        let sigma = [1.0, 0.4];
+        let (got, _) = epoch(&w, &data, 2, grid, sigma);
+        let to64 =
+            |v: &[f32], r| Array2::from_shape_vec((r, 2), v.iter().map(|&x| x as f64).collect()).unwrap();
+        let want = reference::batch_epoch(to64(&data, 1).view(), to64(&w, 3).view(), grid, sigma);
+        for (g, w) in got.iter().zip(want.iter()) {
+            assert!(Tolerance::F32_VS_F64.accepts(*g as f64, *w), "{g} vs {w}");
+        }
+        assert!(
+            got[4].abs() < 0.01,
+            "unit 2 stays near 0, not at the example: {got:?}"
+        );
+    }
 }

@@ -444,6 +444,52 @@ mod tests {
             }
         }
     }
+
+    /// Two units at exactly the same distance in different lanes of the SIMD pass (units 1 and
+    /// 8 of a 2 x 8 map: lane 1 of row 0, lane 0 of row 1): the lower index wins, as in the
+    /// reference, on every instruction set.
+    #[test]
+    fn ties_go_to_the_lowest_unit() {
+        let (grid, d) = (Grid::new(2, 8), 3);
+        let mut w0 = vec![5.0f32; grid.units() * d];
+        for u in [1, 8] {
+            w0[u * d..(u + 1) * d].fill(0.5);
+        }
+        let data = [0.4f32, 0.4, 0.4];
+        let order = [0, 0];
+        let cfg = OnlineTrainingConfig::new(2).with_sigma(Some([0.5, 0.5]));
+        let to64 =
+            |v: &[f32], r| Array2::from_shape_vec((r, d), v.iter().map(|&x| x as f64).collect()).unwrap();
+        let want =
+            reference::train_online(to64(&data, 1).view(), to64(&w0, grid.units()), grid, &cfg, &order);
+        for isa in [Isa::best(), Isa::Scalar] {
+            let mut w = w0.clone();
+            train_on(isa, &mut w, &data, d, grid, &cfg, &order, 0..2);
+            for (g, r) in w.iter().zip(want.iter()) {
+                assert!(
+                    Tolerance::F32_VS_F64.accepts(*g as f64, *r),
+                    "{isa:?}: {g} vs {r}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "the example of step 1 is 4, out of range for 4 examples")]
+    fn an_example_out_of_range_is_named() {
+        let mut w = vec![0.5f32; 6];
+        let cfg = OnlineTrainingConfig::new(2);
+        train_on(
+            Isa::Scalar,
+            &mut w,
+            &[0.1; 8],
+            2,
+            Grid::new(1, 3),
+            &cfg,
+            &[0, 4],
+            0..2,
+        );
+    }
 }
 
 #[cfg(test)]
