@@ -62,7 +62,8 @@
 //! stores a map with its config and training state as safetensors (readable from Python);
 //! every write is atomic; [`limits`] says which sizes and values are accepted (checked before
 //! any work, with a memory ceiling); [`checkpoint`] is the training loop that saves a model file as it goes
-//! and resumes from one, bit for bit.
+//! and resumes from one, bit for bit. [`labels`] counts class labels per unit (a labels map,
+//! majority classes, purity).
 //!
 //! # Across ranks
 //!
@@ -84,6 +85,7 @@ pub mod grid;
 mod host;
 pub mod init;
 pub mod io;
+pub mod labels;
 // `#[cube]` generates launch modules and expand structs without docs.
 #[cfg(any(feature = "wgpu", feature = "cuda"))]
 #[allow(missing_docs)]

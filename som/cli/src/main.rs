@@ -4,6 +4,7 @@
 //! som train --demo colors --width 240 --height 135 --epochs 50 --out colors.som --png colors.png
 //! som train --input data.csv --width 40 --height 40 --mode online --steps 100000 --out m.som
 //! som eval --model m.som --input data.csv --json
+//! som predict --model m.som --input iris.csv --label-column species --out bmus.csv --labels-map labels.csv
 //! som export --model m.som --weights w.npy
 //! som render --model m.som --png m.png --umatrix
 //! som train --demo colors --width 240 --height 135 --out colors.som --device cuda
@@ -25,6 +26,8 @@
 //! `--checkpoint-every K` saves the model to `--out` every K epochs (or steps); a killed run
 //! continues with `--resume` from its last checkpoint and ends with the same weights, bit for
 //! bit, as an uninterrupted run (`burnax_som::checkpoint::CheckpointedRun` is that loop).
+
+mod predict;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -94,20 +97,15 @@ enum Command {
         input: PathBuf,
         #[command(flatten)]
         data: DataArgs,
-        /// Print one JSON object with keys quantization_error and topographic_error.
+        /// Print one JSON object: quantization_error, topographic_error, width, height and hits
+        /// (how many rows have each unit as best unit, in unit order x * height + y).
         #[arg(long)]
         json: bool,
     },
-    /// Write a model's weights as NPY (width * height rows, f32, row i = x * height + y).
-    Export {
-        /// The model file (`som train --out`).
-        #[arg(long)]
-        model: PathBuf,
-        /// Where to write the weights: NPY for a .npy name, CSV (with the features' names as
-        /// header, when known) for a .csv name.
-        #[arg(long)]
-        weights: PathBuf,
-    },
+    /// Write each row's best unit (x, y, unit, distance) and, with labels, the labels map.
+    Predict(Box<predict::PredictArgs>),
+    /// Write a model's weights, U-matrix or hit map as NPY or CSV (by each file's name).
+    Export(Box<ExportArgs>),
     /// Draw a model: RGB for 3-D maps, else (or with --umatrix) the U-matrix as a heat map.
     Render {
         /// The model file (`som train --out`).
@@ -123,6 +121,31 @@ enum Command {
         #[arg(long, default_value_t = 4)]
         scale: usize,
     },
+}
+
+#[derive(clap::Args)]
+struct ExportArgs {
+    /// The model file (`som train --out`).
+    #[arg(long)]
+    model: PathBuf,
+    /// Where to write the weights, width * height rows (row i = x * height + y) of dim f32
+    /// (its columns are the component planes); CSV with the features' names as header, when
+    /// known.
+    #[arg(long)]
+    weights: Option<PathBuf>,
+    /// Where to write the U-matrix (each unit's mean distance to its grid neighbours' weights),
+    /// width rows of height f32.
+    #[arg(long)]
+    umatrix: Option<PathBuf>,
+    /// Where to write the hit map of --input (how many rows have each unit as best unit), width
+    /// rows of height counts (NPY: float64).
+    #[arg(long, requires = "input")]
+    hits: Option<PathBuf>,
+    /// Data for --hits: CSV or NPY; `-` reads standard input.
+    #[arg(long)]
+    input: Option<PathBuf>,
+    #[command(flatten)]
+    data: DataArgs,
 }
 
 /// How to read a CSV file's cells (an NPY file's columns are all features).
@@ -343,7 +366,8 @@ fn run<B: SomBackend>(command: Command, comm: Option<&dyn Communicator>, limit: 
             data,
             json,
         } => eval::<B>(&model, &input, &data, json, limit),
-        Command::Export { model, weights } => export(&model, &weights, limit),
+        Command::Predict(args) => predict::predict::<B>(&args, limit),
+        Command::Export(args) => export::<B>(&args, limit),
         Command::Render {
             model,
             png,
@@ -915,14 +939,15 @@ fn check_distributable(comm: Option<&dyn Communicator>, schedule: &Schedule) -> 
 }
 
 /// The rows of `--input` to apply the model `file` to, read with the data flags, checked against
-/// the model; notes on stderr (and one if the columns' names differ from the model's).
+/// the model, and their labels if `--label-column` named a column; notes on stderr (and one if
+/// the columns' names differ from the model's).
 fn read_for_model(
     file: &ModelFile,
     model: &Path,
     input: &Path,
     data: &DataArgs,
     limit: MemoryLimit,
-) -> Result<Matrix> {
+) -> Result<(Matrix, Option<Vec<String>>)> {
     let table = read_input(input, &data.options(), |n| 0..n, 1, limit)?;
     let name = input_name(input);
     for note in &table.notes {
@@ -946,7 +971,7 @@ fn read_for_model(
         &format!("model {}", model.display()),
     )?;
     limits::check_values(&data.values, data.cols, &name.display().to_string())?;
-    Ok(data)
+    Ok((data, table.labels))
 }
 
 fn eval<B: SomBackend>(
@@ -957,7 +982,7 @@ fn eval<B: SomBackend>(
     limit: MemoryLimit,
 ) -> Result<()> {
     let file = read_model("--model", model, limit)?;
-    let data = read_for_model(&file, model, input, data, limit)?;
+    let (data, _) = read_for_model(&file, model, input, data, limit)?;
     let c = &file.config;
     within(
         limit,
@@ -970,37 +995,110 @@ fn eval<B: SomBackend>(
     let (som, x) = (model_som::<B>(&file)?, tensor(&data));
     let (qe, te) = (som.quantization_error(&x), som.topographic_error(&x));
     if json {
-        println!(
-            "{}",
-            serde_json::json!({ "quantization_error": qe, "topographic_error": te })
-        );
+        let hits: Vec<i64> = som.hit_map(&x).into_data().iter::<i64>().collect();
+        let report = serde_json::json!({
+            "quantization_error": qe,
+            "topographic_error": te,
+            "width": c.width,
+            "height": c.height,
+            "hits": hits,
+        });
+        println!("{report}");
     } else {
         println!("quantization error: {qe}\ntopographic error: {te}");
     }
     Ok(())
 }
 
-fn export(model: &Path, out: &Path, limit: MemoryLimit) -> Result<()> {
-    io::check_output("--weights", out, &[("--model", model)])?;
+/// Whether `out` (given with `flag`) names a CSV file (else NPY); an error for another name.
+fn is_csv(flag: &str, out: &Path) -> Result<bool> {
     let ext = out.extension().map(|e| e.to_ascii_lowercase());
-    let csv = match ext.as_ref().and_then(|e| e.to_str()) {
-        Some("npy") => false,
-        Some("csv") => true,
+    match ext.as_ref().and_then(|e| e.to_str()) {
+        Some("npy") => Ok(false),
+        Some("csv") => Ok(true),
         _ => bail!(
-            "--weights {}: name a .npy or a .csv file (the format follows the name)",
+            "{flag} {}: name a .npy or a .csv file (the format follows the name)",
             out.display()
         ),
-    };
-    let file = read_model("--model", model, limit)?;
+    }
+}
+
+fn export<B: SomBackend>(a: &ExportArgs, limit: MemoryLimit) -> Result<()> {
+    let mut inputs = vec![("--model", a.model.as_path())];
+    inputs.extend(a.input.as_deref().map(|p| ("--input", p)));
+    let outputs: Vec<(&str, &Path)> = [
+        ("--weights", &a.weights),
+        ("--umatrix", &a.umatrix),
+        ("--hits", &a.hits),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| p.as_deref().map(|p| (flag, p)))
+    .collect();
+    if outputs.is_empty() {
+        bail!("nothing to export: give --weights, --umatrix or --hits (and --input)");
+    }
+    for (i, &(flag, out)) in outputs.iter().enumerate() {
+        io::check_output(flag, out, &inputs)?;
+        is_csv(flag, out)?;
+        if let Some((other, _)) = outputs[..i].iter().find(|(_, p)| *p == out) {
+            bail!("{other} and {flag} name the same file {}", out.display());
+        }
+    }
+    let file = read_model("--model", &a.model, limit)?;
     let c = &file.config;
-    let m = c.width * c.height;
-    let bytes = if csv {
-        io::csv_bytes(m, c.dim, &file.weights, file.features.as_deref())
-    } else {
-        io::npy_bytes(m, c.dim, &file.weights)
-    };
-    io::write_atomic(out, &bytes)?;
-    eprintln!("wrote {} ({m} units x {} weights)", out.display(), c.dim);
+    let (m, grid) = (c.width * c.height, c.grid());
+    let som = model_som::<B>(&file)?;
+    if let Some(out) = &a.weights {
+        let bytes = if is_csv("--weights", out)? {
+            io::csv_bytes(m, c.dim, &file.weights, file.features.as_deref())
+        } else {
+            io::npy_bytes(m, c.dim, &file.weights)
+        };
+        io::write_atomic(out, &bytes)?;
+        eprintln!("wrote {} ({m} units x {} weights)", out.display(), c.dim);
+    }
+    if let Some(out) = &a.umatrix {
+        let u: Vec<f32> = som.umatrix().into_data().to_vec().expect("an f32 U-matrix");
+        let bytes = if is_csv("--umatrix", out)? {
+            io::csv_bytes(c.width, c.height, &u, None)
+        } else {
+            io::npy_bytes(c.width, c.height, &u)
+        };
+        io::write_atomic(out, &bytes)?;
+        eprintln!("wrote {} (U-matrix, {} x {})", out.display(), c.width, c.height);
+    }
+    if let (Some(out), Some(input)) = (&a.hits, &a.input) {
+        let (data, _) = read_for_model(&file, &a.model, input, &a.data, limit)?;
+        let what = format!("the hit map of {} examples", data.rows);
+        within(
+            limit,
+            &what,
+            limits::training_bytes(c.width, c.height, c.dim, data.rows),
+        )?;
+        let hits: Vec<i64> = som
+            .hit_map(&tensor::<B>(&data))
+            .into_data()
+            .iter::<i64>()
+            .collect();
+        let bytes = if is_csv("--hits", out)? {
+            let rows = hits.chunks(grid.height.max(1)).map(|r| {
+                let cells: Vec<String> = r.iter().map(i64::to_string).collect();
+                cells.join(",") + "\n"
+            });
+            rows.collect::<String>().into_bytes()
+        } else {
+            let counts: Vec<f64> = hits.iter().map(|&h| h as f64).collect();
+            io::npy_f64_bytes(c.width, c.height, &counts)
+        };
+        io::write_atomic(out, &bytes)?;
+        eprintln!(
+            "wrote {} (hits of {} rows, {} x {})",
+            out.display(),
+            data.rows,
+            c.width,
+            c.height
+        );
+    }
     Ok(())
 }
 

@@ -128,6 +128,60 @@ fn main_job_trains_evaluates_exports_and_renders() {
     );
     let got = json["topographic_error"].as_f64().unwrap();
     assert_eq!(got, reference::topographic_error(d.view(), w.view(), grid), "TE");
+    let hits: Vec<u64> = json["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_u64().unwrap())
+        .collect();
+    let want: Vec<u64> = reference::hit_map(d.view(), w.view(), grid)
+        .iter()
+        .copied()
+        .collect();
+    assert_eq!((&json["width"], &json["height"]), (&24.into(), &13.into()));
+    assert_eq!(hits, want, "hits in unit order");
+    // The same U-matrix and hit map as files.
+    ok(&som(
+        &dir,
+        &[
+            "export",
+            "--model",
+            "c.som",
+            "--umatrix",
+            "u.npy",
+            "--hits",
+            "h.csv",
+            "--input",
+            "d.csv",
+        ],
+    ));
+    let u = parse_npy(&dir.join("u.npy"), &fs::read(dir.join("u.npy")).unwrap()).unwrap();
+    assert_eq!((u.rows, u.cols), (24, 13));
+    let want_u = reference::umatrix(w.view(), grid);
+    burnax_testing::assert_close(
+        &u.values,
+        &want_u.iter().copied().collect::<Vec<_>>(),
+        Tolerance::F32_VS_F64,
+        "U-matrix",
+    );
+    let text = fs::read_to_string(dir.join("h.csv")).unwrap();
+    let file_hits: Vec<u64> = text
+        .lines()
+        .flat_map(|l| l.split(',').map(|v| v.parse::<u64>().unwrap()))
+        .collect();
+    assert_eq!(
+        (text.lines().count(), file_hits),
+        (24, want),
+        "hit map, 24 rows of 13"
+    );
+    fails(
+        &som(&dir, &["export", "--model", "c.som"]),
+        &["nothing to export", "--umatrix"],
+    );
+    fails(
+        &som(&dir, &["export", "--model", "c.som", "--hits", "h2.csv"]),
+        &["--input"],
+    );
     ok(&som(
         &dir,
         &[
@@ -853,4 +907,242 @@ fn real_csv_files_read_as_written() {
         err.contains("trained on columns sepal_length, sepal_width; these are x, y"),
         "{err}"
     );
+}
+
+/// `som predict`: every row's best unit, its grid cell and distance as the reference finds them
+/// from the exported weights; the labels map counted by hand from those units; the same rows as
+/// NPY; and its misuses as one-line errors that write nothing.
+#[test]
+fn predict_gives_each_rows_unit_and_the_labels_map() {
+    let (_t, dir) = tmp();
+    // Three classes around three centres, 60 rows, a label column between the features.
+    let mut text = String::from("a,species,b,c\n");
+    let mut values = Vec::new();
+    let mut classes = Vec::new();
+    for i in 0..60 {
+        let k = i % 3;
+        let v = [
+            k as f32 + (i as f32 * 0.37).sin() * 0.2,
+            (i as f32 * 0.11).cos() * 0.3,
+            k as f32 * 0.5,
+        ];
+        text.push_str(&format!(
+            "{},{},{},{}\n",
+            v[0],
+            ["setosa", "versicolor", "virginica"][k],
+            v[1],
+            v[2]
+        ));
+        values.extend(v);
+        classes.push(["setosa", "versicolor", "virginica"][k]);
+    }
+    fs::write(dir.join("iris.csv"), &text).unwrap();
+    ok(&som(
+        &dir,
+        &[
+            "train",
+            "--input",
+            "iris.csv",
+            "--label-column",
+            "species",
+            "--width",
+            "5",
+            "--height",
+            "4",
+            "--epochs",
+            "4",
+            "--out",
+            "m.som",
+        ],
+    ));
+    let out = som(
+        &dir,
+        &[
+            "predict",
+            "--model",
+            "m.som",
+            "--input",
+            "iris.csv",
+            "--label-column",
+            "species",
+            "--out",
+            "p.csv",
+            "--labels-map",
+            "l.csv",
+        ],
+    );
+    ok(&out);
+    let grid = Grid::new(5, 4);
+    let w = weights(&dir, "m.som");
+    let w64 = ndarray::Array2::from_shape_vec((grid.units(), 3), f64s(&w)).unwrap();
+    let x64 = ndarray::Array2::from_shape_vec((60, 3), f64s(&values)).unwrap();
+    let want = reference::bmus(x64.view(), w64.view());
+    let text = fs::read_to_string(dir.join("p.csv")).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("x,y,unit,distance"));
+    let rows: Vec<Vec<f64>> = lines
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 60);
+    let dist = |i: usize, u: usize| -> f64 {
+        (0..3)
+            .map(|k| (x64[[i, k]] - w64[[u, k]]).powi(2))
+            .sum::<f64>()
+            .sqrt()
+    };
+    let mut units = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        let u = r[2] as usize;
+        // The f32 search may take the other unit of a near tie; its distance is the best one.
+        assert!(
+            u == want[i] || Tolerance::F32_VS_F64.accepts(dist(i, u), dist(i, want[i])),
+            "row {i}: unit {u}, reference {}",
+            want[i]
+        );
+        assert_eq!(
+            (r[0], r[1]),
+            ((u / 4) as f64, (u % 4) as f64),
+            "row {i}: cell of unit {u}"
+        );
+        assert_eq!(r[3], dist(i, u), "row {i}: distance");
+        units.push(u);
+    }
+    // The labels map, counted here from the units above.
+    let text = fs::read_to_string(dir.join("l.csv")).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("unit,x,y,hits,majority,purity,setosa,versicolor,virginica")
+    );
+    let mut majority_rows = 0;
+    for (u, line) in lines.enumerate() {
+        let cells: Vec<&str> = line.split(',').collect();
+        let counts: Vec<u64> = ["setosa", "versicolor", "virginica"]
+            .iter()
+            .map(|c| (0..60).filter(|&i| units[i] == u && classes[i] == *c).count() as u64)
+            .collect();
+        let hits: u64 = counts.iter().sum();
+        assert_eq!(
+            cells[..4],
+            [
+                u.to_string(),
+                (u / 4).to_string(),
+                (u % 4).to_string(),
+                hits.to_string()
+            ]
+        );
+        assert_eq!(
+            cells[6..]
+                .iter()
+                .map(|c| c.parse::<u64>().unwrap())
+                .collect::<Vec<_>>(),
+            counts
+        );
+        let best = *counts.iter().max().unwrap();
+        if hits == 0 {
+            assert_eq!(cells[4..6], ["", ""], "unit {u} has no rows");
+        } else {
+            let first = counts.iter().position(|&c| c == best).unwrap();
+            assert_eq!(cells[4], ["setosa", "versicolor", "virginica"][first], "unit {u}");
+            assert_eq!(
+                cells[5].parse::<f64>().unwrap(),
+                best as f64 / hits as f64,
+                "unit {u}"
+            );
+            majority_rows += best;
+        }
+    }
+    let err = String::from_utf8_lossy(&out.stderr);
+    let purity = format!("purity {:.4}", majority_rows as f64 / 60.0);
+    assert!(err.contains(&purity), "{purity} not in {err}");
+
+    // NPY: the same numbers (in f32 when read back here), and labels from a file instead.
+    let labels: String = classes.iter().map(|c| format!("{c}\n")).collect();
+    fs::write(dir.join("labels.txt"), labels).unwrap();
+    ok(&som(
+        &dir,
+        &[
+            "predict",
+            "--model",
+            "m.som",
+            "--input",
+            "iris.csv",
+            "--label-column",
+            "species",
+            "--out",
+            "p.npy",
+        ],
+    ));
+    let npy = parse_npy(&dir.join("p.npy"), &fs::read(dir.join("p.npy")).unwrap()).unwrap();
+    assert_eq!((npy.rows, npy.cols), (60, 4));
+    let flat: Vec<f32> = rows.iter().flatten().map(|&v| v as f32).collect();
+    assert_eq!(npy.values, flat);
+    fs::write(dir.join("plain.csv"), text_without_labels(&values)).unwrap();
+    ok(&som(
+        &dir,
+        &[
+            "predict",
+            "--model",
+            "m.som",
+            "--input",
+            "plain.csv",
+            "--labels",
+            "labels.txt",
+            "--out",
+            "q.csv",
+            "--labels-map",
+            "l2.csv",
+        ],
+    ));
+    assert_eq!(
+        fs::read(dir.join("l2.csv")).unwrap(),
+        fs::read(dir.join("l.csv")).unwrap()
+    );
+
+    let before = listing(&dir);
+    let cases: &[(&[&str], &[&str])] = &[
+        (&["--out", "r.txt"], &["--out r.txt", ".npy or a .csv"]),
+        (
+            &["--out", "r.csv", "--labels-map", "m.csv"],
+            &["--labels-map needs", "--labels FILE"],
+        ),
+        (
+            &[
+                "--out",
+                "r.csv",
+                "--labels",
+                "labels.txt",
+                "--labels-map",
+                "m.npy",
+            ],
+            &["--labels-map m.npy", "CSV"],
+        ),
+        (
+            &["--out", "r.csv", "--labels", "short.txt"],
+            &["--labels short.txt", "2 labels for 60 rows"],
+        ),
+        (
+            &["--out", "r.csv", "--labels", "labels.txt", "--label-column", "x"],
+            &["--labels", "--label-column"],
+        ),
+        (&["--out", "plain.npy"], &["plain.npy"]),
+    ];
+    // NPY input: a CSV's header note would come before the error line.
+    fs::write(dir.join("plain.npy"), burnax_som::io::npy_bytes(60, 3, &values)).unwrap();
+    fs::write(dir.join("short.txt"), "a\nb\n").unwrap();
+    let before = [before, vec!["short.txt".to_string(), "plain.npy".to_string()]].concat();
+    let mut before = before;
+    before.sort();
+    for (extra, needles) in cases {
+        let mut args = vec!["predict", "--model", "m.som", "--input", "plain.npy"];
+        args.extend_from_slice(extra);
+        fails(&som(&dir, &args), needles);
+        assert_eq!(listing(&dir), before, "{extra:?} wrote a file");
+    }
+}
+
+/// `values` (3 columns) as a CSV with a header and no label column.
+fn text_without_labels(values: &[f32]) -> String {
+    let rows = values.chunks(3).map(|v| format!("{},{},{}\n", v[0], v[1], v[2]));
+    std::iter::once("a,b,c\n".to_string()).chain(rows).collect()
 }

@@ -21,7 +21,7 @@ pub use self::csv::{
 use file::read_rest;
 pub use file::{open_regular, read_file};
 pub use matrix::{Matrix, Shard};
-pub use npy::{npy_bytes, parse_npy};
+pub use npy::{npy_bytes, npy_f64_bytes, parse_npy};
 pub use output::{check_output, write_atomic};
 
 use crate::error::SomError;

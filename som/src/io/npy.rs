@@ -229,19 +229,33 @@ pub(crate) fn read_npy_rows(
 
 /// The bytes of an NPY file holding `values` as a `rows x cols` C-order `f32` array.
 pub fn npy_bytes(rows: usize, cols: usize, values: &[f32]) -> Vec<u8> {
-    let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {cols}), }}");
+    npy_file("<f4", rows, cols, values.iter().flat_map(|v| v.to_le_bytes()))
+}
+
+/// The bytes of an NPY file holding `values` as a `rows x cols` C-order `f64` array: for
+/// numbers `f32` does not hold exactly (unit indices above 2^24, distances in `f64`).
+pub fn npy_f64_bytes(rows: usize, cols: usize, values: &[f64]) -> Vec<u8> {
+    assert_eq!(
+        values.len(),
+        rows * cols,
+        "npy_f64_bytes: {rows} x {cols} values expected"
+    );
+    npy_file("<f8", rows, cols, values.iter().flat_map(|v| v.to_le_bytes()))
+}
+
+/// An NPY file (version 1.0) of a `rows x cols` C-order array of type `descr`, `data` its bytes.
+fn npy_file(descr: &str, rows: usize, cols: usize, data: impl Iterator<Item = u8>) -> Vec<u8> {
+    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': ({rows}, {cols}), }}");
     // Pad so that the data starts on a 64-byte boundary, header ending in a newline.
     while (10 + header.len() + 1) % 64 != 0 {
         header.push(' ');
     }
     header.push('\n');
-    let mut out = Vec::with_capacity(10 + header.len() + values.len() * 4);
+    let mut out = Vec::with_capacity(10 + header.len() + data.size_hint().0);
     out.extend_from_slice(b"\x93NUMPY\x01\x00");
     out.extend_from_slice(&(header.len() as u16).to_le_bytes());
     out.extend_from_slice(header.as_bytes());
-    for v in values {
-        out.extend_from_slice(&v.to_le_bytes());
-    }
+    out.extend(data);
     out
 }
 
@@ -255,6 +269,11 @@ mod tests {
         assert_eq!((bytes.len() - 24) % 64, 0, "data starts at a 64-byte boundary");
         let m = parse_npy(Path::new("w.npy"), &bytes).unwrap();
         assert_eq!((m.rows, m.cols, m.values[5]), (2, 3, 6.0));
+        let wide = npy_f64_bytes(3, 1, &[0.5, -2.0, 16_777_217.0]);
+        assert_eq!(&wide[10..30], b"{'descr': '<f8', 'fo");
+        assert_eq!(&wide[wide.len() - 8..], &16_777_217f64.to_le_bytes());
+        let m = parse_npy(Path::new("w.npy"), &wide).unwrap();
+        assert_eq!((m.rows, m.cols, m.values[..2].to_vec()), (3, 1, vec![0.5, -2.0]));
         let e = parse_npy(Path::new("w.npy"), &bytes[..bytes.len() - 4]).unwrap_err();
         assert!(e.to_string().contains("truncated"), "{e}");
         let e = parse_npy(Path::new("w.npy"), b"garbage!!!!!").unwrap_err();

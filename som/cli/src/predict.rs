@@ -1,0 +1,154 @@
+//! `som predict`: each row's best unit (MiniSom's `winner`), and with class labels the labels
+//! map (MiniSom's `labels_map`, with each unit's majority class and purity).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Result};
+use burnax_som::io;
+use burnax_som::labels::LabelsMap;
+use burnax_som::limits::{self, MemoryLimit};
+use burnax_som::SomBackend;
+
+use crate::{is_csv, model_som, read_for_model, read_model, tensor, within, DataArgs};
+
+/// What `som predict` was asked for.
+#[derive(clap::Args)]
+pub struct PredictArgs {
+    /// The model file (`som train --out`).
+    #[arg(long)]
+    model: PathBuf,
+    /// Data: CSV or NPY; `-` reads standard input.
+    #[arg(long)]
+    input: PathBuf,
+    #[command(flatten)]
+    data: DataArgs,
+    /// Where to write one row per input row: x, y, unit (x * height + y) and the Euclidean
+    /// distance to that unit; CSV (with that header) for a .csv name, NPY (float64, 4 columns)
+    /// for a .npy name.
+    #[arg(long)]
+    out: PathBuf,
+    /// The rows' class labels: a text file of one label a line, as many as the input has rows,
+    /// no header (or use --label-column for a column of the input).
+    #[arg(long, conflicts_with = "label_column")]
+    labels: Option<PathBuf>,
+    /// Where to write the labels map as CSV: per unit its x, y, hits, majority class, purity
+    /// and a count per class. Needs --labels or --label-column.
+    #[arg(long)]
+    labels_map: Option<PathBuf>,
+}
+
+pub fn predict<B: SomBackend>(a: &PredictArgs, limit: MemoryLimit) -> Result<()> {
+    // Everything that can be checked before the work.
+    let inputs = [("--model", a.model.as_path()), ("--input", a.input.as_path())];
+    io::check_output("--out", &a.out, &inputs)?;
+    let csv = is_csv("--out", &a.out)?;
+    let labelled = a.labels.is_some() || a.data.label_column.is_some();
+    if let Some(map) = &a.labels_map {
+        if !labelled {
+            bail!("--labels-map needs the rows' labels: give --labels FILE or --label-column NAME");
+        }
+        if !is_csv("--labels-map", map)? {
+            bail!(
+                "--labels-map {}: a labels map is written as CSV: name a .csv file",
+                map.display()
+            );
+        }
+        io::check_output("--labels-map", map, &inputs)?;
+        if map == &a.out {
+            bail!("--labels-map and --out name the same file {}", map.display());
+        }
+    }
+    let file = read_model("--model", &a.model, limit)?;
+    let (data, column_labels) = read_for_model(&file, &a.model, &a.input, &a.data, limit)?;
+    let labels = match &a.labels {
+        Some(path) => Some(read_labels(path, data.rows, limit)?),
+        None => column_labels,
+    };
+    let c = &file.config;
+    let what = format!(
+        "predicting on a {} x {} map for {} examples",
+        c.width, c.height, data.rows
+    );
+    within(
+        limit,
+        &what,
+        limits::training_bytes(c.width, c.height, c.dim, data.rows),
+    )?;
+
+    let som = model_som::<B>(&file)?;
+    let bmus: Vec<usize> = som
+        .bmus(&tensor::<B>(&data))
+        .into_data()
+        .iter::<i64>()
+        .map(|u| u as usize)
+        .collect();
+    let grid = som.grid();
+    let d = c.dim;
+    // The distance in f64 from the stored f32 values: the same numbers MiniSom reports.
+    let distance = |row: usize, unit: usize| -> f64 {
+        let x = &data.values[row * d..(row + 1) * d];
+        let w = &file.weights[unit * d..(unit + 1) * d];
+        x.iter()
+            .zip(w)
+            .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
+            .sum::<f64>()
+            .sqrt()
+    };
+    let rows: Vec<[f64; 4]> = bmus
+        .iter()
+        .enumerate()
+        .map(|(i, &u)| {
+            let (x, y) = grid.coords(u);
+            [x as f64, y as f64, u as f64, distance(i, u)]
+        })
+        .collect();
+    let bytes = if csv {
+        let mut text = String::from("x,y,unit,distance\n");
+        for [x, y, u, dist] in &rows {
+            text.push_str(&format!("{x},{y},{u},{dist}\n"));
+        }
+        text.into_bytes()
+    } else {
+        io::npy_f64_bytes(rows.len(), 4, &rows.concat())
+    };
+    let labels_map = labels.map(|l| LabelsMap::new(grid.units(), &bmus, &l));
+    io::write_atomic(&a.out, &bytes)?;
+    eprintln!(
+        "wrote {} ({} rows: x, y, unit, distance)",
+        a.out.display(),
+        rows.len()
+    );
+    if let Some(map) = labels_map {
+        eprintln!(
+            "{} classes; purity {:.4} (the share of rows whose class is their unit's majority class)",
+            map.classes().len(),
+            map.purity_of_map()
+        );
+        if let Some(path) = &a.labels_map {
+            io::write_atomic(path, &map.csv_bytes(grid))?;
+            eprintln!("wrote {} ({} units)", path.display(), grid.units());
+        }
+    }
+    Ok(())
+}
+
+/// One label a line of `path` (`\n` or `\r\n`), exactly `rows` of them.
+fn read_labels(path: &Path, rows: usize, limit: MemoryLimit) -> Result<Vec<String>> {
+    crate::check_file_size(limit, "--labels", path)?;
+    let bytes = io::read_file(path)?;
+    let Ok(text) = String::from_utf8(bytes) else {
+        bail!("--labels {}: not UTF-8 text", path.display());
+    };
+    let labels: Vec<String> = text.lines().map(str::to_string).collect();
+    if labels.len() != rows {
+        bail!(
+            "--labels {}: {} labels for {rows} rows of --input (one label a line, no header)",
+            path.display(),
+            labels.len()
+        );
+    }
+    if let Some(i) = labels.iter().position(|l| l.trim().is_empty()) {
+        bail!("--labels {}:{}: an empty label", path.display(), i + 1);
+    }
+    Ok(labels)
+}
