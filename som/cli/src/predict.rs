@@ -39,7 +39,8 @@ pub struct PredictArgs {
 
 pub fn predict<B: SomBackend>(a: &PredictArgs, limit: MemoryLimit) -> Result<()> {
     // Everything that can be checked before the work.
-    let inputs = [("--model", a.model.as_path()), ("--input", a.input.as_path())];
+    let mut inputs = vec![("--model", a.model.as_path()), ("--input", a.input.as_path())];
+    inputs.extend(a.labels.as_deref().map(|p| ("--labels", p)));
     io::check_output("--out", &a.out, &inputs)?;
     let csv = is_csv("--out", &a.out)?;
     let labelled = a.labels.is_some() || a.data.label_column.is_some();
@@ -84,7 +85,7 @@ pub fn predict<B: SomBackend>(a: &PredictArgs, limit: MemoryLimit) -> Result<()>
         .collect();
     let grid = som.grid();
     let d = c.dim;
-    // The distance in f64 from the stored f32 values: the same numbers MiniSom reports.
+    // The Euclidean distance, in f64 from the stored f32 values.
     let distance = |row: usize, unit: usize| -> f64 {
         let x = &data.values[row * d..(row + 1) * d];
         let w = &file.weights[unit * d..(unit + 1) * d];

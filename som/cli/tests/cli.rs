@@ -1126,11 +1126,29 @@ fn predict_gives_each_rows_unit_and_the_labels_map() {
             &["--labels", "--label-column"],
         ),
         (&["--out", "plain.npy"], &["plain.npy"]),
+        // Labels files are inputs too.
+        (
+            &[
+                "--labels",
+                "short.csv",
+                "--out",
+                "r.csv",
+                "--labels-map",
+                "short.csv",
+            ],
+            &["--labels-map short.csv: is the same file as --labels short.csv"],
+        ),
+        (
+            &["--labels", "short.csv", "--out", "short.csv"],
+            &["--out short.csv: is the same file as --labels"],
+        ),
     ];
     // NPY input: a CSV's header note would come before the error line.
     fs::write(dir.join("plain.npy"), burnax_som::io::npy_bytes(60, 3, &values)).unwrap();
     fs::write(dir.join("short.txt"), "a\nb\n").unwrap();
-    let before = [before, vec!["short.txt".to_string(), "plain.npy".to_string()]].concat();
+    fs::write(dir.join("short.csv"), "a\nb\n").unwrap();
+    let new = ["short.txt", "short.csv", "plain.npy"].map(String::from).to_vec();
+    let before = [before, new].concat();
     let mut before = before;
     before.sort();
     for (extra, needles) in cases {

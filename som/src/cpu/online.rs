@@ -229,8 +229,8 @@ fn chosen(best: (f32, usize)) -> usize {
 /// holds the examples of these steps only.
 ///
 /// Large maps are split by grid rows over persistent threads (as many as the current rayon pool
-/// has, at most one per row; scoped threads, not the pool's) that meet once per step to agree on the next best unit; the split does not change the
-/// result. Running `a..b` then `b..c` gives the same bits as `a..c`: checkpointing does not
+/// has, at most one per row; scoped threads, not the pool's) that meet once per step to agree
+/// on the next best unit; the split does not change the result. Running `a..b` then `b..c` gives the same bits as `a..c`: checkpointing does not
 /// change a run.
 ///
 /// # Panics
