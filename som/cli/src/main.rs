@@ -89,14 +89,8 @@ enum Command {
     Train(Box<TrainArgs>),
     /// Print the quantization and topographic errors of a model on data.
     Eval {
-        #[arg(long)]
-        model: PathBuf,
-        /// Data: CSV or NPY; `-` reads standard input. A note says so when a CSV header names
-        /// other columns than those the model was trained on.
-        #[arg(long)]
-        input: PathBuf,
         #[command(flatten)]
-        data: DataArgs,
+        on: ModelOnData,
         /// Print one JSON object: quantization_error, topographic_error, width, height and hits
         /// (how many rows have each unit as best unit, in unit order x * height + y).
         #[arg(long)]
@@ -146,6 +140,29 @@ struct ExportArgs {
     input: Option<PathBuf>,
     #[command(flatten)]
     data: DataArgs,
+}
+
+/// A model and the data to apply it to (`eval`, `predict`).
+#[derive(clap::Args)]
+struct ModelOnData {
+    /// The model file (`som train --out`).
+    #[arg(long)]
+    model: PathBuf,
+    /// Data: CSV or NPY; `-` reads standard input. A note says so when a CSV header names
+    /// other columns than those the model was trained on.
+    #[arg(long)]
+    input: PathBuf,
+    #[command(flatten)]
+    data: DataArgs,
+}
+
+impl ModelOnData {
+    /// The model, the rows of `--input` and their labels (see [`read_for_model`]).
+    fn read(&self, limit: MemoryLimit) -> Result<(ModelFile, Matrix, Option<Vec<String>>)> {
+        let file = read_model("--model", &self.model, limit)?;
+        let (data, labels) = read_for_model(&file, &self.model, &self.input, &self.data, limit)?;
+        Ok((file, data, labels))
+    }
 }
 
 /// How to read a CSV file's cells (an NPY file's columns are all features).
@@ -360,12 +377,7 @@ fn run<B: SomBackend>(command: Command, comm: Option<&dyn Communicator>, limit: 
     }
     match command {
         Command::Train(args) => train::<B>(*args, comm, limit),
-        Command::Eval {
-            model,
-            input,
-            data,
-            json,
-        } => eval::<B>(&model, &input, &data, json, limit),
+        Command::Eval { on, json } => eval::<B>(&on, json, limit),
         Command::Predict(args) => predict::predict::<B>(&args, limit),
         Command::Export(args) => export::<B>(&args, limit),
         Command::Render {
@@ -974,15 +986,8 @@ fn read_for_model(
     Ok((data, table.labels))
 }
 
-fn eval<B: SomBackend>(
-    model: &Path,
-    input: &Path,
-    data: &DataArgs,
-    json: bool,
-    limit: MemoryLimit,
-) -> Result<()> {
-    let file = read_model("--model", model, limit)?;
-    let (data, _) = read_for_model(&file, model, input, data, limit)?;
+fn eval<B: SomBackend>(on: &ModelOnData, json: bool, limit: MemoryLimit) -> Result<()> {
+    let (file, data, _) = on.read(limit)?;
     let c = &file.config;
     within(
         limit,

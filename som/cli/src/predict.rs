@@ -9,19 +9,13 @@ use burnax_som::labels::LabelsMap;
 use burnax_som::limits::{self, MemoryLimit};
 use burnax_som::SomBackend;
 
-use crate::{is_csv, model_som, read_for_model, read_model, tensor, within, DataArgs};
+use crate::{is_csv, model_som, tensor, within, ModelOnData};
 
 /// What `som predict` was asked for.
 #[derive(clap::Args)]
 pub struct PredictArgs {
-    /// The model file (`som train --out`).
-    #[arg(long)]
-    model: PathBuf,
-    /// Data: CSV or NPY; `-` reads standard input.
-    #[arg(long)]
-    input: PathBuf,
     #[command(flatten)]
-    data: DataArgs,
+    on: ModelOnData,
     /// Where to write one row per input row: x, y, unit (x * height + y) and the Euclidean
     /// distance to that unit; CSV (with that header) for a .csv name, NPY (float64, 4 columns)
     /// for a .npy name.
@@ -39,11 +33,14 @@ pub struct PredictArgs {
 
 pub fn predict<B: SomBackend>(a: &PredictArgs, limit: MemoryLimit) -> Result<()> {
     // Everything that can be checked before the work.
-    let mut inputs = vec![("--model", a.model.as_path()), ("--input", a.input.as_path())];
+    let mut inputs = vec![
+        ("--model", a.on.model.as_path()),
+        ("--input", a.on.input.as_path()),
+    ];
     inputs.extend(a.labels.as_deref().map(|p| ("--labels", p)));
     io::check_output("--out", &a.out, &inputs)?;
     let csv = is_csv("--out", &a.out)?;
-    let labelled = a.labels.is_some() || a.data.label_column.is_some();
+    let labelled = a.labels.is_some() || a.on.data.label_column.is_some();
     if let Some(map) = &a.labels_map {
         if !labelled {
             bail!("--labels-map needs the rows' labels: give --labels FILE or --label-column NAME");
@@ -59,8 +56,7 @@ pub fn predict<B: SomBackend>(a: &PredictArgs, limit: MemoryLimit) -> Result<()>
             bail!("--labels-map and --out name the same file {}", map.display());
         }
     }
-    let file = read_model("--model", &a.model, limit)?;
-    let (data, column_labels) = read_for_model(&file, &a.model, &a.input, &a.data, limit)?;
+    let (file, data, column_labels) = a.on.read(limit)?;
     let labels = match &a.labels {
         Some(path) => Some(read_labels(path, data.rows, limit)?),
         None => column_labels,
