@@ -20,7 +20,9 @@
 //! arrays alone, LLVM vectorised the search across the wrong axis, with gathers, and it ran 10x
 //! slower.)
 
+mod barrier;
 pub mod batch;
 pub mod bmu;
+mod contention;
 pub mod online;
 mod simd;

@@ -6,10 +6,13 @@
 
 use std::ops::Range;
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use pulp::{Simd, WithSimd};
 
+use super::barrier::Barrier;
+use super::contention::{ChooseThreads, ThreadChooser};
 use super::simd::{f32_lanes, keep_min, lane_offsets, u32_lanes, Isa};
 use crate::grid::Grid;
 use crate::neighborhood::gaussian_row_f32;
@@ -18,6 +21,11 @@ use crate::schedule::OnlineTrainingConfig;
 /// Maps with at least this many weights split each step's pass over two or more threads; below
 /// it, meeting the other threads every step costs more than the work it shares.
 const PARALLEL_MIN_WEIGHTS: usize = 1 << 15;
+
+/// Steps per segment, each run over a thread count chosen anew ([`ThreadChooser`]): long enough
+/// that starting the threads (tens of microseconds) is lost in it, short enough to notice a
+/// busy machine within a fraction of a second.
+const SEGMENT: usize = 1024;
 
 /// The map laid out for the pass: grid row after grid row (x), each row split in tiles of
 /// `lanes` units (y, padded; one SIMD register of the instruction set the pass runs on), each
@@ -165,34 +173,6 @@ impl WithSimd for PassRows<'_> {
     }
 }
 
-/// A reusable barrier for a fixed set of threads that spins briefly, then yields: a step takes
-/// microseconds, so sleeping in the kernel would cost more than the step.
-struct SpinBarrier {
-    arrived: AtomicUsize,
-    generation: AtomicUsize,
-    threads: usize,
-}
-
-impl SpinBarrier {
-    fn wait(&self) {
-        let generation = self.generation.load(Ordering::Acquire);
-        if self.arrived.fetch_add(1, Ordering::AcqRel) + 1 == self.threads {
-            self.arrived.store(0, Ordering::Relaxed);
-            self.generation.fetch_add(1, Ordering::Release);
-        } else {
-            let mut spins = 0u32;
-            while self.generation.load(Ordering::Acquire) == generation {
-                if spins < 4096 {
-                    std::hint::spin_loop();
-                    spins += 1;
-                } else {
-                    std::thread::yield_now();
-                }
-            }
-        }
-    }
-}
-
 /// A candidate (distance, unit) packed in a `u64`: distance bits high, unit low. Distances are
 /// non-negative, so the bits order like the values, and the packed order is (distance, unit).
 fn pack(best: (f32, usize)) -> u64 {
@@ -228,10 +208,12 @@ fn chosen(best: (f32, usize)) -> usize {
 /// `cfg`; step `t` uses example `order[t - steps.start]` of `data` (`n x d`, row-major): `order`
 /// holds the examples of these steps only.
 ///
-/// Large maps are split by grid rows over persistent threads (as many as the current rayon pool
-/// has, at most one per row; scoped threads, not the pool's) that meet once per step to agree
-/// on the next best unit; the split does not change the result. Running `a..b` then `b..c` gives the same bits as `a..c`: checkpointing does not
-/// change a run.
+/// Large maps are split by grid rows over threads (as many as the current rayon pool has, at
+/// most one per row; scoped threads, not the pool's) that meet once per step to agree on the
+/// next best unit. The split does not change the result, so the run goes in segments of
+/// [`SEGMENT`] steps and, where the threads keep waiting for each other (a busy machine), drops
+/// to one thread for a while ([`ThreadChooser`]). Running `a..b` then `b..c` gives the same
+/// bits as `a..c`: checkpointing does not change a run.
 ///
 /// # Panics
 /// If shapes disagree, `order` does not have one entry per step, or an index in it is out of
@@ -252,6 +234,31 @@ pub fn train(
 #[allow(clippy::too_many_arguments)]
 fn train_on(
     isa: Isa,
+    w: &mut [f32],
+    data: &[f32],
+    d: usize,
+    grid: Grid,
+    cfg: &OnlineTrainingConfig,
+    order: &[usize],
+    steps: Range<usize>,
+) {
+    // As many threads as the batch path's rayon pool has (the calling pool's, else the global
+    // one: the cores, or RAYON_NUM_THREADS), so one setting governs both paths.
+    let many = if grid.units() * d >= PARALLEL_MIN_WEIGHTS {
+        rayon::current_num_threads().min(grid.width)
+    } else {
+        1
+    };
+    let mut chooser = ThreadChooser::new(many);
+    train_with(isa, &mut chooser, SEGMENT, w, data, d, grid, cfg, order, steps)
+}
+
+/// [`train_on`] in segments of `segment` steps, over the thread counts `chooser` picks.
+#[allow(clippy::too_many_arguments)]
+fn train_with(
+    isa: Isa,
+    chooser: &mut impl ChooseThreads,
+    segment: usize,
     w: &mut [f32],
     data: &[f32],
     d: usize,
@@ -283,120 +290,157 @@ fn train_on(
             steps.start + t
         );
     }
-    let example = |t: usize| {
-        let i = order[t - steps.start];
-        &data[i * d..(i + 1) * d]
-    };
     let layout = Layout::new(grid, d, isa.lanes());
     let mut packed = layout.pack(w);
-    let y_pad = layout.y_pad();
-    let pen: Vec<f32> = (0..y_pad)
-        .map(|y| if y < grid.height { 0.0 } else { f32::INFINITY })
-        .collect();
     let (lo, hi) = cfg
         .clip
         .map_or((f32::NEG_INFINITY, f32::INFINITY), |[lo, hi]| (lo, hi));
-
-    // The first best unit, before any update.
-    let zeros_x = vec![0f32; grid.width];
-    let zeros_y = vec![0f32; y_pad];
-    let first = Pass {
-        x: None,
-        next: example(steps.start),
-        hx: &zeros_x,
-        cy: &zeros_y,
-        pen: &pen,
+    let run = Run {
+        pen: (0..layout.y_pad())
+            .map(|y| if y < grid.height { 0.0 } else { f32::INFINITY })
+            .collect(),
+        layout,
+        cfg,
+        data,
+        order,
+        steps: steps.clone(),
         lo,
         hi,
+        isa,
     };
-    let first = isa.run(PassRows {
-        rows: &mut packed,
-        first_row: 0,
-        layout: &layout,
-        p: &first,
-    });
-    let first_bmu = chosen(first);
-
-    // As many threads as the batch path's rayon pool has (the calling pool's, else the global
-    // one: the cores, or RAYON_NUM_THREADS), so one setting governs both paths.
-    let cores = rayon::current_num_threads();
-    let threads = if m * d >= PARALLEL_MIN_WEIGHTS {
-        cores.min(grid.width)
-    } else {
-        1
-    };
-    let rows_per_thread = grid.width.div_ceil(threads);
-    let threads = grid.width.div_ceil(rows_per_thread);
-    let barrier = SpinBarrier {
-        arrived: AtomicUsize::new(0),
-        generation: AtomicUsize::new(0),
-        threads,
-    };
-    let slots: Vec<[AtomicU64; 2]> = (0..threads)
-        .map(|_| [AtomicU64::new(0), AtomicU64::new(0)])
-        .collect();
-
-    // What every worker runs on its rows: all compute the same step parameters, each updates
-    // its rows, then they exchange their best candidates and all pick the same next unit.
-    let worker = |rows: &mut [f32], index: usize| {
-        let first_row = index * rows_per_thread;
-        let mut hx = vec![0f32; grid.width];
-        let mut cy = vec![0f32; y_pad];
-        let mut bmu = first_bmu;
-        for t in steps.clone() {
-            let step = cfg.step_at(grid, t);
-            let (bx, by) = grid.coords(bmu);
-            gaussian_row_f32(grid.width, bx, step.sigma[0], 1.0, &mut hx);
-            gaussian_row_f32(grid.height, by, step.sigma[1], step.alpha, &mut cy);
-            let next = if t + 1 < steps.end {
-                example(t + 1)
-            } else {
-                example(t)
-            };
-            let p = Pass {
-                x: Some(example(t)),
-                next,
-                hx: &hx,
-                cy: &cy,
-                pen: &pen,
-                lo,
-                hi,
-            };
-            let best = isa.run(PassRows {
-                rows,
-                first_row,
-                layout: &layout,
-                p: &p,
-            });
-            if threads == 1 {
-                bmu = chosen(best);
-                continue;
-            }
-            slots[index][t % 2].store(pack(best), Ordering::Relaxed);
-            barrier.wait();
-            bmu = unpack(
-                slots
-                    .iter()
-                    .map(|s| s[t % 2].load(Ordering::Relaxed))
-                    .min()
-                    .expect("one slot per worker"),
-            );
-        }
-    };
-    if threads == 1 {
-        worker(&mut packed, 0);
-    } else {
-        std::thread::scope(|scope| {
-            let mut chunks = packed.chunks_mut(rows_per_thread * layout.row_len()).enumerate();
-            let (_, own) = chunks.next().expect("at least one row");
-            for (i, rows) in chunks {
-                let worker = &worker;
-                scope.spawn(move || worker(rows, i));
-            }
-            worker(own, 0);
-        });
+    let mut bmu = run.first_bmu(&mut packed);
+    let mut start = steps.start;
+    while start < steps.end {
+        let end = (start + segment).min(steps.end);
+        let threads = chooser.next();
+        let clock = Instant::now();
+        let (next, parks) = run.segment(threads, &mut packed, start..end, bmu);
+        chooser.record(threads, end - start, clock.elapsed(), parks);
+        bmu = next;
+        start = end;
     }
-    layout.unpack(&packed, w);
+    run.layout.unpack(&packed, w);
+}
+
+/// What one call of [`train_with`] fixes: the map's layout, the schedule, the examples.
+struct Run<'a> {
+    layout: Layout,
+    cfg: &'a OnlineTrainingConfig,
+    data: &'a [f32],
+    order: &'a [usize],
+    steps: Range<usize>,
+    /// Infinite on the padding units, so they never win.
+    pen: Vec<f32>,
+    lo: f32,
+    hi: f32,
+    isa: Isa,
+}
+
+impl Run<'_> {
+    /// The example of step `t`.
+    fn example(&self, t: usize) -> &[f32] {
+        let (i, d) = (self.order[t - self.steps.start], self.layout.d);
+        &self.data[i * d..(i + 1) * d]
+    }
+
+    /// The best unit of the first step's example, before any update.
+    fn first_bmu(&self, packed: &mut [f32]) -> usize {
+        let zeros_x = vec![0f32; self.layout.grid.width];
+        let zeros_y = vec![0f32; self.layout.y_pad()];
+        let first = Pass {
+            x: None,
+            next: self.example(self.steps.start),
+            hx: &zeros_x,
+            cy: &zeros_y,
+            pen: &self.pen,
+            lo: self.lo,
+            hi: self.hi,
+        };
+        chosen(self.isa.run(PassRows {
+            rows: packed,
+            first_row: 0,
+            layout: &self.layout,
+            p: &first,
+        }))
+    }
+
+    /// Runs steps `seg` over `threads` threads (fewer where the grid rows run out), from best
+    /// unit `bmu`; returns the best unit of the step after `seg`, and how often a thread parked
+    /// at the barrier.
+    fn segment(&self, threads: usize, packed: &mut [f32], seg: Range<usize>, bmu: usize) -> (usize, usize) {
+        let (grid, layout) = (self.layout.grid, &self.layout);
+        let rows_per_thread = grid.width.div_ceil(threads);
+        let threads = grid.width.div_ceil(rows_per_thread);
+        let barrier = Barrier::new(threads);
+        let slots: Vec<[AtomicU64; 2]> = (0..threads)
+            .map(|_| [AtomicU64::new(0), AtomicU64::new(0)])
+            .collect();
+
+        // What every worker runs on its rows: all compute the same step parameters, each
+        // updates its rows, then they exchange their best candidates and all pick the same
+        // next unit.
+        let worker = |rows: &mut [f32], index: usize| {
+            let first_row = index * rows_per_thread;
+            let mut hx = vec![0f32; grid.width];
+            let mut cy = vec![0f32; layout.y_pad()];
+            let mut bmu = bmu;
+            for t in seg.clone() {
+                let step = self.cfg.step_at(grid, t);
+                let (bx, by) = grid.coords(bmu);
+                gaussian_row_f32(grid.width, bx, step.sigma[0], 1.0, &mut hx);
+                gaussian_row_f32(grid.height, by, step.sigma[1], step.alpha, &mut cy);
+                // The run's last step measures against its own example: no step follows.
+                let next = if t + 1 < self.steps.end {
+                    self.example(t + 1)
+                } else {
+                    self.example(t)
+                };
+                let p = Pass {
+                    x: Some(self.example(t)),
+                    next,
+                    hx: &hx,
+                    cy: &cy,
+                    pen: &self.pen,
+                    lo: self.lo,
+                    hi: self.hi,
+                };
+                let best = self.isa.run(PassRows {
+                    rows,
+                    first_row,
+                    layout,
+                    p: &p,
+                });
+                if threads == 1 {
+                    bmu = chosen(best);
+                    continue;
+                }
+                slots[index][t % 2].store(pack(best), Ordering::Relaxed);
+                barrier.wait();
+                bmu = unpack(
+                    slots
+                        .iter()
+                        .map(|s| s[t % 2].load(Ordering::Relaxed))
+                        .min()
+                        .expect("one slot per worker"),
+                );
+            }
+            bmu
+        };
+        let bmu = if threads == 1 {
+            worker(packed, 0)
+        } else {
+            std::thread::scope(|scope| {
+                let mut chunks = packed.chunks_mut(rows_per_thread * layout.row_len()).enumerate();
+                let (_, own) = chunks.next().expect("at least one row");
+                for (i, rows) in chunks {
+                    let worker = &worker;
+                    scope.spawn(move || worker(rows, i));
+                }
+                worker(own, 0)
+            })
+        };
+        (bmu, barrier.parks())
+    }
 }
 
 #[cfg(test)]
@@ -407,6 +451,57 @@ mod tests {
     use ndarray::Array2;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
+    use std::time::Duration;
+
+    /// Thread counts in a fixed cycle, whatever the timings.
+    struct Cycle(Vec<usize>, usize);
+
+    impl ChooseThreads for Cycle {
+        fn next(&mut self) -> usize {
+            self.1 += 1;
+            self.0[(self.1 - 1) % self.0.len()]
+        }
+        fn record(&mut self, _: usize, _: usize, _: Duration, _: usize) {}
+    }
+
+    /// Segments on different thread counts (one, many, more than the grid has rows), of a
+    /// length that does not divide the run, give the bits of one segment on one thread.
+    #[test]
+    fn changing_the_thread_count_between_segments_keeps_the_bits() {
+        let mut rng = ChaCha8Rng::seed_from_u64(8);
+        let (grid, n, d, steps) = (Grid::new(5, 9), 40, 3, 300);
+        let data: Vec<f32> = (0..n * d).map(|_| rng.random()).collect();
+        let w0: Vec<f32> = (0..grid.units() * d).map(|_| rng.random()).collect();
+        let order: Vec<usize> = (0..steps).map(|_| rng.random_range(0..n)).collect();
+        let cfg = OnlineTrainingConfig::new(steps).with_clip(Some([0.1, 0.9]));
+        let train = |chooser: &mut Cycle, segment| {
+            let mut w = w0.clone();
+            let isa = Isa::best();
+            train_with(
+                isa,
+                chooser,
+                segment,
+                &mut w,
+                &data,
+                d,
+                grid,
+                &cfg,
+                &order,
+                0..steps,
+            );
+            w
+        };
+        let one = train(&mut Cycle(vec![1], 0), steps);
+        for (cycle, segment) in [(vec![1, 2, 3], 7), (vec![4, 1], 64), (vec![8, 2, 1], 1)] {
+            let mut chooser = Cycle(cycle.clone(), 0);
+            assert_eq!(
+                train(&mut chooser, segment),
+                one,
+                "threads {cycle:?} in segments of {segment}"
+            );
+            assert_eq!(chooser.1, steps.div_ceil(segment), "segments run");
+        }
+    }
 
     #[test]
     fn matches_reference_and_checkpointing_is_invisible() {
