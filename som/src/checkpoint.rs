@@ -21,6 +21,7 @@
 //!     every: Some(2),
 //!     out: dir.path().join("m.som"),
 //!     features: Some(vec!["r".into(), "g".into(), "b".into()]),
+//!     normalization: None,
 //! };
 //! // Stop after the checkpoint at epoch 4, as a kill would.
 //! let stop = |_: &_, p: burnax_som::Progress| if p.done == 4 { Err(SomError::Data("stop".into())) } else { Ok(()) };
@@ -36,6 +37,7 @@ use burn::prelude::*;
 use crate::backend::SomBackend;
 use crate::error::SomError;
 use crate::model::{ModelFile, Schedule, TrainingState};
+use crate::normalize::Normalization;
 use crate::som::{Order, Progress, Som, SomConfig};
 
 /// A training run and where it saves itself. The model file written after epoch (or step) `k`
@@ -56,6 +58,8 @@ pub struct CheckpointedRun {
     pub out: PathBuf,
     /// The features' names, saved with every checkpoint.
     pub features: Option<Vec<String>>,
+    /// How the training data was rescaled, saved with every checkpoint.
+    pub normalization: Option<Normalization>,
 }
 
 impl CheckpointedRun {
@@ -164,6 +168,7 @@ impl CheckpointedRun {
                 data_fingerprint: self.data_fingerprint.clone(),
             }),
             features: self.features.clone(),
+            normalization: self.normalization.clone(),
         }
         .save(&self.out)
     }

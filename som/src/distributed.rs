@@ -30,6 +30,7 @@ use crate::host::host;
 use crate::init::{self, Init};
 use crate::limits;
 use crate::model::Fingerprint;
+use crate::normalize::{self, ColumnStats, Normalization, Normalize};
 use crate::schedule::BatchTrainingConfig;
 use crate::som::{check_trained, Progress, Som, SomConfig};
 use crate::SomBackend;
@@ -91,6 +92,96 @@ pub fn fingerprint(
     }
     f.state = broadcast(comm, &[f.state], size - 1)?[0];
     Ok(f.finish())
+}
+
+/// `add` applied to `start` by every rank in rank order (rank 0 from `start`, each next rank
+/// continuing what the one before sent), the result on every rank: the order one process adds
+/// its rows in, so the same bits.
+fn chain(
+    comm: &dyn Communicator,
+    start: Vec<f64>,
+    add: impl FnOnce(&mut Vec<f64>),
+) -> Result<Vec<f64>, SomError> {
+    let (rank, size) = (comm.rank(), comm.size());
+    let mut acc = if rank == 0 {
+        start
+    } else {
+        let got = recv::<f64, _>(comm, rank - 1)?;
+        if got.len() != start.len() {
+            return Err(SomError::Distributed(format!(
+                "rank {} sent {} values, {} expected",
+                rank - 1,
+                got.len(),
+                start.len()
+            )));
+        }
+        got
+    };
+    add(&mut acc);
+    if rank + 1 < size {
+        send(comm, rank + 1, &acc)?;
+    }
+    Ok(broadcast(comm, &acc, size - 1)?)
+}
+
+/// The [`ColumnStats`] of every rank's rows (`shard`, row-major, `cols` columns), the bits one
+/// process gets from all of them, on every rank.
+///
+/// # Errors
+/// A communication error.
+pub fn column_stats(comm: &dyn Communicator, shard: &[f32], cols: usize) -> Result<ColumnStats, SomError> {
+    // Flattened: rows, then the minima, maxima and sums.
+    let flat = |s: &ColumnStats| {
+        let mut v = vec![s.rows as f64];
+        v.extend(s.min.iter().chain(&s.max).chain(&s.sum));
+        v
+    };
+    let stats = |v: &[f64]| ColumnStats {
+        rows: v[0] as usize,
+        min: v[1..1 + cols].to_vec(),
+        max: v[1 + cols..1 + 2 * cols].to_vec(),
+        sum: v[1 + 2 * cols..].to_vec(),
+    };
+    let all = chain(comm, flat(&ColumnStats::new(cols)), |acc| {
+        let mut s = stats(acc);
+        s.eat(shard);
+        *acc = flat(&s);
+    })?;
+    Ok(stats(&all))
+}
+
+/// [`normalize::add_squared_deviations`] over every rank's rows, in rank order, on every rank.
+///
+/// # Errors
+/// A communication error.
+pub fn squared_deviations(
+    comm: &dyn Communicator,
+    shard: &[f32],
+    mean: &[f64],
+) -> Result<Vec<f64>, SomError> {
+    chain(comm, vec![0.0; mean.len()], |acc| {
+        normalize::add_squared_deviations(acc, shard, mean)
+    })
+}
+
+/// [`Normalization::fit_with_stats`] over every rank's rows: the bits one process gets, on
+/// every rank.
+///
+/// # Errors
+/// A communication error.
+pub fn fit_normalization(
+    comm: &dyn Communicator,
+    method: Normalize,
+    shard: &[f32],
+    cols: usize,
+) -> Result<(ColumnStats, Option<Normalization>), SomError> {
+    let stats = column_stats(comm, shard, cols)?;
+    let squares = match method {
+        Normalize::ZScore => Some(squared_deviations(comm, shard, &stats.mean())?),
+        _ => None,
+    };
+    let fitted = Normalization::from_stats(method, &stats, squares.as_deref());
+    Ok((stats, fitted))
 }
 
 /// One batch epoch over every rank's shard: the new `m x d` weights (the same on every rank,

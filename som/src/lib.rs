@@ -63,7 +63,8 @@
 //! every write is atomic; [`limits`] says which sizes and values are accepted (checked before
 //! any work, with a memory ceiling); [`checkpoint`] is the training loop that saves a model file as it goes
 //! and resumes from one, bit for bit. [`labels`] counts class labels per unit (a labels map,
-//! majority classes, purity).
+//! majority classes, purity). [`normalize`] rescales features (z-scores, min-max) and stores
+//! the fit with the model.
 //!
 //! # Across ranks
 //!
@@ -93,6 +94,7 @@ pub mod kernel;
 pub mod limits;
 pub mod model;
 pub mod neighborhood;
+pub mod normalize;
 pub mod reference;
 pub mod render;
 pub mod schedule;

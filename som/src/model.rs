@@ -1,5 +1,5 @@
-//! Model files: the weights, the map's config, the training state and the features' names
-//! together, as [safetensors](https://github.com/huggingface/safetensors).
+//! Model files: the weights, the map's config, the training state, the features' names and
+//! their normalisation together, as [safetensors](https://github.com/huggingface/safetensors).
 //!
 //! Python reads them with the `safetensors` package:
 //!
@@ -16,9 +16,10 @@
 //!
 //! Safetensors checks the file's structure, not its values, so the metadata also holds a
 //! `checksum` entry: the CRC-32 (IEEE, as Python's `zlib.crc32`) of the weights' bytes and of
-//! the `config` and (when they are there) `training` and `features` (a JSON list of names)
-//! entries, as `crc32:weights=XXXXXXXX,config=XXXXXXXX,training=XXXXXXXX,features=XXXXXXXX` in
-//! lowercase hex. A load
+//! the `config` and (when they are there) `training`, `features` (a JSON list of names) and
+//! `normalization` ([`Normalization`] as JSON: the weights live in the rescaled space) entries,
+//! as `crc32:weights=XXXXXXXX,config=XXXXXXXX,training=XXXXXXXX,...` in lowercase hex, in that
+//! order. A load
 //! recomputes it, and a flipped byte anywhere in them is a [`SomError::Model`] naming the part.
 //! Files written before the checksum still load, unverified ([`PayloadCheck::NoChecksum`]):
 //!
@@ -39,6 +40,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::SomError;
 use crate::io::write_atomic;
+use crate::normalize::Normalization;
 use crate::schedule::{BatchTrainingConfig, OnlineTrainingConfig};
 use crate::som::SomConfig;
 
@@ -137,6 +139,9 @@ pub struct ModelFile {
     pub training: Option<TrainingState>,
     /// The features' names (the training data's header), one per dimension, where known.
     pub features: Option<Vec<String>>,
+    /// How the training data was rescaled, if it was: the weights are in the rescaled space,
+    /// and data the map is used on must be rescaled the same way.
+    pub normalization: Option<Normalization>,
 }
 
 impl ModelFile {
@@ -146,7 +151,8 @@ impl ModelFile {
     /// [`SomError::Io`] if the file cannot be written.
     ///
     /// # Panics
-    /// If the number of weights, or of feature names, does not match the config.
+    /// If the number of weights, of feature names or of normalised columns does not match the
+    /// config.
     pub fn save(&self, path: &Path) -> Result<(), SomError> {
         let c = &self.config;
         assert_eq!(
@@ -167,15 +173,31 @@ impl ModelFile {
             .features
             .as_ref()
             .map(|f| serde_json::to_string(f).expect("names serialise"));
+        if let Some(n) = &self.normalization {
+            assert_eq!(
+                n.cols(),
+                c.dim,
+                "ModelFile::save: one normalised column per dimension"
+            );
+        }
+        let normalization = self
+            .normalization
+            .as_ref()
+            .map(|n| serde_json::to_string(n).expect("a normalization serialises"));
         let mut meta = BTreeMap::new();
         let parts = [
             ("training", training.as_deref()),
             ("features", features.as_deref()),
+            ("normalization", normalization.as_deref()),
         ];
         meta.insert("checksum", checksum_entry(&bytes, &config, &parts));
         meta.insert("format", FORMAT.to_string());
         meta.insert("config", config);
-        for (key, value) in [("training", training), ("features", features)] {
+        for (key, value) in [
+            ("training", training),
+            ("features", features),
+            ("normalization", normalization),
+        ] {
             if let Some(v) = value {
                 meta.insert(key, v);
             }
@@ -219,10 +241,15 @@ impl ModelFile {
             .ok_or_else(|| bad("no \"config\" entry".into()))?;
         let training_entry = meta.get("training").map(String::as_str);
         let features_entry = meta.get("features").map(String::as_str);
+        let normalization_entry = meta.get("normalization").map(String::as_str);
         let check = match meta.get("checksum") {
             None => PayloadCheck::NoChecksum,
             Some(stored) => {
-                let parts = [("training", training_entry), ("features", features_entry)];
+                let parts = [
+                    ("training", training_entry),
+                    ("features", features_entry),
+                    ("normalization", normalization_entry),
+                ];
                 let found = checksum_entry(w.data(), config_entry, &parts);
                 verify_checksum(stored, &found).map_err(bad)?;
                 PayloadCheck::Verified
@@ -261,11 +288,20 @@ impl ModelFile {
                 config.dim
             )));
         }
+        let normalization = normalization_entry
+            .map(|n| {
+                let n: Normalization =
+                    serde_json::from_str(n).map_err(|e| bad(format!("normalization: {e}")))?;
+                n.validate(config.dim).map_err(|e| bad(e.to_string()))?;
+                Ok::<_, SomError>(n)
+            })
+            .transpose()?;
         let file = Self {
             config,
             weights,
             training,
             features,
+            normalization,
         };
         Ok((file, check))
     }
@@ -389,6 +425,11 @@ mod tests {
                 data_fingerprint: fingerprint(1, 2, &[0.5, 0.25]),
             }),
             features: Some(vec!["a".into(), "b".into()]),
+            normalization: Some(Normalization {
+                method: crate::normalize::Normalize::ZScore,
+                shift: vec![0.5, -2.0],
+                scale: vec![3.0, 0.125],
+            }),
         };
         file.save(&path).unwrap();
         assert_eq!(ModelFile::load(&path).unwrap(), file);
@@ -444,6 +485,7 @@ mod tests {
             weights: (0..12).map(|v| v as f32 / 7.0).collect(),
             training: None,
             features: None,
+            normalization: None,
         };
         file.save(&path).unwrap();
         let bytes = std::fs::read(&path).unwrap();

@@ -8,9 +8,10 @@ use std::path::Path;
 use burn::backend::Flex;
 use burn::prelude::*;
 use burnax_comm::Communicator;
-use burnax_som::distributed::{agree, fingerprint as fingerprint_of, shard, Threads};
+use burnax_som::distributed::{self, agree, fingerprint as fingerprint_of, shard, Threads};
 use burnax_som::io::{npy_bytes, parse_csv, read_matrix, read_matrix_rows, Matrix};
 use burnax_som::model::fingerprint;
+use burnax_som::normalize::{Normalization, Normalize};
 use burnax_som::{BatchTrainingConfig, Init, Som, SomConfig, SomError};
 use burnax_testing::Tolerance;
 
@@ -133,6 +134,36 @@ fn shards_cover_the_rows_in_order() {
             assert!(parts
                 .iter()
                 .all(|p| p.len() >= n / ranks && p.len() <= n / ranks + 1));
+        }
+    }
+}
+
+/// The normalisation fitted over shards is the one fitted on all the rows, to the bit, for 1 to
+/// 5 ranks (more ranks than rows included: a rank with no rows passes the sums on).
+#[test]
+fn a_normalization_fitted_over_ranks_is_one_process_bit_for_bit() {
+    // Columns of magnitudes 1 to 100: sums that depend on the order of addition.
+    let m = data(203, 3);
+    for method in [Normalize::ZScore, Normalize::MinMax, Normalize::None] {
+        let want = Normalization::fit(method, &m.values, m.cols);
+        for (rows, ranks) in [(203, 1), (203, 2), (203, 3), (203, 5), (3, 5)] {
+            let values = &m.values[..rows * m.cols];
+            let want = if rows == m.rows {
+                want.clone()
+            } else {
+                Normalization::fit(method, values, m.cols)
+            };
+            let got = Threads::run(ranks, |comm| {
+                let r = shard(rows, comm.rank(), ranks);
+                let mine = &values[r.start * m.cols..r.end * m.cols];
+                distributed::fit_normalization(&comm, method, mine, m.cols)
+                    .unwrap()
+                    .1
+            });
+            assert!(
+                got.iter().all(|g| *g == want),
+                "{method:?}, {rows} rows over {ranks} ranks: {got:?} vs {want:?}"
+            );
         }
     }
 }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use burnax_som::model::{fingerprint, ModelFile, PayloadCheck, Schedule, TrainingState};
+use burnax_som::normalize::{Normalization, Normalize};
 use burnax_som::{BatchTrainingConfig, SomConfig};
 use safetensors::tensor::{Dtype, TensorView};
 use safetensors::SafeTensors;
@@ -19,6 +20,11 @@ fn model(training: bool) -> ModelFile {
             data_fingerprint: fingerprint(2, 4, &[0.5; 8]),
         }),
         features: training.then(|| ["a", "b", "c", "d"].map(String::from).to_vec()),
+        normalization: training.then(|| Normalization {
+            method: Normalize::MinMax,
+            shift: vec![0.0, 1.0, -2.0, 3.0],
+            scale: vec![1.0, 2.0, 4.0, 0.5],
+        }),
     }
 }
 
@@ -69,7 +75,7 @@ fn a_flipped_weight_byte_is_a_corrupt_payload() {
 }
 
 #[test]
-fn a_changed_config_or_training_entry_is_corrupt() {
+fn a_changed_config_training_features_or_normalization_entry_is_corrupt() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.som");
     model(true).save(&path).unwrap();
@@ -81,6 +87,7 @@ fn a_changed_config_or_training_entry_is_corrupt() {
         (r#"\"seed\":4"#, "config"),
         (r#"\"done\":5"#, "training"),
         (r#"[\"a"#, "features"),
+        (r#"\"scale\":[1"#, "normalization"),
     ] {
         let at = 8
             + header
@@ -121,6 +128,7 @@ fn a_file_without_a_checksum_loads_unverified() {
     let path = dir.path().join("old.som");
     let file = ModelFile {
         features: None, // older files had no names
+        normalization: None,
         ..model(true)
     };
     let bytes: Vec<u8> = file.weights.iter().flat_map(|v| v.to_le_bytes()).collect();
@@ -165,13 +173,24 @@ fn a_model_is_the_same_bytes_on_every_save_and_safetensors_reads_it() {
     let meta = header.metadata().clone().unwrap();
     let mut keys: Vec<&str> = meta.keys().map(String::as_str).collect();
     keys.sort();
-    assert_eq!(keys, ["checksum", "config", "features", "format", "training"]);
+    assert_eq!(
+        keys,
+        [
+            "checksum",
+            "config",
+            "features",
+            "format",
+            "normalization",
+            "training"
+        ]
+    );
     let text = String::from_utf8(bytes[8..data_start(&bytes)].to_vec()).unwrap();
     let order: Vec<usize> = [
         "\"checksum\"",
         "\"config\"",
         "\"features\"",
         "\"format\"",
+        "\"normalization\"",
         "\"training\"",
     ]
     .iter()

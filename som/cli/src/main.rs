@@ -27,6 +27,7 @@
 //! continues with `--resume` from its last checkpoint and ends with the same weights, bit for
 //! bit, as an uninterrupted run (`burnax_som::checkpoint::CheckpointedRun` is that loop).
 
+mod normalize;
 mod predict;
 
 use std::path::{Path, PathBuf};
@@ -45,6 +46,7 @@ use burnax_som::distributed;
 use burnax_som::io::{self, Column, CsvOptions, Delimiter, Matrix, Shard, Table};
 use burnax_som::limits::{self, MemoryLimit};
 use burnax_som::model::{fingerprint, ModelFile, PayloadCheck, Schedule};
+use burnax_som::normalize::{Normalization, Normalize};
 use burnax_som::render;
 use burnax_som::{
     BatchTrainingConfig, Init, OnlineTrainingConfig, Progress, Som, SomBackend, SomConfig, SomError,
@@ -52,6 +54,7 @@ use burnax_som::{
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use normalize::NormalizeArg;
 
 #[derive(Parser)]
 #[command(
@@ -123,12 +126,12 @@ struct ExportArgs {
     #[arg(long)]
     model: PathBuf,
     /// Where to write the weights, width * height rows (row i = x * height + y) of dim f32
-    /// (its columns are the component planes); CSV with the features' names as header, when
-    /// known.
+    /// (its columns are the component planes), in the data's units (a --normalize'd model's
+    /// rescaling undone); CSV with the features' names as header, when known.
     #[arg(long)]
     weights: Option<PathBuf>,
-    /// Where to write the U-matrix (each unit's mean distance to its grid neighbours' weights),
-    /// width rows of height f32.
+    /// Where to write the U-matrix (each unit's mean distance to its grid neighbours' weights,
+    /// in the rescaled space of a --normalize'd model), width rows of height f32.
     #[arg(long)]
     umatrix: Option<PathBuf>,
     /// Where to write the hit map of --input (how many rows have each unit as best unit), width
@@ -204,6 +207,11 @@ struct TrainArgs {
     /// Built-in data set instead of --input.
     #[arg(long, value_enum)]
     demo: Option<Demo>,
+    /// Rescale each feature before training (stored in the model; every command that reads
+    /// data rescales it the same way) [default: none, with a warning when the features' ranges
+    /// differ by more than 100x].
+    #[arg(long, value_enum)]
+    normalize: Option<NormalizeArg>,
     /// Units along x.
     #[arg(long)]
     width: Option<usize>,
@@ -508,7 +516,7 @@ fn train<B: SomBackend>(a: TrainArgs, comm: Option<&dyn Communicator>, limit: Me
     let (rank, ranks) = comm.map_or((0, 1), |c| (c.rank(), c.size()));
     // The checkpoint, this rank's rows, and every rank's error if any (each reads and checks
     // only its rows).
-    let (resumed, (table, data_name)) = agreed(
+    let (resumed, (mut table, data_name)) = agreed(
         comm,
         check_flags(&a).and_then(|()| check_outputs(&a)).and_then(|()| {
             let resumed = a
@@ -530,12 +538,22 @@ fn train<B: SomBackend>(a: TrainArgs, comm: Option<&dyn Communicator>, limit: Me
         Some(file) => file.features.clone(),
         None => table.features.clone(),
     };
+    // The fingerprint is the data's as given, before any rescaling.
     let data = &table.shard;
-    let x = tensor::<B>(&data.matrix);
     let fp = match comm {
         Some(c) => distributed::fingerprint(c, data.total, data.matrix.cols, &data.matrix.values)?,
         None => fingerprint(data.total, data.matrix.cols, &data.matrix.values),
     };
+    // A resumed run keeps its checkpoint's rescaling.
+    let normalization = match &resumed {
+        Some(file) => file.normalization.clone(),
+        None => normalize::fit(a.normalize, comm, data, features.as_deref(), &data_name)?,
+    };
+    if let Some(n) = &normalization {
+        n.apply(&mut table.shard.matrix.values);
+    }
+    let data = &table.shard;
+    let x = tensor::<B>(&data.matrix);
     let Start {
         config,
         mut som,
@@ -543,7 +561,17 @@ fn train<B: SomBackend>(a: TrainArgs, comm: Option<&dyn Communicator>, limit: Me
         done,
     } = agreed(
         comm,
-        start::<B>(&a, comm, data, &data_name, &x, &fp, resumed, limit),
+        start::<B>(
+            &a,
+            comm,
+            data,
+            &data_name,
+            &x,
+            &fp,
+            resumed,
+            normalization.as_ref(),
+            limit,
+        ),
     )?;
 
     let total = schedule.total();
@@ -579,6 +607,7 @@ fn train<B: SomBackend>(a: TrainArgs, comm: Option<&dyn Communicator>, limit: Me
         every: a.checkpoint_every,
         out: a.out.clone(),
         features,
+        normalization: normalization.clone(),
     };
     let start = std::time::Instant::now();
     let (qe, te) = match comm {
@@ -605,12 +634,17 @@ fn train<B: SomBackend>(a: TrainArgs, comm: Option<&dyn Communicator>, limit: Me
     } else {
         format!("{total} {unit}")
     };
+    let scaled = match normalization.as_ref().map(|n| n.method) {
+        Some(Normalize::ZScore) => ", z-scored",
+        Some(Normalize::MinMax) => ", min-max scaled",
+        _ => "",
+    };
     eprintln!(
-        "trained {} x {} map on {} examples of dimension {} ({ran}){over} in {:.2?}: QE {qe:.5}, TE {te:.4}; wrote {}",
+        "trained {} x {} map on {} examples of dimension {}{scaled} ({ran}){over} in {:.2?}: QE {qe:.5}, TE {te:.4}; wrote {}",
         config.width, config.height, data.total, data.matrix.cols, start.elapsed(), a.out.display()
     );
     if let Some(png) = &a.png {
-        draw(&som, png, false, PNG_SCALE)?;
+        draw(&som, png, false, PNG_SCALE, normalization.as_ref())?;
         eprintln!("wrote {}", png.display());
     }
     Ok(())
@@ -634,6 +668,7 @@ fn check_flags(a: &TrainArgs) -> Result<()> {
             ("--min-sigma-frac", a.min_sigma_frac.is_some()),
             ("--clip", a.clip.is_some()),
             ("--init", a.init.is_some()),
+            ("--normalize", a.normalize.is_some()),
         ];
         if let Some((flag, _)) = given.iter().find(|(_, g)| *g) {
             bail!("{flag} cannot be given with --resume: the checkpoint's schedule and map are used");
@@ -789,7 +824,8 @@ fn read_input(
 }
 
 /// The map, schedule and progress a run starts from: the checkpoint's with `--resume`
-/// (`resumed`), else new ones from the flags; memory checked before the map is made.
+/// (`resumed`), else new ones from the flags; memory checked before the map is made. `--init
+/// FILE`'s weights are in the data's units, and rescaled by `normalization` as the data was.
 #[allow(clippy::too_many_arguments)]
 fn start<B: SomBackend>(
     a: &TrainArgs,
@@ -799,6 +835,7 @@ fn start<B: SomBackend>(
     x: &Tensor<B, 2>,
     fp: &str,
     resumed: Option<ModelFile>,
+    normalization: Option<&Normalization>,
     limit: MemoryLimit,
 ) -> Result<Start<B>> {
     let cols = data.matrix.cols;
@@ -881,8 +918,11 @@ fn start<B: SomBackend>(
                 );
             }
             check_file_size(limit, "--init", &p)?;
-            let w = io::read_matrix(&p)?;
+            let mut w = io::read_matrix(&p)?;
             check_dim(cols, data_name, w.cols, &format!("init {}", p.display()))?;
+            if let Some(n) = normalization {
+                n.apply(&mut w.values);
+            }
             if w.rows != width * height {
                 bail!(
                     "{}: {} rows of initial weights, the {width} x {height} map needs {}",
@@ -951,8 +991,8 @@ fn check_distributable(comm: Option<&dyn Communicator>, schedule: &Schedule) -> 
 }
 
 /// The rows of `--input` to apply the model `file` to, read with the data flags, checked against
-/// the model, and their labels if `--label-column` named a column; notes on stderr (and one if
-/// the columns' names differ from the model's).
+/// the model, rescaled as its training data was, and their labels if `--label-column` named a
+/// column; notes on stderr (and one if the columns' names differ from the model's).
 fn read_for_model(
     file: &ModelFile,
     model: &Path,
@@ -975,7 +1015,7 @@ fn read_for_model(
             );
         }
     }
-    let data = table.shard.matrix;
+    let mut data = table.shard.matrix;
     check_dim(
         data.cols,
         &name,
@@ -983,6 +1023,12 @@ fn read_for_model(
         &format!("model {}", model.display()),
     )?;
     limits::check_values(&data.values, data.cols, &name.display().to_string())?;
+    if let Some(n) = &file.normalization {
+        n.apply(&mut data.values);
+        // Far outside the training data's spread, a rescaled value may leave the accepted range.
+        let what = format!("{} rescaled as the model's training data", name.display());
+        limits::check_values(&data.values, data.cols, &what)?;
+    }
     Ok((data, table.labels))
 }
 
@@ -1054,10 +1100,11 @@ fn export<B: SomBackend>(a: &ExportArgs, limit: MemoryLimit) -> Result<()> {
     let (m, grid) = (c.width * c.height, c.grid());
     let som = model_som::<B>(&file)?;
     if let Some(out) = &a.weights {
+        let w = weights_in_data_units(&file.weights, file.normalization.as_ref());
         let bytes = if is_csv("--weights", out)? {
-            io::csv_bytes(m, c.dim, &file.weights, file.features.as_deref())
+            io::csv_bytes(m, c.dim, &w, file.features.as_deref())
         } else {
-            io::npy_bytes(m, c.dim, &file.weights)
+            io::npy_bytes(m, c.dim, &w)
         };
         io::write_atomic(out, &bytes)?;
         eprintln!("wrote {} ({m} units x {} weights)", out.display(), c.dim);
@@ -1107,11 +1154,29 @@ fn export<B: SomBackend>(a: &ExportArgs, limit: MemoryLimit) -> Result<()> {
     Ok(())
 }
 
-fn draw<B: SomBackend>(som: &Som<B>, png: &Path, umatrix: bool, scale: usize) -> Result<()> {
+/// A model's weights as the data gave them: its rescaling undone.
+fn weights_in_data_units(weights: &[f32], normalization: Option<&Normalization>) -> Vec<f32> {
+    let mut w = weights.to_vec();
+    if let Some(n) = normalization {
+        n.undo(&mut w);
+    }
+    w
+}
+
+/// Draws `som` to `png`: its weights as colours (3-D maps, in the data's units: `normalization`
+/// undone), or its U-matrix.
+fn draw<B: SomBackend>(
+    som: &Som<B>,
+    png: &Path,
+    umatrix: bool,
+    scale: usize,
+    normalization: Option<&Normalization>,
+) -> Result<()> {
     // The callers checked the picture's size (check_picture) before their work.
     let grid = som.grid();
     let pixels = if som.dim() == 3 && !umatrix {
-        render::pixels(grid, scale, render::rgb(&som.weights_host()))
+        let w = weights_in_data_units(&som.weights_host(), normalization);
+        render::pixels(grid, scale, render::rgb(&w))
     } else {
         let u: Vec<f32> = som.umatrix().into_data().into_vec().context("U-matrix values")?;
         render::pixels(grid, scale, render::heat(&u))
@@ -1148,7 +1213,7 @@ fn render_cmd<B: SomBackend>(
     let file = read_model("--model", model, limit)?;
     check_picture(file.config.grid(), scale, limit, &format!("--scale {scale}"))?;
     let som = model_som::<B>(&file)?;
-    draw(&som, png, umatrix, scale)?;
+    draw(&som, png, umatrix, scale, file.normalization.as_ref())?;
     eprintln!("wrote {}", png.display());
     Ok(())
 }

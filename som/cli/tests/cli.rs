@@ -12,7 +12,8 @@ use burn::prelude::*;
 use burn::tensor::TensorData;
 use burnax_som::checkpoint::CheckpointedRun;
 use burnax_som::io::parse_npy;
-use burnax_som::model::{fingerprint, Schedule};
+use burnax_som::model::{fingerprint, ModelFile, Schedule};
+use burnax_som::normalize::{Normalization, Normalize};
 use burnax_som::{reference, BatchTrainingConfig, Grid, OnlineTrainingConfig, SomConfig, SomError};
 use burnax_testing::Tolerance;
 
@@ -44,6 +45,7 @@ fn train_stopped(mode: &str, len: usize, every: usize, out: PathBuf, stop_at: us
         every: Some(every),
         out,
         features: None,
+        normalization: None,
     };
     run.train(&mut som, &x, 0, |_, p| {
         if p.done >= stop_at {
@@ -912,6 +914,147 @@ fn real_csv_files_read_as_written() {
 /// `som predict`: every row's best unit, its grid cell and distance as the reference finds them
 /// from the exported weights; the labels map counted by hand from those units; the same rows as
 /// NPY; and its misuses as one-line errors that write nothing.
+/// `--normalize`: stored in the model; the weights are the library's on the rescaled data;
+/// `eval` rescales its data, `export --weights` gives the data's units, `--resume` rescales as
+/// its checkpoint did; with no flag, wide ranges earn a warning.
+#[test]
+fn normalize_is_stored_and_every_command_applies_it() {
+    let (_t, dir) = tmp();
+    // Features spanning about 0..1, 0..1000 and 95..105, as raw wine's do.
+    let n = 90;
+    let values: Vec<f32> = (0..n)
+        .flat_map(|i| {
+            let t = i as f32;
+            [
+                (t * 0.37).sin() * 0.5 + 0.5,
+                ((t * 0.11).cos() + 1.0) * 500.0,
+                100.0 + (t * 0.7).sin() * 5.0,
+            ]
+        })
+        .collect();
+    let csv: String = std::iter::once("a,b,c\n".to_string())
+        .chain(values.chunks(3).map(|r| format!("{},{},{}\n", r[0], r[1], r[2])))
+        .collect();
+    fs::write(dir.join("w.csv"), csv).unwrap();
+    let train = |extra: &[&str], out: &str| {
+        let mut args = vec![
+            "train", "--input", "w.csv", "--width", "6", "--height", "5", "--epochs", "5", "--out", out,
+        ];
+        args.extend_from_slice(extra);
+        let run = som(&dir, &args);
+        ok(&run);
+        String::from_utf8_lossy(&run.stderr).into_owned()
+    };
+    let err = train(&[], "raw.som");
+    assert!(
+        err.contains("warning: w.csv: feature ranges differ by")
+            && err.contains("b spans")
+            && err.contains("a spans"),
+        "{err}"
+    );
+    assert_eq!(ModelFile::load(&dir.join("raw.som")).unwrap().normalization, None);
+    assert!(!train(&["--normalize", "none"], "none.som").contains("warning"));
+
+    let tensor =
+        |v: &[f32]| Tensor::<Flex, 2>::from_data(TensorData::new(v.to_vec(), [n, 3]), &Default::default());
+    for (flag, method, said) in [
+        ("zscore", Normalize::ZScore, "z-scored"),
+        ("minmax", Normalize::MinMax, "min-max scaled"),
+    ] {
+        let err = train(&["--normalize", flag], "n.som");
+        assert!(!err.contains("warning") && err.contains(said), "{err}");
+        let file = ModelFile::load(&dir.join("n.som")).unwrap();
+        let want = Normalization::fit(method, &values, 3).unwrap();
+        assert_eq!(file.normalization.as_ref(), Some(&want), "{flag}");
+        let mut scaled = values.clone();
+        want.apply(&mut scaled);
+        let x = tensor(&scaled);
+        let config = SomConfig::new(6, 5, 3).with_seed(0);
+        let mut lib = config.init_with_data(&x).unwrap();
+        lib.train_batch(&x, &BatchTrainingConfig::new(5)).unwrap();
+        assert_eq!(
+            file.weights,
+            lib.weights_host(),
+            "{flag}: the library's map on rescaled data"
+        );
+
+        // eval rescales the data: the reference's QE and hits on the rescaled rows.
+        let json: serde_json::Value = serde_json::from_str(&ok(&som(
+            &dir,
+            &["eval", "--model", "n.som", "--input", "w.csv", "--json"],
+        )))
+        .unwrap();
+        let w = ndarray::Array2::from_shape_vec((30, 3), f64s(&file.weights)).unwrap();
+        let xs = ndarray::Array2::from_shape_vec((n, 3), f64s(&scaled)).unwrap();
+        let qe = reference::quantization_error(xs.view(), w.view());
+        let got = json["quantization_error"].as_f64().unwrap();
+        assert!(Tolerance::F32_VS_F64.accepts(got, qe), "{flag}: QE {got} vs {qe}");
+        let hits: Vec<u64> = json["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h.as_u64().unwrap())
+            .collect();
+        let want_hits: Vec<u64> = reference::hit_map(xs.view(), w.view(), Grid::new(6, 5))
+            .iter()
+            .copied()
+            .collect();
+        assert_eq!(hits, want_hits, "{flag}: hits");
+
+        // export --weights: the data's units.
+        let mut in_units = file.weights.clone();
+        want.undo(&mut in_units);
+        assert_eq!(weights(&dir, "n.som"), in_units, "{flag}: exported weights");
+
+        // A rescaled run stopped at epoch 2 and resumed by the command ends where the run
+        // straight through ended: the resumed data is rescaled as the checkpoint says.
+        let mut stopped = config.init_with_data(&x).unwrap();
+        let run = CheckpointedRun {
+            config: config.clone(),
+            schedule: Schedule::Batch(BatchTrainingConfig::new(5)),
+            data_fingerprint: fingerprint(n, 3, &values),
+            every: Some(2),
+            out: dir.join("r.som"),
+            features: Some(["a", "b", "c"].map(String::from).to_vec()),
+            normalization: Some(want.clone()),
+        };
+        let stop = |_: &_, p: burnax_som::Progress| {
+            if p.done == 2 {
+                Err(SomError::Data("stop".into()))
+            } else {
+                Ok(())
+            }
+        };
+        assert!(run.train(&mut stopped, &x, 0, stop).is_err());
+        ok(&som(
+            &dir,
+            &["train", "--input", "w.csv", "--resume", "r.som", "--out", "r.som"],
+        ));
+        assert_eq!(
+            ModelFile::load(&dir.join("r.som")).unwrap().weights,
+            file.weights,
+            "{flag}: resumed"
+        );
+    }
+    fails(
+        &som(
+            &dir,
+            &[
+                "train",
+                "--input",
+                "w.csv",
+                "--resume",
+                "r.som",
+                "--normalize",
+                "zscore",
+                "--out",
+                "r.som",
+            ],
+        ),
+        &["--normalize", "--resume"],
+    );
+}
+
 #[test]
 fn predict_gives_each_rows_unit_and_the_labels_map() {
     let (_t, dir) = tmp();

@@ -206,6 +206,7 @@ fn values_beyond_what_f32_distances_hold_are_refused() {
         weights: vec![3e38; 18],
         training: None,
         features: None,
+        normalization: None,
     }
     .save(&dir.join("huge.som"))
     .unwrap();
@@ -666,6 +667,7 @@ fn fixtures(dir: &Path) {
         weights: values[..18].to_vec(),
         training: None,
         features: None,
+        normalization: None,
     }
     .save(&dir.join("model.som"))
     .unwrap();
