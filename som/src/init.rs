@@ -25,7 +25,10 @@ pub enum Init {
     Sample,
     /// A plane through the data mean spanned by the two leading principal components: unit
     /// `(x, y)` is `mean + cx sqrt(l1) v1 + cy sqrt(l2) v2` with `cx`, `cy` evenly spaced in
-    /// `[-1, 1]` along the grid (one standard deviation each way).
+    /// `[-1, 1]` along the grid (one standard deviation each way; 0 on a side of one unit). The
+    /// first component runs along the longer side (x when they are equal), as SOM Toolbox's
+    /// `som_lininit` does, so a 1 x N map lies along it. Each component's sign makes its
+    /// largest coordinate positive (the first of equal ones), as scikit-learn's `svd_flip`.
     #[serde(alias = "Pca")]
     Pca,
 }
@@ -88,6 +91,18 @@ fn top_eigen(d: usize, k: usize, apply: impl Fn(&[f64]) -> Vec<f64>) -> Vec<(f64
                 break;
             }
         }
+        // The sign convention: the largest coordinate (the first of equal ones) positive.
+        let top = v
+            .iter()
+            .enumerate()
+            .fold(
+                (0, 0.0f64),
+                |best, (i, &x)| if x.abs() > best.1 { (i, x.abs()) } else { best },
+            )
+            .0;
+        if v[top] < 0.0 {
+            v.iter_mut().for_each(|x| *x = -*x);
+        }
         out.push((lambda.max(0.0), v));
     }
     out
@@ -139,7 +154,12 @@ pub(crate) fn pca(data: &[f32], d: usize, grid: Grid) -> Vec<f32> {
         pcs.get(k)
             .map_or(vec![0.0; d], |(l, v)| v.iter().map(|x| x * l.sqrt()).collect())
     };
-    let (a1, a2) = (axis(0), axis(1));
+    // The first component along the longer side.
+    let (a1, a2) = if grid.height > grid.width {
+        (axis(1), axis(0))
+    } else {
+        (axis(0), axis(1))
+    };
     let mut w = Vec::with_capacity(grid.units() * d);
     for j in 0..grid.units() {
         let (x, y) = grid.coords(j);
@@ -161,6 +181,58 @@ pub(crate) fn pca(data: &[f32], d: usize, grid: Grid) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Data with known principal axes and a far-off mean: `mean + a u1 + b u2`, `a = +-3` and
+    /// `b = +-1` uncorrelated with mean 0, so the covariance is `9 u1 u1^T + u2 u2^T` exactly and
+    /// the plane is `mean + 3 cx u1 + cy u2` (`u1`, `u2` with their largest coordinate
+    /// positive), the first axis along the longer side.
+    #[test]
+    fn pca_is_the_plane_of_the_known_axes() {
+        // Orthonormal, each with one largest coordinate, positive.
+        let (u1, u2) = (
+            [2.0, 3.0, 6.0].map(|v| v / 7.0),
+            [-3.0, 6.0, -2.0].map(|v| v / 7.0),
+        );
+        let mean = [100.0, -50.0, 7.0];
+        let mut data = Vec::new();
+        for _ in 0..5 {
+            for (a, b) in [(3.0, 1.0), (3.0, -1.0), (-3.0, 1.0), (-3.0, -1.0)] {
+                data.extend((0..3).map(|k| (mean[k] + a * u1[k] + b * u2[k]) as f32));
+            }
+        }
+        for (grid, long_is_x) in [
+            (Grid::new(4, 3), true),
+            (Grid::new(2, 5), false),
+            (Grid::new(1, 3), false),
+        ] {
+            let w = pca(&data, 3, grid);
+            for j in 0..grid.units() {
+                let (x, y) = grid.coords(j);
+                let at = |i: usize, n: usize| {
+                    if n > 1 {
+                        -1.0 + 2.0 * i as f64 / (n - 1) as f64
+                    } else {
+                        0.0
+                    }
+                };
+                let (c1, c2) = if long_is_x {
+                    (at(x, grid.width), at(y, grid.height))
+                } else {
+                    (at(y, grid.height), at(x, grid.width))
+                };
+                for k in 0..3 {
+                    let want = mean[k] + 3.0 * c1 * u1[k] + c2 * u2[k];
+                    // f64 power iterations (to 1e-12) stored in f32: values near 100 have ulps
+                    // of 8e-6; a wrong axis, sign or centre is off by 0.3 or more.
+                    assert!(
+                        (w[j * 3 + k] as f64 - want).abs() < 1e-4,
+                        "{grid:?} unit {j} coordinate {k}: {} vs {want}",
+                        w[j * 3 + k]
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn pca_spans_the_leading_directions() {

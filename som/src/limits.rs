@@ -276,6 +276,10 @@ mod tests {
         assert!(check_map(1 << 32, 1 << 32, 3).is_err(), "the product wraps to 0");
         assert!(check_map((1 << 62) + 4, 4, 1).is_err(), "the product wraps to 16");
         assert!(check_map(1 << 20, 1 << 12, 1).is_err(), "2^32 units");
+        // The bound itself: u32::MAX - 1 units (2 x 2147483647) pass, u32::MAX (65537 x 65535,
+        // the "none" index) does not.
+        assert_eq!(check_map(2, 2_147_483_647, 1).unwrap(), MAX_UNITS);
+        assert!(check_map(65_537, 65_535, 1).is_err(), "u32::MAX units");
         assert!(check_map(1 << 16, 1 << 15, 1 << 40).is_err(), "bytes overflow");
     }
 
@@ -294,5 +298,35 @@ mod tests {
         let need = training_bytes(1_000_000, 1, 3, 1000).unwrap();
         assert!(MemoryLimit::default().check("the map", Some(need)).is_err());
         assert!(training_bytes(usize::MAX, usize::MAX, 1, 1).is_none());
+    }
+
+    /// The estimates' formulas on small sizes, by hand.
+    #[test]
+    fn estimates_follow_their_formulas() {
+        // 12 units of 2 + 1 floats in 12 buffers (1728), 10 x 2 data floats in 5 (400), and the
+        // neighbourhood matrices, 4^2 and 3^2 entries of 12 bytes (192, 108).
+        assert_eq!(training_bytes(4, 3, 2, 10), Some(1728 + 400 + 192 + 108));
+        assert_eq!(pca_bytes(10, 3), Some(3 * 3 * 8), "the covariance");
+        assert_eq!(pca_bytes(2, 5), Some(5 * 2 * 8), "the centred data");
+    }
+
+    #[test]
+    fn every_unit_and_the_bounds_parse() {
+        let bytes = |s: &str| s.parse::<MemoryLimit>().map(|l| l.bytes());
+        assert_eq!(bytes("2k"), Ok(2 << 10));
+        assert_eq!(bytes("3 KiB"), Ok(3 << 10));
+        assert_eq!(bytes("1t"), Ok(1 << 40));
+        assert_eq!(bytes("7b"), Ok(7));
+        // 2^64 bytes is one past the largest.
+        assert!(bytes("17179869184G").is_err());
+        assert_eq!(bytes("17179869183G"), Ok(17_179_869_183 << 30));
+        // The limit itself is allowed.
+        let limit = MemoryLimit::new(100);
+        assert!(limit.check("x", Some(100)).is_ok());
+        assert!(limit.check("x", Some(101)).is_err());
+        // The largest count stays in the largest unit.
+        assert_eq!(Bytes(u64::MAX).to_string(), "16384.0 PiB");
+        assert_eq!(Bytes(1023).to_string(), "1023 bytes");
+        assert_eq!(Bytes(1024).to_string(), "1.0 KiB");
     }
 }

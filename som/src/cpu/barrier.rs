@@ -89,7 +89,7 @@ mod tests {
     /// rounds where one thread is always late enough to make the others park.
     #[test]
     fn every_write_before_the_barrier_is_seen_after_it() {
-        for threads in [2, 3, 5] {
+        for threads in [2usize, 3, 5] {
             let barrier = Barrier::new(threads);
             let slots: Vec<AtomicU64> = (0..threads).map(|_| AtomicU64::new(0)).collect();
             std::thread::scope(|s| {
@@ -116,6 +116,12 @@ mod tests {
                     });
                 }
             });
+            // In the 20 late rounds every other thread outwaited its spin and parked.
+            assert!(
+                barrier.parks() >= 20 * (threads - 1),
+                "{threads} threads: {} parks",
+                barrier.parks()
+            );
         }
     }
 }

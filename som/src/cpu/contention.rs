@@ -155,6 +155,31 @@ mod tests {
         assert!(got[first_quiet_try..].iter().all(|&t| t == 4), "{got:?}");
     }
 
+    /// Parks in exactly one step in 16 are not yet a busy machine.
+    #[test]
+    fn the_park_threshold_is_strict() {
+        let mut chooser = ThreadChooser::new(4);
+        chooser.record(4, 160, FAST, 10);
+        assert_eq!(chooser.next(), 4, "10 parks in 160 steps: exactly the threshold");
+        chooser.record(4, 160, FAST, 11);
+        assert_eq!(chooser.next(), 1, "11 parks in 160 steps");
+    }
+
+    /// Counts are compared per step (a short last segment took less time, not less per step),
+    /// and a try that only ties keeps the current count.
+    #[test]
+    fn tries_are_judged_per_step_and_ties_stay() {
+        let mut chooser = ThreadChooser::new(4);
+        chooser.record(4, 100, Duration::from_millis(4), 50); // 40 us a step, many parks
+        assert_eq!(chooser.next(), 1);
+        chooser.record(1, 20, Duration::from_millis(1), 0); // 50 us a step, less in all
+        assert_eq!(chooser.next(), 4, "one thread was slower a step");
+        let mut chooser = ThreadChooser::new(4);
+        chooser.record(4, 100, Duration::from_millis(4), 50);
+        chooser.record(1, 100, Duration::from_millis(4), 0);
+        assert_eq!(chooser.next(), 4, "a tie keeps many");
+    }
+
     #[test]
     fn one_thread_has_nothing_to_choose() {
         let mut chooser = ThreadChooser::new(1);

@@ -210,9 +210,9 @@ fn chosen(best: (f32, usize)) -> usize {
 ///
 /// Large maps are split by grid rows over threads (as many as the current rayon pool has, at
 /// most one per row; scoped threads, not the pool's) that meet once per step to agree on the
-/// next best unit. The split does not change the result, so the run goes in segments of
-/// [`SEGMENT`] steps and, where the threads keep waiting for each other (a busy machine), drops
-/// to one thread for a while ([`ThreadChooser`]). Running `a..b` then `b..c` gives the same
+/// next best unit. The split does not change the result, so the run goes in segments of 1,024
+/// steps and, where the threads keep waiting for each other (a busy machine), drops to one
+/// thread for a while (the module `contention`). Running `a..b` then `b..c` gives the same
 /// bits as `a..c`: checkpointing does not change a run.
 ///
 /// # Panics

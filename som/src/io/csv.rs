@@ -356,13 +356,15 @@ fn parse_row(
     }
     for &j in features {
         let cell = cells[j];
-        let v: f64 = cell
+        // Straight to f32: through f64, a decimal next to the midpoint of two f32s is rounded
+        // twice and may land on the wrong one.
+        let v: f32 = cell
             .parse()
             .map_err(|_| format!("column {}: {cell:?} is not a number", j + 1))?;
-        if !v.is_finite() || !(v as f32).is_finite() {
+        if !v.is_finite() {
             return Err(format!("column {}: {cell} is not a finite f32 value", j + 1));
         }
-        values.push(v as f32);
+        values.push(v);
     }
     if let (Some(j), Some(labels)) = (label, labels) {
         labels.push(cells[j].to_string());
@@ -478,9 +480,36 @@ mod tests {
         assert_eq!((m.rows, m.cols), (2, 3));
         assert_eq!(m.values, vec![0.1, 0.2, 0.3, 1.0, 2.0, 3.0]);
         assert_eq!(csv("1, 2\n3 ,4").unwrap().values, vec![1.0, 2.0, 3.0, 4.0]);
+        // Just above the midpoint of 1 and 1 + 2^-23: that f32, where f64 then f32 gives 1.
+        assert_eq!(
+            csv("1.0000000596046447753906251\n").unwrap().values,
+            vec![1.0 + f32::EPSILON]
+        );
         let t = table("r,g,b\n0.1,0.2,0.3\n", &CsvOptions::default()).unwrap();
         assert_eq!(t.features.unwrap(), ["r", "g", "b"]);
         assert_eq!(t.notes, ["header row: r, g, b"]);
+        // Eight names are shown in full; more are cut, with their count.
+        let names = |k: usize| (1..=k).map(|i| format!("c{i}")).collect::<Vec<_>>().join(",");
+        let row = |k: usize| vec!["1"; k].join(",");
+        let t = table(&format!("{}\n{}\n", names(8), row(8)), &CsvOptions::default()).unwrap();
+        assert_eq!(t.notes, ["header row: c1, c2, c3, c4, c5, c6, c7, c8"]);
+        let t = table(&format!("{}\n{}\n", names(9), row(9)), &CsvOptions::default()).unwrap();
+        assert_eq!(
+            t.notes,
+            ["header row: c1, c2, c3, c4, c5, c6, c7, c8, ... (9 in all)"]
+        );
+    }
+
+    /// `--columns` and friends: a number from 1 is a position, anything else a name; shown in
+    /// errors as given.
+    #[test]
+    fn columns_parse_and_show() {
+        assert_eq!(" 3 ".parse::<Column>(), Ok(Column::Index(3)));
+        assert_eq!("petal".parse::<Column>(), Ok(Column::Name("petal".into())));
+        assert!("0".parse::<Column>().unwrap_err().contains("from 1"));
+        assert!(" ".parse::<Column>().unwrap_err().contains("empty column name"));
+        assert_eq!(Column::Index(3).to_string(), "3");
+        assert_eq!(Column::Name("petal".into()).to_string(), "\"petal\"");
     }
 
     /// What spreadsheets and other tools write: a byte-order mark, old Mac line ends, `#`
@@ -508,6 +537,25 @@ mod tests {
 
     /// Tab, semicolon and whitespace files are sniffed: none loses its first row to header
     /// guessing or reads as one column.
+    /// `--delimiter`'s values: names, a tab, one punctuation byte; letters, digits, longer
+    /// strings and non-ASCII refused.
+    #[test]
+    fn delimiters_parse_from_their_names() {
+        let d = |s: &str| s.parse::<Delimiter>();
+        assert_eq!(d("tab"), Ok(Delimiter::Byte(b'\t')));
+        assert_eq!(d("\t"), Ok(Delimiter::Byte(b'\t')));
+        for s in ["space", "whitespace", " "] {
+            assert_eq!(d(s), Ok(Delimiter::Whitespace), "{s:?}");
+        }
+        for (s, b) in [(",", b','), (";", b';'), ("|", b'|')] {
+            assert_eq!(d(s), Ok(Delimiter::Byte(b)), "{s:?}");
+        }
+        for s in ["a", "7", ";;", "§", ""] {
+            let e = d(s).unwrap_err();
+            assert!(e.contains("expected one punctuation character"), "{s:?}: {e}");
+        }
+    }
+
     #[test]
     fn delimiters_are_sniffed() {
         let want = vec![1.5, 2.0, 3.0, 4.0];
@@ -516,6 +564,8 @@ mod tests {
             ("1.5;2\n3;4\n", "';'"),
             ("1.5  2\n 3 4\n", "whitespace"),
             ("a|b\n1.5|2\n3|4\n", "'|'"),
+            // A comment is not a sample line, whatever it holds.
+            ("# x;y;z\n1.5;2\n3;4\n", "';'"),
         ] {
             let t = table(text, &CsvOptions::default()).unwrap();
             assert_eq!(t.shard.matrix.values, want, "{text:?}");
@@ -627,6 +677,11 @@ mod tests {
         assert!(csv("1,1e39\n").unwrap_err().to_string().contains("1e39"));
         assert_eq!(csv("").unwrap_err().to_string(), "d.csv: no data rows");
         assert_eq!(csv("a,b\n").unwrap_err().to_string(), "d.csv: no data rows");
+        // Whitespace-separated lines are numbered from 1 too, blank lines counted.
+        assert_eq!(
+            csv("1 2\n\n3 x\n").unwrap_err().to_string(),
+            "d.csv:3: column 2: \"x\" is not a number"
+        );
         // A first row of non-finite numbers is data (and an error), not a header that hides it.
         assert!(csv("nan,inf\n1,2\n")
             .unwrap_err()

@@ -179,5 +179,36 @@ mod tests {
         };
         fs::write(&p, npy_bytes(2, 1, &[1.0, 2.0])).unwrap();
         assert!(read_table(&p, &opts, |n| 0..n).is_err());
+        // Each column option alone is refused on NPY.
+        for opts in [
+            CsvOptions {
+                columns: Some(vec![Column::Index(1)]),
+                ..Default::default()
+            },
+            CsvOptions {
+                drop: vec![Column::Index(1)],
+                ..Default::default()
+            },
+        ] {
+            let e = read_table(&p, &opts, |n| 0..n).unwrap_err().to_string();
+            assert!(e.contains("apply to CSV files"), "{e}");
+        }
+    }
+
+    /// Bytes already read (standard input) are NPY by their magic bytes too, and keep the rows
+    /// asked for.
+    #[test]
+    fn bytes_read_keep_the_rows_asked_for() {
+        let values: Vec<f32> = (0..12).map(|v| v as f32).collect();
+        let name = Path::new("<stdin>");
+        let opts = CsvOptions::default();
+        let t = parse_table(name, npy_bytes(4, 3, &values), &opts, |n| 1..n - 1).unwrap();
+        assert_eq!(
+            (t.shard.first, t.shard.total, t.shard.matrix.values),
+            (1, 4, values[3..9].to_vec())
+        );
+        let csv = b"0,1,2\n3,4,5\n6,7,8\n9,10,11\n".to_vec();
+        let t = parse_table(name, csv, &opts, |n| 1..n - 1).unwrap();
+        assert_eq!(t.shard.matrix.values, values[3..9].to_vec());
     }
 }

@@ -342,4 +342,81 @@ mod tests {
             assert!(e.contains(needle), "{}: {e}", &header[..header.len().min(80)]);
         }
     }
+
+    /// Versions 2 and 3 (a 4-byte header length) and version 1, whole and by rows; files cut
+    /// inside the length field or the data; shapes that hold no data.
+    #[test]
+    fn npy_versions_rows_and_truncation() {
+        let path = Path::new("w.npy");
+        let values: Vec<f32> = (0..8).map(|v| v as f32).collect();
+        let data: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (4, 2), }\n";
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("v.npy");
+        let mut files = vec![npy_bytes(4, 2, &values)];
+        for version in [2u8, 3] {
+            let mut bytes = b"\x93NUMPY".to_vec();
+            bytes.extend([version, 0]);
+            bytes.extend((header.len() as u32).to_le_bytes());
+            bytes.extend(header.as_bytes());
+            bytes.extend(&data);
+            files.push(bytes);
+        }
+        for bytes in &files {
+            let version = bytes[6];
+            assert_eq!(
+                parse_npy(path, bytes).unwrap().values,
+                values,
+                "version {version}"
+            );
+            std::fs::write(&file, bytes).unwrap();
+            let s = read_npy_rows(&file, |n| 1..n - 1).unwrap();
+            assert_eq!(
+                (s.first, s.total, s.matrix.values),
+                (1, 4, values[2..6].to_vec()),
+                "version {version}, rows 1..3"
+            );
+            // Cut inside the length field, then inside the data: errors, not panics.
+            for cut in [9, 11] {
+                std::fs::write(&file, &bytes[..cut]).unwrap();
+                assert!(
+                    read_npy_rows(&file, |n| 0..n).is_err(),
+                    "version {version}, {cut} bytes"
+                );
+                assert!(
+                    parse_npy(path, &bytes[..cut]).is_err(),
+                    "version {version}, {cut} bytes"
+                );
+            }
+            std::fs::write(&file, &bytes[..bytes.len() - 4]).unwrap();
+            let e = read_npy_rows(&file, |n| 0..n).unwrap_err().to_string();
+            assert!(e.contains("truncated"), "version {version}: {e}");
+        }
+        // Ten bytes are a whole version-1 preamble (an empty header), not bad magic.
+        let e = parse_npy(path, b"\x93NUMPY\x01\x00\x00\x00")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a Python dict literal"), "{e}");
+        for shape in ["(0, 3)", "(3, 0)"] {
+            let h = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}}}");
+            let e = parse_npy(path, &npy_with_header(&h, &[]))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("holds no data"), "{shape}: {e}");
+        }
+    }
+
+    /// The nesting guard: eight levels pass, nine do not, and brackets that close do not add up.
+    #[test]
+    fn npy_nesting_is_bounded_by_depth_not_count() {
+        let read = |extra: &str| {
+            let h = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1), 'x': {extra}}}");
+            parse_npy(Path::new("w.npy"), &npy_with_header(&h, &[0; 4]))
+        };
+        // The dict's brace and seven brackets: 8 levels.
+        read("[[[[[[[1]]]]]]]").expect("8 levels");
+        let e = read("[[[[[[[[1]]]]]]]]").unwrap_err().to_string();
+        assert!(e.contains("nests deeper than 8"), "{e}");
+        read("[[1], [1], [1], [1], [1], [1], [1], [1], [1], [1]]").expect("ten lists side by side");
+    }
 }
