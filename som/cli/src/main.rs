@@ -3,6 +3,7 @@
 //! ```text
 //! som train --demo colors --width 240 --height 135 --epochs 50 --out colors.som --png colors.png
 //! som train --input data.csv --width 40 --height 40 --mode online --steps 100000 --out m.som
+//! som train --input wine.csv --label-column class --normalize zscore --width 12 --height 9 --out w.som
 //! som eval --model m.som --input data.csv --json
 //! som predict --model m.som --input iris.csv --label-column species --out bmus.csv --labels-map labels.csv
 //! som export --model m.som --weights w.npy
@@ -237,7 +238,8 @@ struct TrainArgs {
     /// Online: clip weights to LO,HI after each step [default: 0,1 for --demo colors, none otherwise].
     #[arg(long, value_parser = parse_pair, allow_hyphen_values = true)]
     clip: Option<[f64; 2]>,
-    /// random, sample, pca, or an NPY file of initial weights [default: random].
+    /// random, sample, pca, or an NPY file of initial weights (in the data's units)
+    /// [default: random].
     #[arg(long)]
     init: Option<String>,
     /// Seed of the initialisation, the online example order and --demo's data [default: 0].

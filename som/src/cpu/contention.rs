@@ -2,8 +2,8 @@
 //!
 //! The threads of a step meet at a barrier, so a step waits for the slowest of them: when
 //! another process takes one of the cores, every time slice it takes stalls the others too,
-//! and two threads sharing two cores with a busy process ran 2.5x to 10x slower than one thread
-//! would. The split of the map does not change the result, so the run goes in segments of a
+//! and two threads sharing two cores with a busy process ran 2.5x (an Intel VM) to 10x (an AMD
+//! one) slower than on a quiet machine (benches/README.md). The split of the map does not change the result, so the run goes in segments of a
 //! fixed number of steps and each segment may run on a different thread count.
 
 use std::time::Duration;
