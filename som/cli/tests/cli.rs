@@ -21,6 +21,16 @@ fn f64s(v: &[f32]) -> Vec<f64> {
     v.iter().map(|&v| v as f64).collect()
 }
 
+/// The `hits` of `som eval --json`'s output.
+fn json_hits(json: &serde_json::Value) -> Vec<u64> {
+    json["hits"]
+        .as_array()
+        .expect("a hits array")
+        .iter()
+        .map(|h| h.as_u64().expect("a count"))
+        .collect()
+}
+
 /// What `som train --demo colors --width 9 --height 7 --mode MODE --epochs|--steps LEN --seed 3
 /// --checkpoint-every K --out OUT` runs, through the library's loop, stopped (as a kill would
 /// stop it) right after the checkpoint at progress `stop_at`.
@@ -130,12 +140,7 @@ fn main_job_trains_evaluates_exports_and_renders() {
     );
     let got = json["topographic_error"].as_f64().unwrap();
     assert_eq!(got, reference::topographic_error(d.view(), w.view(), grid), "TE");
-    let hits: Vec<u64> = json["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h.as_u64().unwrap())
-        .collect();
+    let hits = json_hits(&json);
     let want: Vec<u64> = reference::hit_map(d.view(), w.view(), grid)
         .iter()
         .copied()
@@ -989,12 +994,7 @@ fn normalize_is_stored_and_every_command_applies_it() {
         let qe = reference::quantization_error(xs.view(), w.view());
         let got = json["quantization_error"].as_f64().unwrap();
         assert!(Tolerance::F32_VS_F64.accepts(got, qe), "{flag}: QE {got} vs {qe}");
-        let hits: Vec<u64> = json["hits"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|h| h.as_u64().unwrap())
-            .collect();
+        let hits = json_hits(&json);
         let want_hits: Vec<u64> = reference::hit_map(xs.view(), w.view(), Grid::new(6, 5))
             .iter()
             .copied()
