@@ -53,6 +53,9 @@ pub enum SomError {
         /// What is wrong.
         message: String,
     },
+    /// A picture could not be drawn.
+    #[error("drawing a picture: {0}")]
+    Picture(String),
 }
 
 impl From<burnax_comm::CommError> for SomError {

@@ -65,6 +65,19 @@ pub fn out_dir() -> std::path::PathBuf {
     dir
 }
 
+/// Draws one labelled picture of a map (`burnax_som::render`) to `path`, and says so.
+pub fn picture(path: &std::path::Path, grid: burnax_som::Grid, title: &str, plot: burnax_som::render::Plot) {
+    let panel = burnax_som::render::Panel {
+        title: title.into(),
+        plot,
+    };
+    let image = burnax_som::render::Figure::new(grid, vec![panel])
+        .draw()
+        .expect("draw the picture");
+    image.write_png(path).expect("write the picture");
+    println!("  wrote {}", path.display());
+}
+
 /// Times `f`, returning its result and the seconds it took.
 pub fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
     let t = std::time::Instant::now();

@@ -7,7 +7,8 @@
 //! som eval --model m.som --input data.csv --json
 //! som predict --model m.som --input iris.csv --label-column species --out bmus.csv --labels-map labels.csv
 //! som export --model m.som --weights w.npy
-//! som render --model m.som --png m.png --umatrix
+//! som render --model m.som --png m.png --mode umatrix
+//! som render --model m.som --png classes.png --mode labels --input iris.csv --label-column species
 //! som train --demo colors --width 240 --height 135 --out colors.som --device cuda
 //! ```
 //!
@@ -30,6 +31,7 @@
 
 mod normalize;
 mod predict;
+mod render;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -48,7 +50,6 @@ use burnax_som::io::{self, Column, CsvOptions, Delimiter, Matrix, Shard, Table};
 use burnax_som::limits::{self, MemoryLimit};
 use burnax_som::model::{fingerprint, ModelFile, PayloadCheck, Schedule};
 use burnax_som::normalize::{Normalization, Normalize};
-use burnax_som::render;
 use burnax_som::{
     BatchTrainingConfig, Init, OnlineTrainingConfig, Progress, Som, SomBackend, SomConfig, SomError,
 };
@@ -104,21 +105,9 @@ enum Command {
     Predict(Box<predict::PredictArgs>),
     /// Write a model's weights, U-matrix or hit map as NPY or CSV (by each file's name).
     Export(Box<ExportArgs>),
-    /// Draw a model: RGB for 3-D maps, else (or with --umatrix) the U-matrix as a heat map.
-    Render {
-        /// The model file (`som train --out`).
-        #[arg(long)]
-        model: PathBuf,
-        /// The picture to write.
-        #[arg(long)]
-        png: PathBuf,
-        /// Draw the U-matrix (each unit's mean distance to its neighbours) even for a 3-D map.
-        #[arg(long)]
-        umatrix: bool,
-        /// Pixels per unit.
-        #[arg(long, default_value_t = 4)]
-        scale: usize,
-    },
+    /// Draw a model as a labelled PNG: its weights as RGB, U-matrix, hit map, labels map or
+    /// component planes, with a title, axes and a colour bar or legend.
+    Render(Box<render::RenderArgs>),
 }
 
 #[derive(clap::Args)]
@@ -254,7 +243,8 @@ struct TrainArgs {
     /// Where to write the model (safetensors).
     #[arg(long)]
     out: PathBuf,
-    /// Also draw the trained map to this PNG.
+    /// Also draw the trained map to this PNG, as `som render` draws it without --mode (weights
+    /// as RGB for dimension 3, else the U-matrix).
     #[arg(long)]
     png: Option<PathBuf>,
 }
@@ -390,13 +380,19 @@ fn run<B: SomBackend>(command: Command, comm: Option<&dyn Communicator>, limit: 
         Command::Eval { on, json } => eval::<B>(&on, json, limit),
         Command::Predict(args) => predict::predict::<B>(&args, limit),
         Command::Export(args) => export::<B>(&args, limit),
-        Command::Render {
-            model,
-            png,
-            umatrix,
-            scale,
-        } => render_cmd::<B>(&model, &png, umatrix, scale, limit),
+        Command::Render(args) => render::render::<B>(&args, limit),
     }
+}
+
+/// Refuses to apply the map of `c` to `rows` examples (`doing` it: evaluating, predicting,
+/// drawing) beyond the memory limit.
+fn check_on_data(limit: MemoryLimit, doing: &str, c: &SomConfig, rows: usize) -> Result<()> {
+    let what = format!("{doing} a {} x {} map on {rows} examples", c.width, c.height);
+    within(
+        limit,
+        &what,
+        limits::training_bytes(c.width, c.height, c.dim, rows),
+    )
 }
 
 /// [`MemoryLimit::check`], with the flag that raises the limit in the message.
@@ -646,8 +642,8 @@ fn train<B: SomBackend>(a: TrainArgs, comm: Option<&dyn Communicator>, limit: Me
         config.width, config.height, data.total, data.matrix.cols, start.elapsed(), a.out.display()
     );
     if let Some(png) = &a.png {
-        draw(&som, png, false, PNG_SCALE, normalization.as_ref())?;
-        eprintln!("wrote {}", png.display());
+        let features = run.features.as_deref();
+        render::train_picture(&som, &a.out, png, features, normalization.as_ref(), limit)?;
     }
     Ok(())
 }
@@ -965,11 +961,7 @@ fn check_memory(limit: MemoryLimit, c: &SomConfig, data: &Shard, pca: bool, png:
         bytes = add(bytes, limits::pca_bytes(rows, dim));
     }
     if png {
-        let picture = render::picture_bytes(c.grid(), PNG_SCALE);
-        if picture.is_none() {
-            check_picture(c.grid(), PNG_SCALE, limit, "--png")?;
-        }
-        bytes = add(bytes, picture);
+        render::check_train_picture(c.grid(), c.dim, limit)?;
     }
     let what = format!(
         "a {} x {} map of dimension {dim} on {rows} examples",
@@ -977,9 +969,6 @@ fn check_memory(limit: MemoryLimit, c: &SomConfig, data: &Shard, pca: bool, png:
     );
     within(limit, &what, bytes)
 }
-
-/// Pixels per unit of `som train --png`.
-const PNG_SCALE: usize = 4;
 
 /// Errors for a schedule that a distributed run cannot split (online training).
 fn check_distributable(comm: Option<&dyn Communicator>, schedule: &Schedule) -> Result<()> {
@@ -1037,14 +1026,7 @@ fn read_for_model(
 fn eval<B: SomBackend>(on: &ModelOnData, json: bool, limit: MemoryLimit) -> Result<()> {
     let (file, data, _) = on.read(limit)?;
     let c = &file.config;
-    within(
-        limit,
-        &format!(
-            "evaluating a {} x {} map on {} examples",
-            c.width, c.height, data.rows
-        ),
-        limits::training_bytes(c.width, c.height, c.dim, data.rows),
-    )?;
+    check_on_data(limit, "evaluating", c, data.rows)?;
     let (som, x) = (model_som::<B>(&file)?, tensor(&data));
     let (qe, te) = (som.quantization_error(&x), som.topographic_error(&x));
     if json {
@@ -1163,59 +1145,4 @@ fn weights_in_data_units(weights: &[f32], normalization: Option<&Normalization>)
         n.undo(&mut w);
     }
     w
-}
-
-/// Draws `som` to `png`: its weights as colours (3-D maps, in the data's units: `normalization`
-/// undone), or its U-matrix.
-fn draw<B: SomBackend>(
-    som: &Som<B>,
-    png: &Path,
-    umatrix: bool,
-    scale: usize,
-    normalization: Option<&Normalization>,
-) -> Result<()> {
-    // The callers checked the picture's size (check_picture) before their work.
-    let grid = som.grid();
-    let pixels = if som.dim() == 3 && !umatrix {
-        let w = weights_in_data_units(&som.weights_host(), normalization);
-        render::pixels(grid, scale, render::rgb(&w))
-    } else {
-        let u: Vec<f32> = som.umatrix().into_data().into_vec().context("U-matrix values")?;
-        render::pixels(grid, scale, render::heat(&u))
-    };
-    render::write_png(png, pixels)?;
-    Ok(())
-}
-
-/// Refuses a picture PNG cannot hold or the memory limit does not allow.
-/// `flag` names what asked for the picture.
-fn check_picture(grid: burnax_som::Grid, scale: usize, limit: MemoryLimit, flag: &str) -> Result<()> {
-    if scale == 0 {
-        bail!("--scale must be at least 1, got 0");
-    }
-    let what = format!(
-        "{flag}: a picture of {} x {} pixels",
-        grid.width as u128 * scale as u128,
-        grid.height as u128 * scale as u128
-    );
-    match render::picture_bytes(grid, scale) {
-        None => bail!("{what} is larger than PNG allows (2^31 - 1 pixels a side)"),
-        bytes => within(limit, &what, bytes),
-    }
-}
-
-fn render_cmd<B: SomBackend>(
-    model: &Path,
-    png: &Path,
-    umatrix: bool,
-    scale: usize,
-    limit: MemoryLimit,
-) -> Result<()> {
-    io::check_output("--png", png, &[("--model", model)])?;
-    let file = read_model("--model", model, limit)?;
-    check_picture(file.config.grid(), scale, limit, &format!("--scale {scale}"))?;
-    let som = model_som::<B>(&file)?;
-    draw(&som, png, umatrix, scale, file.normalization.as_ref())?;
-    eprintln!("wrote {}", png.display());
-    Ok(())
 }

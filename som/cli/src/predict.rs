@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Result};
 use burnax_som::io;
 use burnax_som::labels::LabelsMap;
-use burnax_som::limits::{self, MemoryLimit};
+use burnax_som::limits::MemoryLimit;
 use burnax_som::SomBackend;
 
-use crate::{is_csv, model_som, tensor, within, ModelOnData};
+use crate::{check_on_data, is_csv, model_som, tensor, ModelOnData};
 
 /// What `som predict` was asked for.
 #[derive(clap::Args)]
@@ -26,7 +26,8 @@ pub struct PredictArgs {
     #[arg(long, conflicts_with = "label_column")]
     labels: Option<PathBuf>,
     /// Where to write the labels map as CSV: per unit its x, y, hits, majority class, purity
-    /// and a count per class. Needs --labels or --label-column.
+    /// and a count per class. Needs --labels or --label-column. (`som render --mode labels`
+    /// draws it.)
     #[arg(long)]
     labels_map: Option<PathBuf>,
 }
@@ -62,15 +63,7 @@ pub fn predict<B: SomBackend>(a: &PredictArgs, limit: MemoryLimit) -> Result<()>
         None => column_labels,
     };
     let c = &file.config;
-    let what = format!(
-        "predicting on a {} x {} map for {} examples",
-        c.width, c.height, data.rows
-    );
-    within(
-        limit,
-        &what,
-        limits::training_bytes(c.width, c.height, c.dim, data.rows),
-    )?;
+    check_on_data(limit, "predicting with", c, data.rows)?;
 
     let som = model_som::<B>(&file)?;
     let bmus: Vec<usize> = som
@@ -130,7 +123,7 @@ pub fn predict<B: SomBackend>(a: &PredictArgs, limit: MemoryLimit) -> Result<()>
 }
 
 /// One label a line of `path` (`\n` or `\r\n`), exactly `rows` of them.
-fn read_labels(path: &Path, rows: usize, limit: MemoryLimit) -> Result<Vec<String>> {
+pub(crate) fn read_labels(path: &Path, rows: usize, limit: MemoryLimit) -> Result<Vec<String>> {
     crate::check_file_size(limit, "--labels", path)?;
     let bytes = io::read_file(path)?;
     let Ok(text) = String::from_utf8(bytes) else {

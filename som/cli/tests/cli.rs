@@ -192,14 +192,7 @@ fn main_job_trains_evaluates_exports_and_renders() {
     ok(&som(
         &dir,
         &[
-            "render",
-            "--model",
-            "c.som",
-            "--png",
-            "u.png",
-            "--umatrix",
-            "--scale",
-            "2",
+            "render", "--model", "c.som", "--png", "u.png", "--mode", "umatrix", "--scale", "2",
         ],
     ));
     assert!(fs::metadata(dir.join("u.png")).unwrap().len() > 0);

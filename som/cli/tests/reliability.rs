@@ -119,10 +119,11 @@ fn a_write_that_fails_midway_leaves_the_old_file_whole() {
     };
     let run = |args: &[String]| ok(&som(&dir, &args.iter().map(String::as_str).collect::<Vec<_>>()));
     run(&train("4", "3", "m.som"));
-    run(&train("40", "30", "big.som"));
+    run(&train("80", "60", "big.som"));
     run(&strings(&["export", "--model", "m.som", "--weights", "w.npy"]));
     run(&strings(&["render", "--model", "m.som", "--png", "p.png"]));
-    let limit = 8 << 10;
+    // Above a small map's labelled picture (about 26 KiB), below a large one's.
+    let limit = 48 << 10;
     let before = snapshot(&dir);
     let small: Vec<_> = ["m.som", "w.npy", "p.png"]
         .iter()
@@ -132,7 +133,7 @@ fn a_write_that_fails_midway_leaves_the_old_file_whole() {
     let cases: [(&[&str], &str); 3] = [
         (
             &[
-                "train", "--demo", "colors", "--width", "40", "--height", "30", "--epochs", "2", "--out",
+                "train", "--demo", "colors", "--width", "80", "--height", "60", "--epochs", "2", "--out",
                 "m.som",
             ],
             "m.som",
@@ -291,7 +292,9 @@ fn sizes_that_would_wrap_are_refused() {
         16,
     );
     for args in [
-        &["render", "--model", "wrap.som", "--png", "p.png", "--umatrix"][..],
+        &[
+            "render", "--model", "wrap.som", "--png", "p.png", "--mode", "umatrix",
+        ][..],
         &["eval", "--model", "wrap.som", "--input", "d.csv"],
         &["export", "--model", "wrap.som", "--weights", "w.npy"],
     ] {
@@ -362,7 +365,7 @@ fn memory_is_checked_before_it_is_allocated() {
     ]);
     fails(
         &som_bounded(&dir, &args),
-        &["--scale 100000", "300000 x 200000 pixels", "memory limit"],
+        &["--scale 100000: a picture of", "pixels", "memory limit"],
     );
     let args = strings(&[
         "render",
@@ -636,7 +639,7 @@ fn case() -> impl Strategy<Value = Case> {
         2 => (
             pick(&["model.som"], MODELS),
             pick(&["out.png"], PNGS),
-            switch("--umatrix"),
+            flag("--mode", &["umatrix", "weights"], &["hits", "tpu"]),
             flag("--scale", &["1", "4"], &["0", "100000", "x"]),
         )
             .prop_map(|(m, p, u, s)| [strings(&["render", "--model", m, "--png", p]), u, s].concat()),

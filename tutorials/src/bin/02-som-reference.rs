@@ -5,15 +5,14 @@
 //! `cargo run --release -p tutorials --bin 02-som-reference [-- --quick] [--out DIR]`
 
 use burnax_som::neighborhood::gaussian_row;
-use burnax_som::render::{heat, pixels, rgb, write_png};
+use burnax_som::render::Plot;
 use burnax_som::{example_order, reference, BatchTrainingConfig, Grid, OnlineTrainingConfig, SomConfig};
 use ndarray::Array2;
-use tutorials::{out_dir, quick, timed};
+use tutorials::{out_dir, picture, quick, timed};
 
-fn png(path: std::path::PathBuf, grid: Grid, w: &Array2<f64>) {
+fn png(path: std::path::PathBuf, grid: Grid, title: &str, w: &Array2<f64>) {
     let v: Vec<f32> = w.iter().map(|&x| x as f32).collect();
-    write_png(&path, pixels(grid, 4, rgb(&v))).expect("write the picture");
-    println!("  wrote {}", path.display());
+    picture(&path, grid, title, Plot::Rgb(&v));
 }
 
 fn main() {
@@ -49,7 +48,7 @@ fn main() {
         .unwrap()
     };
     println!("{n} random colours; the map starts random too:");
-    png(out.join("02-random-map.png"), grid, &w0);
+    png(out.join("02-random-map.png"), grid, "the random map", &w0);
 
     println!("\n# The neighbourhood\n");
     println!("h(c, j) = exp(-(cx - jx)^2 / sx^2) * exp(-(cy - jy)^2 / sy^2), here around the centre");
@@ -60,9 +59,12 @@ fn main() {
     let hx = gaussian_row(gx, gx / 2, sigma[0]);
     let hy = gaussian_row(gy, gy / 2, sigma[1]);
     let hood: Vec<f32> = (0..gx * gy).map(|j| (hx[j / gy] * hy[j % gy]) as f32).collect();
-    let path = out.join("02-neighbourhood.png");
-    write_png(&path, pixels(grid, 4, heat(&hood))).expect("write the picture");
-    println!("  wrote {}", path.display());
+    let title = format!("the neighbourhood of unit ({}, {})", gx / 2, gy / 2);
+    let plot = Plot::Values {
+        values: &hood,
+        label: "h",
+    };
+    picture(&out.join("02-neighbourhood.png"), grid, &title, plot);
 
     println!("\n# Online training: one example at a time\n");
     println!(
@@ -78,7 +80,12 @@ fn main() {
         "  took {secs:.2} s; QE {:.4}",
         reference::quantization_error(data.view(), w.view())
     );
-    png(out.join("02-online.png"), grid, &w);
+    png(
+        out.join("02-online.png"),
+        grid,
+        &format!("online, {steps} steps"),
+        &w,
+    );
 
     println!("\n# Batch training: all examples at once\n");
     println!("For {epochs} epochs: every unit becomes the neighbourhood-weighted mean of all examples,");
@@ -89,7 +96,12 @@ fn main() {
         "  took {secs:.2} s; QE {:.4}",
         reference::quantization_error(data.view(), w.view())
     );
-    png(out.join("02-batch.png"), grid, &w);
+    png(
+        out.join("02-batch.png"),
+        grid,
+        &format!("batch, {epochs} epochs"),
+        &w,
+    );
     println!("\nThis is the slow version: every epoch visits N x M (example, unit) pairs in f64, one at a");
     println!("time. 03-som-burnax makes it fast.");
 }

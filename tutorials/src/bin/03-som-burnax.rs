@@ -6,15 +6,13 @@
 //!
 //! `cargo run --release -p tutorials --bin 03-som-burnax [-- --quick] [--out DIR] [--device cpu|wgpu|cuda]`
 
-use std::path::Path;
-
 use burn::prelude::*;
 use burn::tensor::TensorData;
 use burnax_som::neighborhood::gaussian_row;
-use burnax_som::render::{heat, pixels, rgb, write_png};
+use burnax_som::render::{write_gif, Figure, Panel, Plot};
 use burnax_som::{tensor_ops, BatchTrainingConfig, Grid, SomBackend, SomConfig};
 use tutorials::vmapped::{jit_vmap_epoch, jitted_epoch, vmap_epoch};
-use tutorials::{device_choice, out_dir, quick, timed, DeviceKind};
+use tutorials::{device_choice, out_dir, picture, quick, timed, DeviceKind};
 
 /// One batch epoch as the playbook first writes it: example by example, distances to all
 /// units, the best unit read back, its neighbourhood, `num += h x`, `den += h`.
@@ -103,11 +101,6 @@ fn timed_on<B: Backend, T>(device: &B::Device, f: impl FnOnce() -> T) -> (T, f64
 
 fn max_diff(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
-}
-
-fn picture(path: &Path, grid: Grid, w: &[f32]) {
-    write_png(path, pixels(grid, 4, rgb(w))).expect("write the picture");
-    println!("  wrote {}", path.display());
 }
 
 fn run<B: SomBackend>(device: &B::Device) {
@@ -202,7 +195,12 @@ fn run<B: SomBackend>(device: &B::Device) {
         })
     });
     println!("  {epochs} epochs: {batched:.2} s");
-    picture(&out.join("03-batched.png"), grid, &host(w2));
+    picture(
+        &out.join("03-batched.png"),
+        grid,
+        "one batched step",
+        Plot::Rgb(&host(w2)),
+    );
     println!("\n# 5. Fused kernels (burnax-som)");
     println!("Search, sums and smoothing in hand-written kernels: the distances never leave registers.");
 
@@ -215,19 +213,24 @@ fn run<B: SomBackend>(device: &B::Device) {
         som.quantization_error(&data),
         som.topographic_error(&data)
     );
-    picture(&out.join("03-fused.png"), grid, &som.weights_host());
+    picture(
+        &out.join("03-fused.png"),
+        grid,
+        "fused kernels",
+        Plot::Rgb(&som.weights_host()),
+    );
     let u: Vec<f32> = som
         .umatrix()
         .into_data()
         .convert::<f32>()
         .into_vec()
         .expect("f32");
-    let path = out.join("03-umatrix.png");
-    write_png(&path, pixels(grid, 4, heat(&u))).expect("write the picture");
-    println!(
-        "  wrote {} (U-matrix: bright where neighbouring units differ most)",
-        path.display()
-    );
+    let title = "U-matrix: bright where neighbouring units differ most";
+    let plot = Plot::Values {
+        values: &u,
+        label: "mean distance to neighbours",
+    };
+    picture(&out.join("03-umatrix.png"), grid, title, plot);
 
     println!("\n| version | {epochs} epochs | speed-up over the direct port |");
     println!("|---|---:|---:|");
@@ -259,31 +262,28 @@ fn run<B: SomBackend>(device: &B::Device) {
             picture(
                 &out.join(format!("03-epoch-{:02}.png", p.done)),
                 grid,
-                frames.last().expect("a frame"),
+                &format!("epoch {} of {epochs}", p.done),
+                Plot::Rgb(frames.last().expect("a frame")),
             );
         }
         Ok(())
     })
     .expect("training");
     let path = out.join("03-training.gif");
-    write_gif(&path, grid, &frames);
+    // Each frame labelled with its epoch, 10 a second, the finished map held for 3 seconds.
+    let images: Vec<_> = frames
+        .iter()
+        .enumerate()
+        .map(|(epoch, w)| {
+            let panel = Panel {
+                title: format!("epoch {epoch} of {epochs}"),
+                plot: Plot::Rgb(w),
+            };
+            Figure::new(grid, vec![panel]).draw().expect("draw a frame")
+        })
+        .collect();
+    write_gif(&path, &images, 10, 300).expect("write the film");
     println!("  wrote {} ({} frames)", path.display(), frames.len());
-}
-
-/// An animated GIF of maps, 2 pixels per unit, 10 frames a second.
-fn write_gif(path: &Path, grid: Grid, frames: &[Vec<f32>]) {
-    let (w, h, _) = pixels(grid, 2, rgb(&frames[0]));
-    let mut bytes = Vec::new();
-    let mut enc = gif::Encoder::new(&mut bytes, w as u16, h as u16, &[]).expect("gif header");
-    enc.set_repeat(gif::Repeat::Infinite).expect("gif loop");
-    for weights in frames {
-        let (_, _, px) = pixels(grid, 2, rgb(weights));
-        let mut frame = gif::Frame::from_rgb_speed(w as u16, h as u16, &px, 10);
-        frame.delay = 10;
-        enc.write_frame(&frame).expect("gif frame");
-    }
-    drop(enc);
-    burnax_som::io::write_atomic(path, &bytes).expect("write the film");
 }
 
 fn main() {
