@@ -106,4 +106,4 @@ pub use error::SomError;
 pub use grid::Grid;
 pub use init::Init;
 pub use schedule::{BatchTrainingConfig, OnlineTrainingConfig};
-pub use som::{example_order, ExampleOrder, Order, Progress, Som, SomConfig};
+pub use som::{example_order, Evaluation, ExampleOrder, Order, Progress, Som, SomConfig};

@@ -389,6 +389,28 @@ impl<B: Backend> Som<B> {
     }
 }
 
+/// What [`Som::evaluate`] measures of a map on data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluation {
+    /// The mean Euclidean distance from each example to its best unit.
+    pub quantization_error: f64,
+    /// The fraction of examples whose best and second-best units are not grid neighbours.
+    pub topographic_error: f64,
+    /// Each example's best unit.
+    pub bmus: Vec<usize>,
+    /// How many examples have each unit as best unit, in unit order.
+    pub hits: Vec<u64>,
+}
+
+/// How many of `bmus` name each unit of `grid`.
+fn hits(grid: Grid, bmus: &[usize]) -> Vec<u64> {
+    let mut hits = vec![0; grid.units()];
+    for &b in bmus {
+        hits[b] += 1;
+    }
+    hits
+}
+
 impl<B: SomBackend> Som<B> {
     /// Best-matching unit of every row of `data` (`[N, dim]`); ties go to the lowest index.
     ///
@@ -421,10 +443,25 @@ impl<B: SomBackend> Som<B> {
         self.assert_dim(data, "quantization_error");
         let n = data.dims()[0];
         assert!(n > 0, "Som::quantization_error: data has no rows");
-        let b = self.bmus(data);
+        self.mean_distance(data, self.bmus(data))
+    }
+
+    /// The mean of `|x_i - w_{b_i}|` over the rows `x_i` of `data`, in `f64`.
+    fn mean_distance(&self, data: &Tensor<B, 2>, b: Tensor<B, 1, Int>) -> f64 {
         let diff = data.clone() - self.weights().select(0, b);
         let norms = host(diff.square().sum_dim(1));
-        norms.iter().map(|&v| (v as f64).sqrt()).sum::<f64>() / n as f64
+        norms.iter().map(|&v| (v as f64).sqrt()).sum::<f64>() / data.dims()[0] as f64
+    }
+
+    /// The fraction of pairs `(b1_i, b2_i)` that are not grid neighbours.
+    fn far_fraction(&self, b1: &[usize], b2: &[usize]) -> f64 {
+        let grid = self.grid();
+        let far = b1
+            .iter()
+            .zip(b2)
+            .filter(|(a, b)| !grid.adjacent(**a, **b))
+            .count();
+        far as f64 / b1.len() as f64
     }
 
     /// Topographic error: the fraction of examples whose best and second-best units are not
@@ -438,13 +475,7 @@ impl<B: SomBackend> Som<B> {
         let n = data.dims()[0];
         assert!(n > 0, "Som::topographic_error: data has no rows");
         let (b1, b2) = B::som_bmus2(self.weights(), data.clone());
-        let (b1, b2) = (ints(b1), ints(b2));
-        let grid = self.grid();
-        b1.iter()
-            .zip(&b2)
-            .filter(|(a, b)| !grid.adjacent(**a, **b))
-            .count() as f64
-            / n as f64
+        self.far_fraction(&ints(b1), &ints(b2))
     }
 
     /// Hit map: how many examples have each unit as best unit, `[width, height]`.
@@ -454,11 +485,33 @@ impl<B: SomBackend> Som<B> {
     #[track_caller]
     pub fn hit_map(&self, data: &Tensor<B, 2>) -> Tensor<B, 2, Int> {
         let grid = self.grid();
-        let mut hits = vec![0i32; grid.units()];
-        for b in ints(self.bmus(data)) {
-            hits[b] += 1;
-        }
+        let hits: Vec<i32> = hits(grid, &ints(self.bmus(data)))
+            .into_iter()
+            .map(|h| h as i32)
+            .collect();
         Tensor::from_data(TensorData::new(hits, [grid.width, grid.height]), &data.device())
+    }
+
+    /// The quantization and topographic errors and the best units of `data`, from one search
+    /// for the two best units (the three separately search twice more): the same values as
+    /// [`Som::quantization_error`], [`Som::topographic_error`] and [`Som::bmus`].
+    ///
+    /// # Panics
+    /// If the dimension of `data` differs from the map's, or `data` is empty.
+    #[track_caller]
+    pub fn evaluate(&self, data: &Tensor<B, 2>) -> Evaluation {
+        self.assert_dim(data, "evaluate");
+        let n = data.dims()[0];
+        assert!(n > 0, "Som::evaluate: data has no rows");
+        let (b1, b2) = B::som_bmus2(self.weights(), data.clone());
+        let quantization_error = self.mean_distance(data, b1.clone());
+        let (bmus, second) = (ints(b1), ints(b2));
+        Evaluation {
+            quantization_error,
+            topographic_error: self.far_fraction(&bmus, &second),
+            hits: hits(self.grid(), &bmus),
+            bmus,
+        }
     }
 
     /// Batch training for `cfg.epochs` epochs from the current weights.

@@ -123,6 +123,22 @@ fn metrics_match_reference() {
             .map(|&h| h as i64)
             .collect();
         assert_eq!(hits, want_hits, "hit map {what}");
+
+        // One search for all three: the same values, bit for bit.
+        let e = som.evaluate(&x);
+        assert_eq!(
+            e.quantization_error,
+            som.quantization_error(&x),
+            "evaluate's QE {what}"
+        );
+        assert_eq!(e.topographic_error, te, "evaluate's TE {what}");
+        assert_eq!(
+            e.bmus.iter().map(|&b| b as i64).collect::<Vec<_>>(),
+            want,
+            "evaluate's bmus {what}"
+        );
+        let e_hits: Vec<i64> = e.hits.iter().map(|&h| h as i64).collect();
+        assert_eq!(e_hits, want_hits, "evaluate's hits {what}");
     }
 }
 

@@ -615,7 +615,8 @@ fn train<B: SomBackend>(a: TrainArgs, comm: Option<&dyn Communicator>, limit: Me
         }
         None => {
             run.train(&mut som, &x, done, on_progress)?;
-            (som.quantization_error(&x), som.topographic_error(&x))
+            let e = som.evaluate(&x);
+            (e.quantization_error, e.topographic_error)
         }
     };
     bar.finish_and_clear();
@@ -1028,9 +1029,11 @@ fn eval<B: SomBackend>(on: &ModelOnData, json: bool, limit: MemoryLimit) -> Resu
     let c = &file.config;
     check_on_data(limit, "evaluating", c, data.rows)?;
     let (som, x) = (model_som::<B>(&file)?, tensor(&data));
-    let (qe, te) = (som.quantization_error(&x), som.topographic_error(&x));
+    // One search for the errors and the hits.
+    let e = som.evaluate(&x);
+    let (qe, te) = (e.quantization_error, e.topographic_error);
     if json {
-        let hits: Vec<i64> = som.hit_map(&x).into_data().iter::<i64>().collect();
+        let hits = e.hits;
         let report = serde_json::json!({
             "quantization_error": qe,
             "topographic_error": te,
