@@ -128,6 +128,8 @@ impl Content {
     }
 }
 
+/// `som render`: checks the flags against the mode and the model, and the picture's size,
+/// before reading any data; then draws.
 pub fn render<B: SomBackend>(a: &RenderArgs, limit: MemoryLimit) -> Result<()> {
     // Everything that can be checked before the work.
     let mut inputs = vec![("--model", a.model.as_path())];

@@ -126,11 +126,11 @@ impl<'a> Figure<'a> {
     }
 
     /// The picture's width and height in pixels; `None` if a side would exceed
-    /// [`MAX_SIDE`] or the scale is 0.
+    /// [`MAX_SIDE`], the scale is 0 or there are no panels.
     pub fn size(&self) -> Option<(u32, u32)> {
         let (w, h) = self.cell()?;
-        let rows = self.panels.len().div_ceil(self.columns).max(1) as u64;
-        let (w, h) = (w * self.columns as u64, h * rows);
+        let rows = self.panels.len().div_ceil(self.columns) as u64;
+        let (w, h) = (w.checked_mul(self.columns as u64)?, h.checked_mul(rows)?);
         (w <= MAX_SIDE && h <= MAX_SIDE).then_some((w as u32, h as u32))
     }
 
@@ -159,9 +159,15 @@ impl<'a> Figure<'a> {
     /// Draws the figure.
     ///
     /// # Errors
-    /// [`SomError::Limit`] if [`Figure::size`] is `None`; [`SomError::Data`] if a plot's values
-    /// do not match the grid; [`SomError::Picture`] if drawing fails.
+    /// [`SomError::Config`] for a scale of 0 or no panels; [`SomError::Limit`] for a side
+    /// beyond [`MAX_SIDE`]; [`SomError::Data`] if a plot's values do not match the grid;
+    /// [`SomError::Picture`] if drawing fails.
     pub fn draw(&self) -> Result<Image, SomError> {
+        if self.scale == 0 || self.panels.is_empty() {
+            return Err(SomError::Config(
+                "a figure needs at least one panel and a scale of at least 1 pixel a unit".into(),
+            ));
+        }
         let (w, h) = self.size().ok_or_else(|| {
             SomError::Limit(format!(
                 "a picture of a {} x {} map at {} pixels a unit is larger than PNG allows",
@@ -209,7 +215,7 @@ impl<'a> Figure<'a> {
 
     /// The size of every panel's cell: the largest panel's.
     fn cell(&self) -> Option<(u64, u64)> {
-        if self.scale == 0 {
+        if self.scale == 0 || self.panels.is_empty() {
             return None;
         }
         let s = self.scale as u64;
@@ -356,7 +362,8 @@ fn colour_bar<DB: DrawingBackend>(
     Ok(())
 }
 
-/// A tick label: up to 4 significant digits, scientific where plain would be long.
+/// A tick label: up to 4 decimals, trailing zeros dropped; scientific where plain would be
+/// long or lose the value (below 1e-3, from 1e5).
 fn tick(v: f64) -> String {
     let a = v.abs();
     if a != 0.0 && !(1e-3..1e5).contains(&a) {
@@ -658,6 +665,11 @@ mod tests {
         assert_eq!(huge.size(), None);
         assert!(matches!(huge.draw(), Err(SomError::Limit(_))));
         assert_eq!(fig.with_scale(0).size(), None);
+        assert_eq!(Figure::new(grid, Vec::new()).size(), None, "no panels");
+        assert!(matches!(
+            Figure::new(grid, Vec::new()).draw(),
+            Err(SomError::Config(_))
+        ));
     }
 
     #[test]
