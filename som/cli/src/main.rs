@@ -439,6 +439,15 @@ fn tensor<B: Backend>(m: &Matrix) -> Tensor<B, 2> {
     )
 }
 
+/// Each row's best unit, read back to the host.
+fn best_units<B: SomBackend>(som: &Som<B>, x: &Tensor<B, 2>) -> Vec<usize> {
+    som.bmus(x)
+        .into_data()
+        .iter::<i64>()
+        .map(|u| u as usize)
+        .collect()
+}
+
 /// Reads a model file (`flag` names it), with a note on stderr if it has no checksum to verify
 /// it by.
 fn read_model(flag: &str, path: &Path, limit: MemoryLimit) -> Result<ModelFile> {

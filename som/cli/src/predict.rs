@@ -9,7 +9,7 @@ use burnax_som::labels::LabelsMap;
 use burnax_som::limits::MemoryLimit;
 use burnax_som::SomBackend;
 
-use crate::{check_on_data, is_csv, model_som, tensor, ModelOnData};
+use crate::{best_units, check_on_data, is_csv, model_som, tensor, ModelOnData};
 
 /// What `som predict` was asked for.
 #[derive(clap::Args)]
@@ -58,20 +58,12 @@ pub fn predict<B: SomBackend>(a: &PredictArgs, limit: MemoryLimit) -> Result<()>
         }
     }
     let (file, data, column_labels) = a.on.read(limit)?;
-    let labels = match &a.labels {
-        Some(path) => Some(read_labels(path, data.rows, limit)?),
-        None => column_labels,
-    };
+    let labels = rows_labels(a.labels.as_deref(), column_labels, data.rows, limit)?;
     let c = &file.config;
     check_on_data(limit, "predicting with", c, data.rows)?;
 
     let som = model_som::<B>(&file)?;
-    let bmus: Vec<usize> = som
-        .bmus(&tensor::<B>(&data))
-        .into_data()
-        .iter::<i64>()
-        .map(|u| u as usize)
-        .collect();
+    let bmus = best_units(&som, &tensor::<B>(&data));
     let grid = som.grid();
     let d = c.dim;
     // The Euclidean distance, in f64 from the stored f32 values.
@@ -122,8 +114,22 @@ pub fn predict<B: SomBackend>(a: &PredictArgs, limit: MemoryLimit) -> Result<()>
     Ok(())
 }
 
+/// The rows' labels: read from `--labels FILE` if given, else those of `--label-column`
+/// (`column`), if any.
+pub(crate) fn rows_labels(
+    file: Option<&Path>,
+    column: Option<Vec<String>>,
+    rows: usize,
+    limit: MemoryLimit,
+) -> Result<Option<Vec<String>>> {
+    match file {
+        Some(path) => Ok(Some(read_labels(path, rows, limit)?)),
+        None => Ok(column),
+    }
+}
+
 /// One label a line of `path` (`\n` or `\r\n`), exactly `rows` of them.
-pub(crate) fn read_labels(path: &Path, rows: usize, limit: MemoryLimit) -> Result<Vec<String>> {
+fn read_labels(path: &Path, rows: usize, limit: MemoryLimit) -> Result<Vec<String>> {
     crate::check_file_size(limit, "--labels", path)?;
     let bytes = io::read_file(path)?;
     let Ok(text) = String::from_utf8(bytes) else {

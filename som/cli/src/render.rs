@@ -14,8 +14,10 @@ use burnax_som::render::{Figure, Panel, Plot};
 use burnax_som::{Grid, Som, SomBackend};
 use clap::ValueEnum;
 
+use crate::predict::rows_labels;
 use crate::{
-    check_on_data, model_som, read_for_model, read_model, tensor, weights_in_data_units, within, DataArgs,
+    best_units, check_on_data, model_som, read_for_model, read_model, tensor, weights_in_data_units, within,
+    DataArgs,
 };
 
 /// What `som render` was asked for.
@@ -183,10 +185,7 @@ pub fn render<B: SomBackend>(a: &RenderArgs, limit: MemoryLimit) -> Result<()> {
         Mode::Hits | Mode::Labels => {
             let input = a.input.as_deref().expect("checked above");
             let (data, column_labels) = read_for_model(&file, &a.model, input, &a.data, limit)?;
-            let labels = match &a.labels {
-                Some(path) => Some(crate::predict::read_labels(path, data.rows, limit)?),
-                None => column_labels,
-            };
+            let labels = rows_labels(a.labels.as_deref(), column_labels, data.rows, limit)?;
             check_on_data(limit, "drawing", c, data.rows)?;
             let som = model_som::<B>(&file)?;
             let x = tensor::<B>(&data);
@@ -206,12 +205,7 @@ pub fn render<B: SomBackend>(a: &RenderArgs, limit: MemoryLimit) -> Result<()> {
                     label: "rows",
                 }
             } else {
-                let bmus: Vec<usize> = som
-                    .bmus(&x)
-                    .into_data()
-                    .iter::<i64>()
-                    .map(|u| u as usize)
-                    .collect();
+                let bmus = best_units(&som, &x);
                 let map = LabelsMap::new(c.grid().units(), &bmus, &labels.expect("checked above"));
                 Content::Classes {
                     title: format!(

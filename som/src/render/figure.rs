@@ -147,7 +147,11 @@ impl<'a> Figure<'a> {
     /// If the figure has no such panel or grid no such unit, or its size is `None`.
     pub fn unit_center(&self, panel: usize, unit: usize) -> (u32, u32) {
         assert!(panel < self.panels.len() && unit < self.grid.units());
-        let (cw, ch) = self.cell().expect("a drawable figure");
+        self.center_in(self.cell().expect("a drawable figure"), panel, unit)
+    }
+
+    /// [`Figure::unit_center`] given the cell size (measuring the titles for it is not free).
+    fn center_in(&self, (cw, ch): (u64, u64), panel: usize, unit: usize) -> (u32, u32) {
         let (col, row) = ((panel % self.columns) as u64, (panel / self.columns) as u64);
         let (x, y) = self.grid.coords(unit);
         let s = self.scale as u64;
@@ -176,10 +180,11 @@ impl<'a> Figure<'a> {
         })?;
         self.check_plots()?;
         fonts();
+        let cell = self.cell().expect("size() is Some");
         let mut rgb = vec![255u8; w as usize * h as usize * 3];
         {
             let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
-            let (cw, ch) = self.cell().expect("size() is Some");
+            let (cw, ch) = cell;
             for (i, panel) in self.panels.iter().enumerate() {
                 let (col, row) = ((i % self.columns) as i32, (i / self.columns) as i32);
                 let cell = root
@@ -200,7 +205,7 @@ impl<'a> Figure<'a> {
         for (i, panel) in self.panels.iter().enumerate() {
             let colours = unit_colours(&panel.plot, self.grid.units());
             for (unit, c) in colours.iter().enumerate() {
-                let (cx, cy) = self.unit_center(i, unit);
+                let (cx, cy) = self.center_in(cell, i, unit);
                 let (left, top) = (cx - s / 2, cy - s / 2);
                 for y in top..top + s {
                     let row = (y as usize * w as usize + left as usize) * 3;
