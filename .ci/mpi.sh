@@ -14,8 +14,11 @@ fi
 # where the container forbids ptrace.
 mpi="timeout 300 mpirun --allow-run-as-root --oversubscribe --mca btl_vader_single_copy_mechanism none --timeout 240"
 
-cargo test -p burnax-comm -p burnax --features burnax-comm/mpi,burnax/mpi --test mpi --test pmap_mpi
-cargo build -p burnax-som-cli --features mpi --bin som
+# One feature set for the tests and the `som` binary (dev-dependencies included), so that
+# nothing builds twice; then the tests as one process each.
+mpi_build="-p burnax-comm -p burnax -p burnax-som-cli --features burnax-comm/mpi,burnax/mpi,burnax-som-cli/mpi"
+cargo build $mpi_build --bin som --test mpi --test pmap_mpi
+cargo test $mpi_build --test mpi --test pmap_mpi
 comm_test=$(ls -t target/debug/deps/mpi-* | grep -v '\.d$' | head -1)
 pmap_test=$(ls -t target/debug/deps/pmap_mpi-* | grep -v '\.d$' | head -1)
 for np in 2 3; do
