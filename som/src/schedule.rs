@@ -5,9 +5,13 @@
 //!
 //! **Online** (`OnlineTrainingConfig`): over `T` steps the radius decays linearly from `sigma` to
 //! `max(sigma_floor, final_sigma_frac * sigma)` (`linspace`) and the learning rate geometrically
-//! from `alpha[0]` to `alpha[1]` (`geomspace`).
+//! from `alpha[0]` to `alpha[1]` (`geomspace`). Or, for notebooks ported from MiniSom, each falls
+//! by one of MiniSom's decay functions ([`MiniSomDecays`], [`MiniSomDecay`]).
+
+use std::f64::consts::SQRT_2;
 
 use burn::config::Config;
+use serde::{Deserialize, Serialize};
 
 use crate::error::SomError;
 use crate::grid::Grid;
@@ -121,6 +125,97 @@ pub struct OnlineTrainingConfig {
     /// Clip the weights to `[lo, hi]` after every step (the colour demo clips to `[0, 1]`).
     #[config(default = "None")]
     pub clip: Option<[f32; 2]>,
+    /// MiniSom's decays instead of the playbook's (`None`, and files written before this
+    /// field existed).
+    #[config(default = "None")]
+    pub minisom_decays: Option<MiniSomDecays>,
+}
+
+/// Online training's learning rate and radii by MiniSom's decay functions: at step `t`, with
+/// `k = t / steps_per_tick` (integer division) of `K = steps / steps_per_tick` ticks, the
+/// learning rate is `alpha(alpha[0], k, K)` and each radius `sqrt(2) * sigma(s / sqrt(2), k,
+/// K)`. MiniSom's neighbourhood is `exp(-d^2 / (2 s^2))`, ours `exp(-d^2 / sigma^2)`, so its `s`
+/// is our `sigma / sqrt(2)`, and its decays act on its `s`. `alpha[1]`, `final_sigma_frac` and
+/// `sigma_floor` are unused. `steps_per_tick` is 1 for MiniSom's `train`, the number of
+/// examples for its `train(..., use_epochs=True)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MiniSomDecays {
+    /// The learning rate's decay.
+    pub alpha: MiniSomDecay,
+    /// The radii's decay.
+    pub sigma: MiniSomDecay,
+    /// Steps that share one value (at least 1, dividing `steps`).
+    pub steps_per_tick: usize,
+}
+
+/// MiniSom's decay functions `f(v, k, K)` of a start value `v` at tick `k` of `K`, as MiniSom
+/// 2.3 computes them (the same `f64` operations in the same order, so the same bits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MiniSomDecay {
+    /// `v / (1 + k / (K / 2))`: to a third of `v` (MiniSom's default for both).
+    #[serde(rename = "asymptotic_decay")]
+    Asymptotic,
+    /// `v * C / (C + k)` with `C = K / 100` (learning rates).
+    #[serde(rename = "inverse_decay_to_zero")]
+    InverseToZero,
+    /// `v * (1 - k / K)` (learning rates).
+    #[serde(rename = "linear_decay_to_zero")]
+    LinearToZero,
+    /// `v / (1 + k C)` with `C = (v - 1) / K` (radii).
+    #[serde(rename = "inverse_decay_to_one")]
+    InverseToOne,
+    /// `v + k (1 - v) / K` (radii).
+    #[serde(rename = "linear_decay_to_one")]
+    LinearToOne,
+}
+
+impl MiniSomDecay {
+    /// Every decay, by MiniSom's name.
+    pub const ALL: [(&'static str, MiniSomDecay); 5] = [
+        ("asymptotic_decay", MiniSomDecay::Asymptotic),
+        ("inverse_decay_to_zero", MiniSomDecay::InverseToZero),
+        ("linear_decay_to_zero", MiniSomDecay::LinearToZero),
+        ("inverse_decay_to_one", MiniSomDecay::InverseToOne),
+        ("linear_decay_to_one", MiniSomDecay::LinearToOne),
+    ];
+
+    /// The decay MiniSom calls `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|&(_, d)| d)
+    }
+
+    /// MiniSom's name for it.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, d)| *d == self)
+            .map(|&(n, _)| n)
+            .unwrap_or("")
+    }
+
+    /// Whether MiniSom offers it for learning rates (`decay_function`): the ones that fall to
+    /// zero and the asymptotic one. The others are for radii (`sigma_decay_function`).
+    pub fn for_learning_rate(self) -> bool {
+        matches!(self, Self::Asymptotic | Self::InverseToZero | Self::LinearToZero)
+    }
+
+    /// `f(v, k, K)`.
+    pub fn at(self, v: f64, k: usize, ticks: usize) -> f64 {
+        let (t, big_t) = (k as f64, ticks as f64);
+        match self {
+            Self::Asymptotic => v / (1.0 + t / (big_t / 2.0)),
+            Self::InverseToZero => {
+                let c = big_t / 100.0;
+                v * c / (c + t)
+            }
+            Self::LinearToZero => v * (1.0 - t / big_t),
+            Self::InverseToOne => {
+                let c = (v - 1.0) / big_t;
+                v / (1.0 + (t * c))
+            }
+            Self::LinearToOne => v + (t * (1.0 - v) / big_t),
+        }
+    }
 }
 
 /// Learning rate and radii of one online step.
@@ -168,19 +263,68 @@ impl OnlineTrainingConfig {
                 )));
             }
         }
+        if let Some(MiniSomDecays {
+            alpha,
+            sigma,
+            steps_per_tick,
+        }) = self.minisom_decays
+        {
+            if steps_per_tick == 0 || self.steps % steps_per_tick != 0 {
+                return Err(SomError::config(format!(
+                    "steps_per_tick must be at least 1 and divide the {} steps, got {steps_per_tick}",
+                    self.steps
+                )));
+            }
+            if !alpha.for_learning_rate() {
+                return Err(SomError::config(format!(
+                    "{} is a decay for radii, not for the learning rate",
+                    alpha.name()
+                )));
+            }
+            if sigma != MiniSomDecay::Asymptotic && sigma.for_learning_rate() {
+                return Err(SomError::config(format!(
+                    "{} is a decay for learning rates, not for radii",
+                    sigma.name()
+                )));
+            }
+            // The decays are monotonic: the last tick holds the smallest radius.
+            let ticks = self.steps / steps_per_tick;
+            for s in self.sigma.into_iter().flatten() {
+                check_radius(
+                    "the last step's radius",
+                    SQRT_2 * sigma.at(s / SQRT_2, ticks - 1, ticks),
+                )?;
+            }
+        }
         Ok(())
     }
 
     /// Learning rate and radii of step `t` (0-based).
     pub fn step_at(&self, grid: Grid, t: usize) -> OnlineStep {
         let s0 = self.sigma.unwrap_or_else(|| grid.default_sigma());
-        let end = |s: f64| self.sigma_floor.max(s * self.final_sigma_frac);
-        OnlineStep {
-            alpha: geomspace_at(self.alpha[0], self.alpha[1], self.steps, t),
-            sigma: [
-                linspace_at(s0[0], end(s0[0]), self.steps, t),
-                linspace_at(s0[1], end(s0[1]), self.steps, t),
-            ],
+        match self.minisom_decays {
+            None => {
+                let end = |s: f64| self.sigma_floor.max(s * self.final_sigma_frac);
+                OnlineStep {
+                    alpha: geomspace_at(self.alpha[0], self.alpha[1], self.steps, t),
+                    sigma: [
+                        linspace_at(s0[0], end(s0[0]), self.steps, t),
+                        linspace_at(s0[1], end(s0[1]), self.steps, t),
+                    ],
+                }
+            }
+            Some(MiniSomDecays {
+                alpha,
+                sigma,
+                steps_per_tick,
+            }) => {
+                let (k, ticks) = (t / steps_per_tick, self.steps / steps_per_tick);
+                let radius = |s: f64| SQRT_2 * sigma.at(s / SQRT_2, k, ticks);
+                OnlineStep {
+                    alpha: alpha.at(self.alpha[0], k, ticks),
+                    sigma: [radius(s0[0]), radius(s0[1])],
+                }
+            }
         }
     }
 }
@@ -201,6 +345,90 @@ mod tests {
         // 0.010000000000000009.
         assert_eq!(geomspace_at(1.1, 0.03, 4, 3), 0.03);
         assert_eq!(linspace_at(0.35, 0.01, 4, 3), 0.01);
+    }
+
+    /// MiniSom 2.3.6's own functions, called in Python (`MiniSom(2, 2, 1)._asymptotic_decay(0.5,
+    /// 37, 101)` and so on), printed with `repr`: the same bits.
+    #[test]
+    fn minisom_decays_match_minisom_bit_for_bit() {
+        use MiniSomDecay::*;
+        for (decay, v, expected) in [
+            (Asymptotic, 0.5, 0.2885714285714286),
+            (InverseToZero, 0.5, 0.013285977374375165),
+            (LinearToZero, 0.5, 0.31683168316831684),
+            (Asymptotic, 3.3, 1.9045714285714286),
+            (InverseToOne, 3.3, 1.7909725953788287),
+            (LinearToOne, 3.3, 2.4574257425742574),
+        ] {
+            assert_eq!(decay.at(v, 37, 101), expected, "{decay:?}");
+            assert_eq!(MiniSomDecay::from_name(decay.name()), Some(decay));
+        }
+        assert_eq!(MiniSomDecay::from_name("linear"), None);
+    }
+
+    /// Under MiniSom's decays a step's radius is sqrt(2) times MiniSom's sigma of that tick, and
+    /// ticks of `steps_per_tick` steps share their values.
+    #[test]
+    fn minisom_schedule_scales_sigma_and_counts_ticks() {
+        let cfg = OnlineTrainingConfig::new(6)
+            .with_sigma(Some([3.3 * SQRT_2, 3.3 * SQRT_2]))
+            .with_alpha([0.5, 0.5])
+            .with_minisom_decays(Some(MiniSomDecays {
+                alpha: MiniSomDecay::LinearToZero,
+                sigma: MiniSomDecay::LinearToOne,
+                steps_per_tick: 2,
+            }));
+        cfg.validate().unwrap();
+        let grid = Grid::new(4, 4);
+        let at = |t| cfg.step_at(grid, t);
+        assert_eq!(at(2), at(3));
+        assert_ne!(at(3), at(4));
+        // Tick 1 of 3: MiniSom's 0.5 * (1 - 1/3) and 3.3 + (1 - 3.3) / 3.
+        assert!((at(3).alpha - 0.5 * (2.0 / 3.0)).abs() < 1e-15);
+        assert!((at(3).sigma[0] / SQRT_2 - (3.3 + (1.0 - 3.3) / 3.0)).abs() < 1e-14);
+        for bad in [
+            OnlineTrainingConfig {
+                steps: 7,
+                ..cfg.clone()
+            },
+            cfg.clone().with_minisom_decays(Some(MiniSomDecays {
+                alpha: MiniSomDecay::LinearToOne,
+                sigma: MiniSomDecay::Asymptotic,
+                steps_per_tick: 1,
+            })),
+            cfg.clone().with_minisom_decays(Some(MiniSomDecays {
+                alpha: MiniSomDecay::Asymptotic,
+                sigma: MiniSomDecay::InverseToZero,
+                steps_per_tick: 1,
+            })),
+            cfg.clone().with_minisom_decays(Some(MiniSomDecays {
+                alpha: MiniSomDecay::Asymptotic,
+                sigma: MiniSomDecay::Asymptotic,
+                steps_per_tick: 0,
+            })),
+        ] {
+            assert!(bad.validate().is_err(), "{bad:?} passed");
+        }
+    }
+
+    /// A model file written before `minisom_decays` existed reads as the playbook's schedule.
+    #[test]
+    fn configs_without_minisom_decays_read_as_the_playbook() {
+        let json = r#"{"steps":10,"sigma":null,"final_sigma_frac":0.05,"sigma_floor":2.0,"alpha":[0.35,0.01],"clip":null}"#;
+        let cfg: OnlineTrainingConfig = serde_json::from_str(json).unwrap();
+        assert_eq!(cfg, OnlineTrainingConfig::new(10));
+        let minisom = cfg.with_minisom_decays(Some(MiniSomDecays {
+            alpha: MiniSomDecay::InverseToZero,
+            sigma: MiniSomDecay::LinearToOne,
+            steps_per_tick: 5,
+        }));
+        let json = serde_json::to_string(&minisom).unwrap();
+        assert!(
+            json.contains(r#""alpha":"inverse_decay_to_zero","sigma":"linear_decay_to_one""#),
+            "{json}"
+        );
+        let back: OnlineTrainingConfig = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, minisom);
     }
 
     /// Every bound of the checks accepts its boundary value and refuses the next one out (and a
