@@ -5,6 +5,7 @@
 #
 #   bash benches/peers/run.sh            # the default set (about 10 minutes on 2 cores)
 #   FULL=1 bash benches/peers/run.sh     # also NumPy and MiniSom (about an hour)
+#   PYTHON=1 bash benches/peers/run.sh   # also the Python package against MiniSom (about 15 minutes)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PEERS=${PEERS:-$ROOT/../shared/peers}
@@ -32,6 +33,17 @@ ours rgb online;   peer rgb seed_jax.py --mode online
 ours digits batch; peer digits best_jax.py --mode batch
 ours digits online; peer digits seed_jax.py --mode online
 ours scale batch;  peer scale best_jax.py --mode batch
+if [ -n "${PYTHON:-}" ]; then
+    # burnax_som.MiniSom and MiniSom: the same class, arguments, initial map and calls.
+    "$VENV/bin/pip" install -q "$ROOT/som/python"
+    py() { "${PY[@]}" "$ROOT/benches/peers/python.py" --peers "$PEERS" "$@" 2>&1 | grep -v -i warning; }
+    for wl in rgb digits; do
+        for mode in batch online; do
+            py --workload $wl --mode $mode --impl burnax_som
+            py --workload $wl --mode $mode --impl minisom
+        done
+    done
+fi
 if [ -n "${FULL:-}" ]; then
     peer rgb seed_numpy.py --mode batch; peer rgb seed_numpy.py --mode online
     peer rgb minisom_bench.py --mode batch; peer rgb minisom_bench.py --mode online
