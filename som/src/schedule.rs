@@ -287,7 +287,8 @@ impl OnlineTrainingConfig {
                     sigma.name()
                 )));
             }
-            // The decays are monotonic: the last tick holds the smallest radius.
+            // The decays are monotonic: the smallest radius is the first (checked above) or the
+            // last.
             let ticks = self.steps / steps_per_tick;
             for s in self.sigma.into_iter().flatten() {
                 check_radius(
