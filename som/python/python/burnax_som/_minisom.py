@@ -30,11 +30,12 @@ _NEIGHBORHOODS = ("gaussian", "mexican_hat", "bubble", "triangle")
 _DISTANCES = ("euclidean", "cosine", "manhattan", "chebyshev")
 
 
-def _not_yet(what):
-    return NotImplementedError(
-        f"{what} is not in burnax_som yet: it has the rectangular grid, the gaussian "
-        "neighbourhood and the euclidean distance"
-    )
+def _not_yet(what, instead=""):
+    return NotImplementedError(f"{what} is not in burnax_som yet{instead}")
+
+
+# What the constructor's refusals add.
+_HAS = ": it has the rectangular grid, the gaussian neighbourhood and the euclidean distance"
 
 
 def _build_iteration_indexes(data_len, num_iterations, random_generator=None, use_epochs=False):
@@ -67,9 +68,9 @@ class MiniSom:
         if topology not in ("hexagonal", "rectangular"):
             raise ValueError(f"{topology} not supported only hexagonal and rectangular available")
         if topology != "rectangular":
-            raise _not_yet(f"topology={topology!r}")
+            raise _not_yet(f"topology={topology!r}", _HAS)
         if callable(decay_function):
-            raise _not_yet("a callable decay_function")
+            raise _not_yet("a callable decay_function", ": name one of " + ", ".join(_LR_DECAYS))
         if decay_function not in _LR_DECAYS:
             raise ValueError(f"{decay_function} not supported. Functions available: "
                              + ", ".join(_LR_DECAYS))
@@ -80,14 +81,14 @@ class MiniSom:
             raise ValueError(f"{neighborhood_function} not supported. Functions available: "
                              + ", ".join(_NEIGHBORHOODS))
         if neighborhood_function != "gaussian":
-            raise _not_yet(f"neighborhood_function={neighborhood_function!r}")
+            raise _not_yet(f"neighborhood_function={neighborhood_function!r}", _HAS)
         if callable(activation_distance):
-            raise _not_yet("a callable activation_distance")
+            raise _not_yet("a callable activation_distance", _HAS)
         if activation_distance not in _DISTANCES:
             raise ValueError(f"{activation_distance} not supported. Distances available: "
                              + ", ".join(_DISTANCES))
         if activation_distance != "euclidean":
-            raise _not_yet(f"activation_distance={activation_distance!r}")
+            raise _not_yet(f"activation_distance={activation_distance!r}", _HAS)
 
         self._random_generator = np.random.RandomState(random_seed)
         self._seed = 0 if random_seed is None else int(random_seed)
@@ -246,8 +247,10 @@ class MiniSom:
         self._set_flat(flat)
 
     def train_batch_offline(self, data, num_iteration, verbose=False):
-        raise _not_yet("train_batch_offline (MiniSom's blended batch rule); "
-                       "train_batch_map is burnax_som's batch training")
+        """Not here: MiniSom's blended batch rule. ``train_batch_map`` is burnax_som's batch
+        SOM (MiniSom's rule with learning rate 1)."""
+        raise _not_yet("train_batch_offline (MiniSom's blended batch rule)",
+                       ": train_batch_map is burnax_som's batch training")
 
     def update(self, x, win, t, max_iteration):
         """MiniSom's one step: every unit pulled towards ``x`` by the decayed learning rate
