@@ -107,7 +107,7 @@ fn main() {
                 .init::<B>(&Default::default())
                 .weights();
             for e in 0..5 {
-                w = tensor_ops::batch_epoch(w, x.clone(), grid, cfg.sigma_at(grid, e));
+                w = tensor_ops::batch_epoch(w, x.clone(), grid.into(), cfg.sigma_at(grid, e));
             }
             w.into_data()
         });

@@ -23,9 +23,8 @@ use burn::prelude::*;
 use burnax_comm::{broadcast, recv, send, Communicator};
 
 use crate::cpu::batch::{accumulate, qe_sum, smooth_and_divide, EpochStats};
-use crate::cpu::bmu::{bmus, PackedUnits};
+use crate::cpu::search;
 use crate::error::SomError;
-use crate::grid::Grid;
 use crate::host::host;
 use crate::init::{self, Init};
 use crate::limits;
@@ -33,6 +32,7 @@ use crate::model::Fingerprint;
 use crate::normalize::{self, ColumnStats, Normalization, Normalize};
 use crate::schedule::BatchTrainingConfig;
 use crate::som::{check_trained, Progress, Som, SomConfig};
+use crate::spec::MapSpec;
 use crate::SomBackend;
 
 pub use burnax_comm::Threads;
@@ -196,11 +196,12 @@ pub fn batch_epoch(
     shard: &[f32],
     d: usize,
     total: usize,
-    grid: Grid,
+    spec: MapSpec,
     sigma: [f64; 2],
 ) -> Result<(Vec<f32>, EpochStats), SomError> {
+    let grid = spec.grid;
     let (rank, size, m) = (comm.rank(), comm.size(), grid.units());
-    let best = bmus(&PackedUnits::new(w, m, d), shard);
+    let best = search::best1(w, m, d, shard, spec.distance);
     // The chain: the sums and the QE's total so far, from the rank before.
     let (mut s, mut qe) = if rank == 0 {
         (vec![0f32; m * (d + 1)], 0.0)
@@ -219,14 +220,14 @@ pub fn batch_epoch(
         )));
     }
     accumulate(&mut s, shard, d, &best, grid);
-    qe = qe_sum(qe, shard, d, &best);
+    qe = qe_sum(qe, shard, d, &best, spec.distance);
     let last = size - 1;
     let new = if rank < last {
         send(comm, rank + 1, &s)?;
         send(comm, rank + 1, &[qe])?;
         Vec::new()
     } else {
-        smooth_and_divide(&s, d, grid, sigma)
+        smooth_and_divide(&s, d, w, spec, sigma)
     };
     let new = broadcast(comm, &new, last)?;
     let qe = broadcast(comm, &[qe], last)?[0];
@@ -290,7 +291,7 @@ impl SomConfig {
                 w
             }
         };
-        Ok(Som::from_host(self.grid(), w, d, &shard.device()))
+        Ok(Som::from_host(self.spec(), w, d, &shard.device()))
     }
 }
 
@@ -325,7 +326,8 @@ impl<B: SomBackend> Som<B> {
                 cfg.epochs
             )));
         }
-        let (grid, x) = (self.grid(), host(shard.clone()));
+        let (grid, spec, x) = (self.grid(), self.spec(), host(shard.clone()));
+        spec.check_batch()?;
         // Each rank checks its rows; all stop on the first rank's error.
         agree(
             comm,
@@ -333,9 +335,9 @@ impl<B: SomBackend> Som<B> {
         )?;
         let mut w = self.weights_host();
         for e in epochs {
-            let (new, stats) = batch_epoch(comm, &w, &x, d, total, grid, cfg.sigma_at(grid, e))?;
+            let (new, stats) = batch_epoch(comm, &w, &x, d, total, spec, cfg.sigma_at(grid, e))?;
             w = new;
-            *self = Som::from_host(grid, w.clone(), d, &shard.device());
+            *self = Som::from_host(spec, w.clone(), d, &shard.device());
             // The same bits on every rank, so the same verdict.
             check_trained(&self.weights(), || format!("epoch {}", e + 1))?;
             on_epoch(

@@ -13,8 +13,10 @@
 //! - the search's distance product is `f32`; [`SearchPrecision`] opts into TF32 or BF16
 //!   operands on tensor cores ([`bmus_with_precision`], [`batch_epoch_with_precision`]).
 //!
-//! Only `f32` tensors take the kernels; any other float dtype falls back to
-//! [`crate::tensor_ops`]. Nothing here copies data to or from the host in batch training (on a
+//! Only `f32` tensors of the playbook's map ([`MapSpec::is_playbook`]: flat, rectangular,
+//! Gaussian, Euclidean) take the kernels; any other float dtype, grid, neighbourhood or
+//! distance falls back to [`crate::tensor_ops`] (correct on the device, not fused: the CubeCL
+//! kernels for the other maps are still to be written). Nothing here copies data to or from the host in batch training (on a
 //! unified-memory machine such as DGX Spark there would be nothing to gain from it); online
 //! training uploads the order of the examples and the per-step schedule, `16` bytes a step.
 
@@ -34,11 +36,13 @@ use cubecl::prelude::{tf32, ArrayArg, ComputeClient, CubeCount, CubeDim, CubeEle
 use cubecl::server::Handle;
 
 use crate::backend::SomBackend;
+use crate::distance::Distance;
 use crate::error::SomError;
 use crate::grid::Grid;
 use crate::kernel::{accumulate, bmu, bmu_mma, online, smooth};
 use crate::neighborhood::DEN_EPS;
 use crate::schedule::OnlineTrainingConfig;
+use crate::spec::MapSpec;
 use crate::tensor_ops;
 
 /// Burn's CubeCL backend with `f32` floats and `i32` ints: what `Wgpu` and `Cuda` are by default.
@@ -723,7 +727,7 @@ pub fn bmus_with_precision<R: CubeRuntime, BT: BoolElement>(
 ) -> Result<Tensor<Cube<R, BT>, 1, Int>, SomError> {
     assert_same_dim("bmus_with_precision", &w, &data);
     if precision == SearchPrecision::F32 {
-        return Ok(Cube::<R, BT>::som_bmus(w, data));
+        return Ok(Cube::<R, BT>::som_bmus(w, data, Distance::Euclidean));
     }
     let (w, data) = (primitive(w), primitive(data));
     precision.check(&data.0.client)?;
@@ -753,7 +757,7 @@ pub fn batch_epoch_with_precision<R: CubeRuntime, BT: BoolElement>(
     );
     assert_same_dim("batch_epoch_with_precision", &w, &data);
     if precision == SearchPrecision::F32 {
-        return Ok(Cube::<R, BT>::som_batch_epoch(w, data, grid, sigma).0);
+        return Ok(Cube::<R, BT>::som_batch_epoch(w, data, grid.into(), sigma).0);
     }
     let (w, data) = (primitive(w), primitive(data));
     precision.check(&data.0.client)?;
@@ -764,17 +768,21 @@ pub fn batch_epoch_with_precision<R: CubeRuntime, BT: BoolElement>(
 
 /// The fused kernels on `Wgpu` and `Cuda` (any CubeCL runtime with `f32` floats and `i32` ints).
 impl<R: CubeRuntime, BT: BoolElement> SomBackend for Cube<R, BT> {
-    fn som_bmus(w: Tensor<Self, 2>, data: Tensor<Self, 2>) -> Tensor<Self, 1, Int> {
-        if !all_f32(&[&w, &data]) {
-            return tensor_ops::bmus(w, data);
+    fn som_bmus(w: Tensor<Self, 2>, data: Tensor<Self, 2>, dist: Distance) -> Tensor<Self, 1, Int> {
+        if !all_f32(&[&w, &data]) || dist != Distance::Euclidean {
+            return tensor_ops::bmus(w, data, dist);
         }
         let (best, _) = search(&primitive(w), &primitive(data), None, false, MAX_CUBES_X);
         Tensor::from_primitive(best)
     }
 
-    fn som_bmus2(w: Tensor<Self, 2>, data: Tensor<Self, 2>) -> (Tensor<Self, 1, Int>, Tensor<Self, 1, Int>) {
-        if !all_f32(&[&w, &data]) {
-            return tensor_ops::bmus2(w, data);
+    fn som_bmus2(
+        w: Tensor<Self, 2>,
+        data: Tensor<Self, 2>,
+        dist: Distance,
+    ) -> (Tensor<Self, 1, Int>, Tensor<Self, 1, Int>) {
+        if !all_f32(&[&w, &data]) || dist != Distance::Euclidean {
+            return tensor_ops::bmus2(w, data, dist);
         }
         let (best, second) = search(&primitive(w), &primitive(data), None, true, MAX_CUBES_X);
         let second = second.expect("a top-2 search returns the second best");
@@ -784,12 +792,13 @@ impl<R: CubeRuntime, BT: BoolElement> SomBackend for Cube<R, BT> {
     fn som_batch_epoch(
         w: Tensor<Self, 2>,
         data: Tensor<Self, 2>,
-        grid: Grid,
+        spec: MapSpec,
         sigma: [f64; 2],
     ) -> (Tensor<Self, 2>, Option<f64>) {
-        if !all_f32(&[&w, &data]) {
-            return (tensor_ops::batch_epoch(w, data, grid, sigma), None);
+        if !all_f32(&[&w, &data]) || !spec.is_playbook() {
+            return (tensor_ops::batch_epoch(w, data, spec, sigma), None);
         }
+        let grid = spec.grid;
         let [m, _] = w.dims();
         let (w, data) = (primitive(w), primitive(data));
         let (best, _) = search(&w, &data, None, false, MAX_CUBES_X);
@@ -800,14 +809,15 @@ impl<R: CubeRuntime, BT: BoolElement> SomBackend for Cube<R, BT> {
     fn som_train_online(
         w: Tensor<Self, 2>,
         data: Tensor<Self, 2>,
-        grid: Grid,
+        spec: MapSpec,
         cfg: &OnlineTrainingConfig,
         order: &[usize],
         steps: Range<usize>,
     ) -> Tensor<Self, 2> {
-        if !all_f32(&[&w, &data]) || steps.is_empty() {
-            return tensor_ops::train_online(w, data, grid, cfg, order, steps);
+        if !all_f32(&[&w, &data]) || steps.is_empty() || !spec.is_playbook() {
+            return tensor_ops::train_online(w, data, spec, cfg, order, steps);
         }
+        let grid = spec.grid;
         let [m, d] = w.dims();
         // The kernel updates in place, unit-minor (`[d, m]`, so that neighbouring threads touch
         // neighbouring addresses), on a copy: the caller's tensor stays as it was.

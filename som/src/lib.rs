@@ -78,6 +78,7 @@ pub mod backend;
 pub mod checkpoint;
 pub mod cpu;
 pub mod device;
+pub mod distance;
 pub mod distributed;
 pub mod error;
 #[cfg(any(feature = "wgpu", feature = "cuda"))]
@@ -99,11 +100,15 @@ pub mod reference;
 pub mod render;
 pub mod schedule;
 pub mod som;
+pub mod spec;
 pub mod tensor_ops;
 
 pub use backend::SomBackend;
+pub use distance::Distance;
 pub use error::SomError;
-pub use grid::Grid;
+pub use grid::{Grid, Topology};
 pub use init::Init;
+pub use neighborhood::Neighborhood;
 pub use schedule::{BatchTrainingConfig, OnlineTrainingConfig};
 pub use som::{example_order, Evaluation, ExampleOrder, Order, Progress, Som, SomConfig};
+pub use spec::MapSpec;

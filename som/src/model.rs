@@ -44,6 +44,24 @@ use crate::normalize::Normalization;
 use crate::schedule::{BatchTrainingConfig, OnlineTrainingConfig};
 use crate::som::SomConfig;
 
+/// The `config` entry of a model file. Files written before the grid, neighbourhood and
+/// distance options lack those fields: they are the playbook's map (flat, rectangular,
+/// Gaussian, Euclidean), filled in before the config is read.
+fn read_config(entry: &str) -> Result<SomConfig, serde_json::Error> {
+    let mut value: serde_json::Value = serde_json::from_str(entry)?;
+    if let Some(fields) = value.as_object_mut() {
+        for (key, default) in [
+            ("topology", "rectangular".into()),
+            ("toroidal", false.into()),
+            ("neighborhood", "gaussian".into()),
+            ("distance", "euclidean".into()),
+        ] {
+            fields.entry(key).or_insert(default);
+        }
+    }
+    serde_json::from_value(value)
+}
+
 /// The value of the `format` metadata entry.
 pub const FORMAT: &str = "burnax-som/1";
 
@@ -255,8 +273,7 @@ impl ModelFile {
                 PayloadCheck::Verified
             }
         };
-        let config: SomConfig =
-            serde_json::from_str(config_entry).map_err(|e| bad(format!("config: {e}")))?;
+        let config = read_config(config_entry).map_err(|e| bad(format!("config: {e}")))?;
         config.validate().map_err(|e| bad(e.to_string()))?;
         let training = training_entry
             .map(|t| {

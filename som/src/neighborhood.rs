@@ -1,13 +1,255 @@
-//! The SOM's neighbourhood and constants, shared by every path (the reference, the fused CPU
-//! kernels, the tensor-op path and the GPU kernels).
+//! The SOM's neighbourhood functions and constants, shared by the fast paths (the fused CPU
+//! kernels, the tensor-op path and the GPU kernels; the reference writes its own).
 //!
-//! The neighbourhood is the playbook's separable Gaussian, with no factor 2:
-//! `h(c, j) = exp(-(cx - jx)^2 / sx^2) * exp(-(cy - jy)^2 / sy^2)`, the outer product of one
-//! [`gaussian_row`] per axis. A batch epoch smooths per-unit sums with one [`gaussian_matrix`]
-//! per axis and divides by the smoothed counts plus [`DEN_EPS`].
+//! With `(dx, dy)` the position difference of the best unit `c` and unit `j`
+//! ([`Grid::delta`]: wrapped on a torus, hexagonal rows shifted) and `(sx, sy)` the two radii,
+//! `r2 = dx^2 / sx^2 + dy^2 / sy^2`:
+//!
+//! | [`Neighborhood`] | `h(c, j)` |
+//! |---|---|
+//! | `gaussian` (the playbook's, no factor 2) | `exp(-r2) = exp(-dx^2 / sx^2) * exp(-dy^2 / sy^2)` |
+//! | `bubble` | 1 where `dx < sx` and `dy < sy`, else 0 |
+//! | `triangle` | `max(0, 1 - dx / sx) * max(0, 1 - dy / sy)` |
+//! | `mexican-hat` (online training only) | `(1 - r2) * exp(-r2)` |
+//!
+//! The first three are products of one factor per axis ([`Neighborhood::factor`]): a batch
+//! epoch smooths per-unit sums with one matrix per axis ([`Smoothing`]; on a hexagonal grid one
+//! per pair of row parities, as the x shift depends on both rows) and divides by the smoothed
+//! counts plus [`DEN_EPS`]. The Mexican hat is `gx gy (1 - ax - ay)` with `ax = dx^2 / sx^2`,
+//! `gx = exp(-ax)` (likewise for y): the online pass adds the two cross terms.
+//!
+//! Its negative ring makes the weighted mean of a batch epoch meaningless (the denominator can
+//! vanish or change sign), so batch training refuses it.
 
-/// The playbook's denominator guard of a batch epoch: `W = num / (den + 1e-8)`.
+use serde::{Deserialize, Serialize};
+
+use crate::grid::Grid;
+
+/// The playbook's denominator guard of a batch epoch: `W = num / (den + 1e-8)`. With a compact
+/// neighbourhood (bubble, triangle) a unit that no example's neighbourhood reaches has a count
+/// of exactly 0, and keeps its weights instead (as in somoclu; the guard would set them to 0).
+/// The Gaussian keeps the playbook's formula on every path: its count is 0 only where `exp`
+/// underflowed, and there the guard's answer is the playbook's.
 pub const DEN_EPS: f32 = 1e-8;
+
+/// The neighbourhood function. See the [module docs](self) for the formulas.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Neighborhood {
+    /// `exp(-r2)`.
+    #[default]
+    Gaussian,
+    /// 1 inside the radii, 0 outside.
+    Bubble,
+    /// `max(0, 1 - dx / sx) * max(0, 1 - dy / sy)`.
+    Triangle,
+    /// `(1 - r2) * exp(-r2)`; online training only.
+    MexicanHat,
+}
+
+impl Neighborhood {
+    /// Every neighbourhood, in the order the docs list them.
+    pub const ALL: [Neighborhood; 4] = [
+        Neighborhood::Gaussian,
+        Neighborhood::Bubble,
+        Neighborhood::Triangle,
+        Neighborhood::MexicanHat,
+    ];
+
+    /// The name the CLI and the model files use (`gaussian`, `bubble`, `triangle`,
+    /// `mexican-hat`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Neighborhood::Gaussian => "gaussian",
+            Neighborhood::Bubble => "bubble",
+            Neighborhood::Triangle => "triangle",
+            Neighborhood::MexicanHat => "mexican-hat",
+        }
+    }
+
+    /// The neighbourhood called `name` ([`Neighborhood::name`]).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|n| n.name() == name)
+    }
+
+    /// Whether a batch epoch keeps the weights of a unit whose count is exactly 0 (the compact
+    /// neighbourhoods; see [`DEN_EPS`]).
+    pub fn keeps_unreached(self) -> bool {
+        matches!(self, Neighborhood::Bubble | Neighborhood::Triangle)
+    }
+
+    /// Whether `h` is a product of one factor per axis (all but the Mexican hat).
+    pub fn separable(self) -> bool {
+        self != Neighborhood::MexicanHat
+    }
+
+    /// The factor of one axis at distance `d >= 0` with radius `sigma`: `exp(-d^2 / sigma^2)`
+    /// (Gaussian, and the Mexican hat's Gaussian part), `d < sigma` (bubble), `max(0, 1 - d /
+    /// sigma)` (triangle).
+    pub fn factor(self, d: f64, sigma: f64) -> f64 {
+        match self {
+            Neighborhood::Gaussian | Neighborhood::MexicanHat => (-(d * d) / (sigma * sigma)).exp(),
+            Neighborhood::Bubble => f64::from(d < sigma),
+            Neighborhood::Triangle => (1.0 - d / sigma).max(0.0),
+        }
+    }
+
+    /// The Mexican hat's cross term of one axis, `-(d^2 / sigma^2) exp(-d^2 / sigma^2)`: with
+    /// `g` the factors, `h = gx gy + ux gy + gx uy` (0 for the other neighbourhoods).
+    pub fn cross(self, d: f64, sigma: f64) -> f64 {
+        match self {
+            Neighborhood::MexicanHat => {
+                let a = d * d / (sigma * sigma);
+                -a * (-a).exp()
+            }
+            _ => 0.0,
+        }
+    }
+
+    /// `h` at position difference `(dx, dy)` with radii `sigma`, from the per-axis factors.
+    pub fn at(self, dx: f64, dy: f64, sigma: [f64; 2]) -> f64 {
+        let (gx, gy) = (self.factor(dx, sigma[0]), self.factor(dy, sigma[1]));
+        gx * gy + self.cross(dx, sigma[0]) * gy + gx * self.cross(dy, sigma[1])
+    }
+}
+
+/// The separable smoothing of a batch epoch on `grid`: `num_j = sum_b h(b, j) S_b` as a matrix
+/// along y, then one along x. On a hexagonal grid the x distance depends on the parities of
+/// both rows, so there are two classes of rows: [`Smoothing::y`]`[pb]` keeps only the source
+/// rows of parity `pb`, and [`Smoothing::x`]`[pb][pj]` maps those to target rows of parity
+/// `pj`. A rectangular grid has one class and two plain matrices.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Smoothing {
+    /// Row classes: 1 (rectangular) or 2 (hexagonal, by parity of `y`).
+    pub classes: usize,
+    /// Per source class, `height x height` row-major: `Y[j][b] = fy(dy(b, j))` for source rows
+    /// `b` of the class, else 0.
+    pub y: Vec<Vec<f32>>,
+    /// Per source class and target class, `width x width` row-major: `X[i][a] = fx(dx)` from
+    /// column `a` (source) to column `i` (target).
+    pub x: Vec<Vec<Vec<f32>>>,
+}
+
+impl Smoothing {
+    /// The matrices of neighbourhood `hood` with radii `sigma` on `grid`.
+    ///
+    /// # Panics
+    /// If `hood` is not separable (the Mexican hat: batch training refuses it).
+    pub fn new(grid: Grid, hood: Neighborhood, sigma: [f64; 2]) -> Self {
+        assert!(
+            hood.separable(),
+            "a batch epoch needs a separable neighbourhood, got {}",
+            hood.name()
+        );
+        let (gx, gy) = (grid.width, grid.height);
+        let classes = match grid.topology {
+            crate::grid::Topology::Rectangular => 1,
+            crate::grid::Topology::Hexagonal => 2,
+        };
+        let y = (0..classes)
+            .map(|pb| {
+                (0..gy * gy)
+                    .map(|k| {
+                        let (j, b) = (k / gy, k % gy);
+                        if b % classes != pb {
+                            return 0.0;
+                        }
+                        let d = grid.wrap_y((j as f64 - b as f64) * grid.row_step());
+                        hood.factor(d, sigma[1]) as f32
+                    })
+                    .collect()
+            })
+            .collect();
+        let x = (0..classes)
+            .map(|pb| {
+                (0..classes)
+                    .map(|pj| {
+                        let shift = grid.x_shift(pj) - grid.x_shift(pb);
+                        (0..gx * gx)
+                            .map(|k| {
+                                let (i, a) = (k / gx, k % gx);
+                                hood.factor(grid.wrap_x(i as f64 - a as f64 + shift), sigma[0]) as f32
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        Self { classes, y, x }
+    }
+}
+
+/// One online step's neighbourhood around the best unit `(bx, by)`, times the learning rate,
+/// as per-axis rows: unit `(a, y)` moves by
+/// `hx[y % classes][a] * cy[y] + ux[y % classes][a] * cy[y] + hx[y % classes][a] * uy[y]`
+/// (the `u` rows are the Mexican hat's cross terms, empty for the other neighbourhoods).
+/// `cy` and `uy` carry the learning rate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepRows {
+    /// Row classes, as in [`Smoothing`].
+    pub classes: usize,
+    /// Per target class, `width` x factors.
+    pub hx: Vec<Vec<f32>>,
+    /// `height` y factors times the learning rate.
+    pub cy: Vec<f32>,
+    /// Per target class, `width` x cross terms (Mexican hat), else empty.
+    pub ux: Vec<Vec<f32>>,
+    /// `height` y cross terms times the learning rate (Mexican hat), else empty.
+    pub uy: Vec<f32>,
+}
+
+impl StepRows {
+    /// The rows of neighbourhood `hood` with radii `sigma` and learning rate `alpha` around
+    /// unit `bmu` of `grid`. Values below [`GAUSSIAN_F32_FLOOR`] are 0 (no subnormals in the
+    /// pass).
+    pub fn new(grid: Grid, hood: Neighborhood, bmu: usize, sigma: [f64; 2], alpha: f64) -> Self {
+        let (bx, by) = grid.coords(bmu);
+        let classes = match grid.topology {
+            crate::grid::Topology::Rectangular => 1,
+            crate::grid::Topology::Hexagonal => 2,
+        };
+        let floor = |v: f64| {
+            if v.abs() < GAUSSIAN_F32_FLOOR {
+                0.0
+            } else {
+                v as f32
+            }
+        };
+        let dx =
+            |pj: usize, a: usize| grid.wrap_x(a as f64 + grid.x_shift(pj) - bx as f64 - grid.x_shift(by));
+        let dy = |y: usize| grid.wrap_y((y as f64 - by as f64) * grid.row_step());
+        let xs = |f: &dyn Fn(f64) -> f64| -> Vec<Vec<f32>> {
+            (0..classes)
+                .map(|pj| (0..grid.width).map(|a| floor(f(dx(pj, a)))).collect())
+                .collect()
+        };
+        let ys = |f: &dyn Fn(f64) -> f64| -> Vec<f32> {
+            (0..grid.height).map(|y| floor(alpha * f(dy(y)))).collect()
+        };
+        let (ux, uy) = if hood.separable() {
+            (Vec::new(), Vec::new())
+        } else {
+            (xs(&|d| hood.cross(d, sigma[0])), ys(&|d| hood.cross(d, sigma[1])))
+        };
+        Self {
+            classes,
+            hx: xs(&|d| hood.factor(d, sigma[0])),
+            cy: ys(&|d| hood.factor(d, sigma[1])),
+            ux,
+            uy,
+        }
+    }
+
+    /// The move coefficient of unit `(a, y)` (tests and the portable paths).
+    pub fn at(&self, a: usize, y: usize) -> f32 {
+        let c = y % self.classes;
+        let mut h = self.hx[c][a] * self.cy[y];
+        if !self.uy.is_empty() {
+            h += self.ux[c][a] * self.cy[y] + self.hx[c][a] * self.uy[y];
+        }
+        h
+    }
+}
 
 /// The 1-D Gaussian factor of the neighbourhood, `exp(-(c - j)^2 / sigma^2)` for `j in 0..n`.
 ///
@@ -79,6 +321,58 @@ pub fn gaussian_row_f32(n: usize, center: usize, sigma: f64, scale: f64, out: &m
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::grid::Topology;
+
+    /// Grids of every kind with odd and even sizes.
+    fn grids() -> Vec<Grid> {
+        let mut out = Vec::new();
+        for (w, h) in [(5, 4), (4, 7), (1, 6), (6, 2)] {
+            for t in Topology::ALL {
+                for wrap in [false, true] {
+                    let g = Grid::new(w, h).with_topology(t).with_toroidal(wrap);
+                    if g.validate().is_ok() {
+                        out.push(g);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The batch smoothing's and the online step's tables give `h(b, j)` of the 2-D formula
+    /// at `Grid::delta(b, j)` for every pair of units.
+    #[test]
+    fn tables_are_the_neighbourhood_of_every_pair() {
+        for grid in grids() {
+            for hood in Neighborhood::ALL {
+                let sigma = [1.7, 2.2];
+                let (gx, gy) = (grid.width, grid.height);
+                let plan = hood.separable().then(|| Smoothing::new(grid, hood, sigma));
+                for b in 0..grid.units() {
+                    let rows = StepRows::new(grid, hood, b, sigma, 0.5);
+                    let (bx, by) = grid.coords(b);
+                    for j in 0..grid.units() {
+                        let (jx, jy) = grid.coords(j);
+                        let (dx, dy) = grid.delta(b, j);
+                        let want = hood.at(dx, dy, sigma);
+                        let what = format!("{grid:?} {} b={b} j={j}", hood.name());
+                        let step = rows.at(jx, jy) as f64;
+                        assert!(
+                            (step - 0.5 * want).abs() < 1e-6,
+                            "{what}: step {step} vs {}",
+                            0.5 * want
+                        );
+                        if let Some(plan) = &plan {
+                            let pb = by % plan.classes;
+                            let pj = jy % plan.classes;
+                            let got = plan.y[pb][jy * gy + by] as f64 * plan.x[pb][pj][jx * gx + bx] as f64;
+                            assert!((got - want).abs() < 1e-6, "{what}: smoothing {got} vs {want}");
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn gaussian_matrix_rows_are_gaussian_rows() {

@@ -4,6 +4,12 @@
 //!
 //! Ties between units are resolved to the lowest index, as NumPy's `argmin` does.
 //!
+//! Every function takes the map as a [`MapSpec`] (a [`Grid`] converts to the playbook's:
+//! Gaussian, Euclidean). The positions, the wrap, the neighbourhoods and the distances are
+//! written here again from their formulas (`grid.rs`, `neighborhood.rs`, `distance.rs` state
+//! them), not taken from the helpers the fast paths share, so that a bug there shows against
+//! these.
+//!
 //! ```
 //! use burnax_som::{reference, BatchTrainingConfig, Grid};
 //! use ndarray::array;
@@ -13,24 +19,45 @@
 //! let w = reference::train_batch(data.view(), w0, Grid::new(2, 1), &BatchTrainingConfig::new(3));
 //! // NumPy, the same three epochs: 0.6191759308672757 (an untrained map gives 0.141, one
 //! // collapsed to the mean 0.707).
-//! let qe = reference::quantization_error(data.view(), w.view());
+//! let qe = reference::quantization_error(data.view(), w.view(), Default::default());
 //! assert!((qe - 0.6191759308672757).abs() < 1e-12, "{qe}");
 //! ```
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 
-use crate::grid::Grid;
+use crate::distance::Distance;
+use crate::grid::{Grid, Topology};
+use crate::neighborhood::Neighborhood;
 use crate::schedule::{BatchTrainingConfig, OnlineTrainingConfig};
+use crate::spec::MapSpec;
 
 /// Squared Euclidean distance.
 fn dist2(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
     a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
 }
 
-/// Best and second-best unit of `x` (lowest index on ties); the second equals the best when the
-/// map has a single unit.
-pub fn bmu2(x: ArrayView1<f64>, w: ArrayView2<f64>) -> (usize, usize) {
-    let d: Vec<f64> = w.rows().into_iter().map(|r| dist2(x, r)).collect();
+/// `dist(x, w)` of [`Distance`], from its formula.
+pub fn distance(dist: Distance, x: ArrayView1<f64>, w: ArrayView1<f64>) -> f64 {
+    let abs = x.iter().zip(w).map(|(a, b)| (a - b).abs());
+    match dist {
+        Distance::Euclidean => dist2(x, w).sqrt(),
+        Distance::Manhattan => abs.sum(),
+        Distance::Chebyshev => abs.fold(0.0, f64::max),
+        Distance::Cosine => {
+            let (nx, nw) = (x.dot(&x).sqrt(), w.dot(&w).sqrt());
+            if nx == 0.0 || nw == 0.0 {
+                1.0
+            } else {
+                1.0 - x.dot(&w) / (nx * nw)
+            }
+        }
+    }
+}
+
+/// Best and second-best unit of `x` in distance `dist` (lowest index on ties); the second
+/// equals the best when the map has a single unit.
+pub fn bmu2(dist: Distance, x: ArrayView1<f64>, w: ArrayView2<f64>) -> (usize, usize) {
+    let d: Vec<f64> = w.rows().into_iter().map(|r| distance(dist, x, r)).collect();
     let argmin = |skip: Option<usize>| {
         let mut best: Option<usize> = None;
         for (j, &v) in d.iter().enumerate() {
@@ -48,19 +75,66 @@ pub fn bmu2(x: ArrayView1<f64>, w: ArrayView2<f64>) -> (usize, usize) {
 }
 
 /// Best-matching unit of every row of `data`.
-pub fn bmus(data: ArrayView2<f64>, w: ArrayView2<f64>) -> Vec<usize> {
-    data.rows().into_iter().map(|x| bmu2(x, w).0).collect()
+pub fn bmus(dist: Distance, data: ArrayView2<f64>, w: ArrayView2<f64>) -> Vec<usize> {
+    data.rows().into_iter().map(|x| bmu2(dist, x, w).0).collect()
 }
 
-/// The neighbourhood `h(b, j) = exp(-(dx^2 / sx^2 + dy^2 / sy^2))` of unit `b` over all units
-/// `j`, as a column of length `M`: the 2-D formula itself, not the separable tables the fast
-/// paths share (`neighborhood.rs`), so that a bug there shows against it.
-fn hood(grid: Grid, b: usize, sigma: [f64; 2]) -> Array1<f64> {
-    let (bx, by) = grid.coords(b);
+/// Position of unit `i`: `(x, y)`, or `(x + 0.5 (y mod 2), y sqrt(3) / 2)` on a hexagonal grid.
+fn position(grid: Grid, i: usize) -> (f64, f64) {
+    let (x, y) = (i / grid.height, i % grid.height);
+    match grid.topology {
+        Topology::Rectangular => (x as f64, y as f64),
+        Topology::Hexagonal => (
+            x as f64 + if y % 2 == 1 { 0.5 } else { 0.0 },
+            y as f64 * 3f64.sqrt() / 2.0,
+        ),
+    }
+}
+
+/// `(|dx|, |dy|)` between units `a` and `b`, each wrapped on a torus to `min(d, P - d)`.
+fn delta(grid: Grid, a: usize, b: usize) -> (f64, f64) {
+    let ((ax, ay), (bx, by)) = (position(grid, a), position(grid, b));
+    let (dx, dy) = ((ax - bx).abs(), (ay - by).abs());
+    if !grid.toroidal {
+        return (dx, dy);
+    }
+    let py = match grid.topology {
+        Topology::Rectangular => grid.height as f64,
+        Topology::Hexagonal => grid.height as f64 * 3f64.sqrt() / 2.0,
+    };
+    (dx.min(grid.width as f64 - dx), dy.min(py - dy))
+}
+
+/// Whether `a` and `b` are grid neighbours (or the same unit): one cell apart along each axis
+/// on a rectangular grid, at distance 1 on a hexagonal one (the next ring is at sqrt(3)).
+fn adjacent(grid: Grid, a: usize, b: usize) -> bool {
+    let (dx, dy) = delta(grid, a, b);
+    match grid.topology {
+        Topology::Rectangular => dx < 1.5 && dy < 1.5,
+        Topology::Hexagonal => (dx * dx + dy * dy).sqrt() < 1.3,
+    }
+}
+
+/// The neighbourhood `h(b, j)` of unit `b` over all units `j`, as a column of length `M`, from
+/// the 2-D formulas with `r2 = dx^2 / sx^2 + dy^2 / sy^2`.
+fn hood(spec: MapSpec, b: usize, sigma: [f64; 2]) -> Array1<f64> {
+    let grid = spec.grid;
     Array1::from_shape_fn(grid.units(), |j| {
-        let (jx, jy) = grid.coords(j);
-        let (dx, dy) = (bx as f64 - jx as f64, by as f64 - jy as f64);
-        (-(dx * dx / (sigma[0] * sigma[0]) + dy * dy / (sigma[1] * sigma[1]))).exp()
+        let (dx, dy) = delta(grid, b, j);
+        let (sx, sy) = (sigma[0], sigma[1]);
+        let r2 = dx * dx / (sx * sx) + dy * dy / (sy * sy);
+        match spec.neighborhood {
+            Neighborhood::Gaussian => (-r2).exp(),
+            Neighborhood::Bubble => {
+                if dx < sx && dy < sy {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            Neighborhood::Triangle => (1.0 - dx / sx).max(0.0) * (1.0 - dy / sy).max(0.0),
+            Neighborhood::MexicanHat => (1.0 - r2) * (-r2).exp(),
+        }
     })
 }
 
@@ -122,13 +196,27 @@ fn online_step(cfg: &OnlineTrainingConfig, grid: Grid, t: usize) -> (f64, [f64; 
     )
 }
 
-/// One batch epoch: `W_j = sum_i h(b_i, j) x_i / (sum_i h(b_i, j) + 1e-8)`.
-pub fn batch_epoch(data: ArrayView2<f64>, w: ArrayView2<f64>, grid: Grid, sigma: [f64; 2]) -> Array2<f64> {
+/// One batch epoch: `W_j = sum_i h(b_i, j) x_i / (sum_i h(b_i, j) + 1e-8)`; with a bubble or a
+/// triangle, `W_j` unchanged where `sum_i h(b_i, j)` is 0.
+///
+/// # Panics
+/// For the Mexican hat (batch training refuses it).
+pub fn batch_epoch(
+    data: ArrayView2<f64>,
+    w: ArrayView2<f64>,
+    spec: impl Into<MapSpec>,
+    sigma: [f64; 2],
+) -> Array2<f64> {
+    let spec = spec.into();
+    assert!(
+        spec.neighborhood != Neighborhood::MexicanHat,
+        "no batch epoch with a Mexican hat"
+    );
     let (m, d) = w.dim();
     let mut num = Array2::<f64>::zeros((m, d));
     let mut den = Array1::<f64>::zeros(m);
     for x in data.rows() {
-        let h = hood(grid, bmu2(x, w).0, sigma);
+        let h = hood(spec, bmu2(spec.distance, x, w).0, sigma);
         for j in 0..m {
             for k in 0..d {
                 num[[j, k]] += h[j] * x[k];
@@ -136,18 +224,26 @@ pub fn batch_epoch(data: ArrayView2<f64>, w: ArrayView2<f64>, grid: Grid, sigma:
             den[j] += h[j];
         }
     }
-    Array2::from_shape_fn((m, d), |(j, k)| num[[j, k]] / (den[j] + 1e-8))
+    Array2::from_shape_fn((m, d), |(j, k)| {
+        let compact = matches!(spec.neighborhood, Neighborhood::Bubble | Neighborhood::Triangle);
+        if compact && den[j] == 0.0 {
+            w[[j, k]]
+        } else {
+            num[[j, k]] / (den[j] + 1e-8)
+        }
+    })
 }
 
 /// Batch training from `w0` for `cfg.epochs` epochs.
 pub fn train_batch(
     data: ArrayView2<f64>,
     w0: Array2<f64>,
-    grid: Grid,
+    spec: impl Into<MapSpec>,
     cfg: &BatchTrainingConfig,
 ) -> Array2<f64> {
+    let spec = spec.into();
     (0..cfg.epochs).fold(w0, |w, e| {
-        batch_epoch(data, w.view(), grid, batch_sigma(cfg, grid, e))
+        batch_epoch(data, w.view(), spec, batch_sigma(cfg, spec.grid, e))
     })
 }
 
@@ -159,10 +255,12 @@ pub fn train_batch(
 pub fn train_online(
     data: ArrayView2<f64>,
     mut w: Array2<f64>,
-    grid: Grid,
+    spec: impl Into<MapSpec>,
     cfg: &OnlineTrainingConfig,
     order: &[usize],
 ) -> Array2<f64> {
+    let spec = spec.into();
+    let grid = spec.grid;
     assert!(
         order.len() >= cfg.steps,
         "order has {} entries for {} steps",
@@ -172,7 +270,7 @@ pub fn train_online(
     for (t, &i) in order.iter().enumerate().take(cfg.steps) {
         let (alpha, sigma) = online_step(cfg, grid, t);
         let x = data.row(i);
-        let h = hood(grid, bmu2(x, w.view()).0, sigma);
+        let h = hood(spec, bmu2(spec.distance, x, w.view()).0, sigma);
         for (j, mut row) in w.rows_mut().into_iter().enumerate() {
             for (v, &xk) in row.iter_mut().zip(x) {
                 *v += (xk - *v) * alpha * h[j];
@@ -185,37 +283,40 @@ pub fn train_online(
     w
 }
 
-/// Mean Euclidean distance from each example to its best-matching unit.
-pub fn quantization_error(data: ArrayView2<f64>, w: ArrayView2<f64>) -> f64 {
+/// Mean distance (in the map's [`Distance`]) from each example to its best-matching unit.
+pub fn quantization_error(data: ArrayView2<f64>, w: ArrayView2<f64>, dist: Distance) -> f64 {
     let total: f64 = data
         .rows()
         .into_iter()
-        .map(|x| dist2(x, w.row(bmu2(x, w).0)).sqrt())
+        .map(|x| distance(dist, x, w.row(bmu2(dist, x, w).0)))
         .sum();
     total / data.nrows() as f64
 }
 
-/// Fraction of examples whose best and second-best units are not 8-neighbours on the grid.
-pub fn topographic_error(data: ArrayView2<f64>, w: ArrayView2<f64>, grid: Grid) -> f64 {
+/// Fraction of examples whose best and second-best units are not grid neighbours (8 on a
+/// rectangular grid, 6 on a hexagonal one, across the wrap on a torus).
+pub fn topographic_error(data: ArrayView2<f64>, w: ArrayView2<f64>, spec: impl Into<MapSpec>) -> f64 {
+    let spec = spec.into();
     let errors = data
         .rows()
         .into_iter()
         .filter(|x| {
-            let (b1, b2) = bmu2(x.view(), w);
-            !grid.adjacent(b1, b2)
+            let (b1, b2) = bmu2(spec.distance, x.view(), w);
+            !adjacent(spec.grid, b1, b2)
         })
         .count();
     errors as f64 / data.nrows() as f64
 }
 
-/// U-matrix: for each unit, the mean Euclidean distance of its weights to those of its
-/// 8-neighbours on the grid, shape `(width, height)`; 0 for a single-unit map.
+/// U-matrix: for each unit, the mean Euclidean distance of its weights to those of its grid
+/// neighbours, shape `(width, height)`; 0 for a single-unit map. Each neighbour counts once
+/// (on a torus of width 2, left and right are the same unit).
 pub fn umatrix(w: ArrayView2<f64>, grid: Grid) -> Array2<f64> {
     Array2::from_shape_fn((grid.width, grid.height), |(x, y)| {
         let i = x * grid.height + y;
         let (mut sum, mut n) = (0.0, 0usize);
         for j in 0..grid.units() {
-            if j != i && grid.adjacent(i, j) {
+            if j != i && adjacent(grid, i, j) {
                 sum += dist2(w.row(i), w.row(j)).sqrt();
                 n += 1;
             }
@@ -229,9 +330,11 @@ pub fn umatrix(w: ArrayView2<f64>, grid: Grid) -> Array2<f64> {
 }
 
 /// Number of examples whose best-matching unit is each unit, shape `(width, height)`.
-pub fn hit_map(data: ArrayView2<f64>, w: ArrayView2<f64>, grid: Grid) -> Array2<u64> {
+pub fn hit_map(data: ArrayView2<f64>, w: ArrayView2<f64>, spec: impl Into<MapSpec>) -> Array2<u64> {
+    let spec = spec.into();
+    let grid = spec.grid;
     let mut hits = Array2::zeros((grid.width, grid.height));
-    for b in bmus(data, w) {
+    for b in bmus(spec.distance, data, w) {
         hits[grid.coords(b)] += 1;
     }
     hits
@@ -274,8 +377,8 @@ mod tests {
     fn the_neighbourhood_is_numpys() {
         let grid = Grid::new(8, 5);
         // unit 16 = (3, 1), unit 39 = (7, 4)
-        close(hood(grid, 16, [2.5, 1.5])[39], NUMPY_HOOD);
-        assert_eq!(hood(grid, 16, [2.5, 1.5])[16], 1.0);
+        close(hood(grid.into(), 16, [2.5, 1.5])[39], NUMPY_HOOD);
+        assert_eq!(hood(grid.into(), 16, [2.5, 1.5])[16], 1.0);
     }
 
     /// NumPy sets a space's last element to its end exactly, where the formula would round

@@ -9,21 +9,32 @@ use burn::tensor::TensorData;
 use rand::seq::SliceRandom;
 
 use crate::backend::SomBackend;
+use crate::distance::Distance;
 use crate::error::SomError;
-use crate::grid::Grid;
+use crate::grid::{Grid, Topology};
 use crate::host::{host, ints};
 use crate::init::{self, Init};
 use crate::limits;
+use crate::neighborhood::Neighborhood;
 use crate::schedule::{BatchTrainingConfig, OnlineTrainingConfig};
+use crate::spec::MapSpec;
+use crate::tensor_ops;
 
-/// The shape of a map and how to initialise it.
+/// The shape of a map, its grid, neighbourhood and distance, and how to initialise it.
 ///
 /// ```
 /// use burn::backend::Flex;
-/// use burnax_som::{Init, SomConfig};
+/// use burnax_som::{Distance, Init, Neighborhood, SomConfig, Topology};
 ///
 /// let som = SomConfig::new(24, 13, 3).with_seed(7).init::<Flex>(&Default::default());
 /// assert_eq!(som.weights().dims(), [24 * 13, 3]);
+///
+/// let hex = SomConfig::new(10, 8, 3)
+///     .with_topology(Topology::Hexagonal)
+///     .with_toroidal(true)
+///     .with_neighborhood(Neighborhood::Triangle)
+///     .with_distance(Distance::Cosine);
+/// assert_eq!(hex.grid().neighbours(0).len(), 6);
 /// ```
 #[derive(Config, Debug, PartialEq)]
 pub struct SomConfig {
@@ -39,6 +50,18 @@ pub struct SomConfig {
     /// Seed of the initialisation and of the online example order.
     #[config(default = 0)]
     pub seed: u64,
+    /// Rectangular or hexagonal grid ([`crate::grid`]).
+    #[config(default = "Topology::Rectangular")]
+    pub topology: Topology,
+    /// Whether the map wraps around in both directions.
+    #[config(default = false)]
+    pub toroidal: bool,
+    /// The neighbourhood function of training ([`crate::neighborhood`]).
+    #[config(default = "Neighborhood::Gaussian")]
+    pub neighborhood: Neighborhood,
+    /// The distance that picks the best unit ([`crate::distance`]).
+    #[config(default = "Distance::Euclidean")]
+    pub distance: Distance,
 }
 
 impl SomConfig {
@@ -53,7 +76,8 @@ impl SomConfig {
                 return Err(SomError::config(format!("{name} must be at least 1, got 0")));
             }
         }
-        limits::check_map(self.width, self.height, self.dim).map(|_| ())
+        limits::check_map(self.width, self.height, self.dim)?;
+        self.grid().validate()
     }
 
     /// The grid.
@@ -62,6 +86,20 @@ impl SomConfig {
     /// If width or height is 0.
     pub fn grid(&self) -> Grid {
         Grid::new(self.width, self.height)
+            .with_topology(self.topology)
+            .with_toroidal(self.toroidal)
+    }
+
+    /// The grid, neighbourhood and distance.
+    ///
+    /// # Panics
+    /// If width or height is 0.
+    pub fn spec(&self) -> MapSpec {
+        MapSpec {
+            grid: self.grid(),
+            neighborhood: self.neighborhood,
+            distance: self.distance,
+        }
     }
 
     /// A map with uniform random weights in `[0, 1)` ([`Init::Random`]).
@@ -81,7 +119,7 @@ impl SomConfig {
         );
         let m = self.width * self.height;
         Som::from_host(
-            self.grid(),
+            self.spec(),
             init::random(m, self.dim, self.seed),
             self.dim,
             device,
@@ -106,7 +144,7 @@ impl SomConfig {
         // Random weights are in [0, 1) and sampled ones data rows; the PCA plane reaches a
         // standard deviation past the data's range.
         limits::check_values(&w, self.dim, "the PCA initial weights")?;
-        Ok(Som::from_host(grid, w, self.dim, &device))
+        Ok(Som::from_host(self.spec(), w, self.dim, &device))
     }
 
     /// A map with the given weights (`[width * height, dim]`, row `i = x * height + y`).
@@ -126,8 +164,7 @@ impl SomConfig {
         check_values(&weights, "initial weights")?;
         Ok(Som {
             weights: Param::from_tensor(weights),
-            width: self.width,
-            height: self.height,
+            spec: self.spec(),
         })
     }
 }
@@ -316,23 +353,27 @@ pub struct Progress {
 pub struct Som<B: Backend> {
     /// Unit weights, `[width * height, dim]`.
     pub weights: Param<Tensor<B, 2>>,
-    width: usize,
-    height: usize,
+    #[module(skip)]
+    spec: MapSpec,
 }
 
 impl<B: Backend> Som<B> {
-    pub(crate) fn from_host(grid: Grid, w: Vec<f32>, dim: usize, device: &B::Device) -> Self {
-        let t = Tensor::from_data(TensorData::new(w, [grid.units(), dim]), device);
+    pub(crate) fn from_host(spec: MapSpec, w: Vec<f32>, dim: usize, device: &B::Device) -> Self {
+        let t = Tensor::from_data(TensorData::new(w, [spec.grid.units(), dim]), device);
         Self {
             weights: Param::from_tensor(t),
-            width: grid.width,
-            height: grid.height,
+            spec,
         }
     }
 
     /// The grid.
     pub fn grid(&self) -> Grid {
-        Grid::new(self.width, self.height)
+        self.spec.grid
+    }
+
+    /// The grid, neighbourhood and distance.
+    pub fn spec(&self) -> MapSpec {
+        self.spec
     }
 
     /// Dimension of the weights.
@@ -354,8 +395,9 @@ impl<B: Backend> Som<B> {
         self.weights = Param::from_tensor(w);
     }
 
-    /// U-matrix: the mean distance of each unit's weights to those of its 8-neighbours,
-    /// `[width, height]` (0 on a single-unit map).
+    /// U-matrix: the mean Euclidean distance of each unit's weights to those of its grid
+    /// neighbours ([`Grid::neighbours`]: 8 or 6, across the wrap on a torus), `[width, height]`
+    /// (0 on a single-unit map).
     pub fn umatrix(&self) -> Tensor<B, 2> {
         let grid = self.grid();
         let (d, w) = (self.dim(), self.weights_host());
@@ -369,18 +411,13 @@ impl<B: Backend> Som<B> {
         };
         let mut u = Vec::with_capacity(grid.units());
         for i in 0..grid.units() {
-            let (x, y) = grid.coords(i);
-            let (mut sum, mut n) = (0f32, 0u32);
-            for nx in x.saturating_sub(1)..=(x + 1).min(grid.width - 1) {
-                for ny in y.saturating_sub(1)..=(y + 1).min(grid.height - 1) {
-                    let j = nx * grid.height + ny;
-                    if j != i {
-                        sum += dist(i, j);
-                        n += 1;
-                    }
-                }
-            }
-            u.push(if n == 0 { 0.0 } else { sum / n as f32 });
+            let neighbours = grid.neighbours(i);
+            let sum: f32 = neighbours.iter().map(|&j| dist(i, j)).sum();
+            u.push(if neighbours.is_empty() {
+                0.0
+            } else {
+                sum / neighbours.len() as f32
+            });
         }
         Tensor::from_data(
             TensorData::new(u, [grid.width, grid.height]),
@@ -392,7 +429,7 @@ impl<B: Backend> Som<B> {
 /// What [`Som::evaluate`] measures of a map on data.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Evaluation {
-    /// The mean Euclidean distance from each example to its best unit.
+    /// The mean distance (in the map's [`Distance`]) from each example to its best unit.
     pub quantization_error: f64,
     /// The fraction of examples whose best and second-best units are not grid neighbours.
     pub topographic_error: f64,
@@ -412,14 +449,15 @@ fn hits(grid: Grid, bmus: &[usize]) -> Vec<u64> {
 }
 
 impl<B: SomBackend> Som<B> {
-    /// Best-matching unit of every row of `data` (`[N, dim]`); ties go to the lowest index.
+    /// Best-matching unit of every row of `data` (`[N, dim]`) in the map's distance; ties go to
+    /// the lowest index.
     ///
     /// # Panics
     /// If the dimension of `data` differs from the map's.
     #[track_caller]
     pub fn bmus(&self, data: &Tensor<B, 2>) -> Tensor<B, 1, Int> {
         self.assert_dim(data, "bmus");
-        B::som_bmus(self.weights(), data.clone())
+        B::som_bmus(self.weights(), data.clone(), self.spec.distance)
     }
 
     #[track_caller]
@@ -433,8 +471,8 @@ impl<B: SomBackend> Som<B> {
         );
     }
 
-    /// Quantization error: the mean Euclidean distance from each example to its best unit
-    /// (computed exactly, `|x - w_b|`, not from the search's scores).
+    /// Quantization error: the mean distance (in the map's [`Distance`]) from each example to
+    /// its best unit (computed exactly from the formula, not from the search's scores).
     ///
     /// # Panics
     /// If the dimension of `data` differs from the map's, or `data` is empty.
@@ -446,11 +484,24 @@ impl<B: SomBackend> Som<B> {
         self.mean_distance(data, self.bmus(data))
     }
 
-    /// The mean of `|x_i - w_{b_i}|` over the rows `x_i` of `data`, in `f64`.
+    /// The mean of `dist(x_i, w_{b_i})` over the rows `x_i` of `data`, summed in `f64`.
     fn mean_distance(&self, data: &Tensor<B, 2>, b: Tensor<B, 1, Int>) -> f64 {
-        let diff = data.clone() - self.weights().select(0, b);
-        let norms = host(diff.square().sum_dim(1));
-        norms.iter().map(|&v| (v as f64).sqrt()).sum::<f64>() / data.dims()[0] as f64
+        let dist = self.spec.distance;
+        let d = if dist == Distance::Euclidean {
+            // The squared norms in f32 and their roots in f64, as before the other distances.
+            let diff = data.clone() - self.weights().select(0, b);
+            host(diff.square().sum_dim(1))
+                .iter()
+                .map(|&v| (v as f64).sqrt())
+                .collect::<Vec<_>>()
+        } else {
+            let wb = self.weights().select(0, b);
+            host(tensor_ops::row_distances(data.clone(), wb, dist).reshape([data.dims()[0], 1]))
+                .iter()
+                .map(|&v| v as f64)
+                .collect()
+        };
+        d.iter().sum::<f64>() / data.dims()[0] as f64
     }
 
     /// The fraction of pairs `(b1_i, b2_i)` that are not grid neighbours.
@@ -465,7 +516,8 @@ impl<B: SomBackend> Som<B> {
     }
 
     /// Topographic error: the fraction of examples whose best and second-best units are not
-    /// 8-neighbours on the grid.
+    /// grid neighbours ([`Grid::adjacent`]: 8 on a rectangular grid, 6 on a hexagonal one,
+    /// across the wrap on a torus).
     ///
     /// # Panics
     /// If the dimension of `data` differs from the map's, or `data` is empty.
@@ -474,7 +526,7 @@ impl<B: SomBackend> Som<B> {
         self.assert_dim(data, "topographic_error");
         let n = data.dims()[0];
         assert!(n > 0, "Som::topographic_error: data has no rows");
-        let (b1, b2) = B::som_bmus2(self.weights(), data.clone());
+        let (b1, b2) = B::som_bmus2(self.weights(), data.clone(), self.spec.distance);
         self.far_fraction(&ints(b1), &ints(b2))
     }
 
@@ -503,7 +555,7 @@ impl<B: SomBackend> Som<B> {
         self.assert_dim(data, "evaluate");
         let n = data.dims()[0];
         assert!(n > 0, "Som::evaluate: data has no rows");
-        let (b1, b2) = B::som_bmus2(self.weights(), data.clone());
+        let (b1, b2) = B::som_bmus2(self.weights(), data.clone(), self.spec.distance);
         let quantization_error = self.mean_distance(data, b1.clone());
         let (bmus, second) = (ints(b1), ints(b2));
         Evaluation {
@@ -517,7 +569,8 @@ impl<B: SomBackend> Som<B> {
     /// Batch training for `cfg.epochs` epochs from the current weights.
     ///
     /// # Errors
-    /// [`SomError::Config`] for an invalid `cfg`, [`SomError::Data`] for empty data, a
+    /// [`SomError::Config`] for an invalid `cfg` or a Mexican-hat neighbourhood (its negative
+    /// ring makes the weighted mean's denominator vanish), [`SomError::Data`] for empty data, a
     /// dimension mismatch or values outside the [`limits`], [`SomError::Limit`] if the weights
     /// leave them.
     pub fn train_batch(&mut self, data: &Tensor<B, 2>, cfg: &BatchTrainingConfig) -> Result<(), SomError> {
@@ -538,6 +591,7 @@ impl<B: SomBackend> Som<B> {
         mut on_epoch: impl FnMut(&Self, Progress) -> Result<(), SomError>,
     ) -> Result<(), SomError> {
         cfg.validate()?;
+        self.spec.check_batch()?;
         check_data(data, self.dim())?;
         if epochs.end > cfg.epochs {
             return Err(SomError::config(format!(
@@ -545,9 +599,9 @@ impl<B: SomBackend> Som<B> {
                 cfg.epochs
             )));
         }
-        let grid = self.grid();
+        let (grid, spec) = (self.grid(), self.spec);
         for e in epochs {
-            let (w, qe) = B::som_batch_epoch(self.weights(), data.clone(), grid, cfg.sigma_at(grid, e));
+            let (w, qe) = B::som_batch_epoch(self.weights(), data.clone(), spec, cfg.sigma_at(grid, e));
             check_trained(&w, || format!("epoch {}", e + 1))?;
             self.set_weights(w);
             on_epoch(
@@ -635,7 +689,7 @@ impl<B: SomBackend> Som<B> {
                 Some(stream)
             }
         };
-        let grid = self.grid();
+        let spec = self.spec;
         let mut t = steps.start;
         while t < steps.end {
             let stop = every
@@ -654,7 +708,7 @@ impl<B: SomBackend> Som<B> {
                     (None, Order::Given(order)) => &order[t..end],
                     (None, Order::Shuffled(_)) => unreachable!("a shuffled order has its stream"),
                 };
-                let w = B::som_train_online(self.weights(), data.clone(), grid, cfg, block, t..end);
+                let w = B::som_train_online(self.weights(), data.clone(), spec, cfg, block, t..end);
                 check_trained(&w, || format!("step {end}"))?;
                 self.set_weights(w);
                 t = end;
@@ -697,7 +751,7 @@ mod tests {
             &mut want,
             &data,
             d,
-            grid,
+            grid.into(),
             &cfg,
             &example_order(n, steps, 4),
             0..steps,

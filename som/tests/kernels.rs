@@ -17,7 +17,9 @@ use burnax_som::gpu::{
     batch_epoch_with_precision, batch_epoch_with_tile, bmus2_in_launches, bmus_with_precision,
     bmus_with_tile, SearchPrecision, SearchTile,
 };
-use burnax_som::{reference, BatchTrainingConfig, Grid, OnlineTrainingConfig, SomBackend, SomConfig};
+use burnax_som::{
+    reference, BatchTrainingConfig, Distance, Grid, OnlineTrainingConfig, SomBackend, SomConfig,
+};
 use burnax_testing::Tolerance;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -35,6 +37,9 @@ type G = burn::backend::Wgpu;
 /// error is a few ulp of `|x|^2 + |w|^2`, so `1e-5` leaves a wide margin and still catches any
 /// wrong index (a real mistake is off by far more).
 const NEAR_TIE: f64 = 1e-5;
+
+/// The playbook's distance, the one the kernels fuse.
+const E: Distance = Distance::Euclidean;
 
 fn device() -> Device<G> {
     Default::default()
@@ -63,6 +68,7 @@ fn dist2(x: &[f32], w: &[f32]) -> f64 {
 #[track_caller]
 fn assert_bmus(got: &[i64], data: &[f32], w: &[f32], d: usize, what: &str) {
     let want = reference::bmus(
+        E,
         array(data, data.len() / d, d).view(),
         array(w, w.len() / d, d).view(),
     );
@@ -96,7 +102,7 @@ fn bmu_search_matches_reference_on_odd_shapes() {
         (33, 90, 300),
     ] {
         let (data, w) = (random(n, d, &mut rng), random(m, d, &mut rng));
-        let got = indices(G::som_bmus(tensor(&w, m, d), tensor(&data, n, d)));
+        let got = indices(G::som_bmus(tensor(&w, m, d), tensor(&data, n, d), E));
         assert_bmus(&got, &data, &w, d, &format!("n={n} m={m} d={d}"));
         for tile in [SearchTile::Small, SearchTile::Large] {
             let got = indices(bmus_with_tile(tensor(&w, m, d), tensor(&data, n, d), tile));
@@ -113,7 +119,7 @@ fn assert_top2(b1: Tensor<G, 1, Int>, b2: Tensor<G, 1, Int>, data: &[f32], w: &[
     let (b1, b2) = (indices(b1), indices(b2));
     let (xa, wa) = (array(data, n, d), array(w, m, d));
     for i in 0..n {
-        let (r1, r2) = reference::bmu2(xa.row(i), wa.view());
+        let (r1, r2) = reference::bmu2(E, xa.row(i), wa.view());
         let x = &data[i * d..(i + 1) * d];
         let d2 = |u: i64| dist2(x, &w[u as usize * d..][..d]);
         let near = |a: i64, b: usize| (d2(a) - d2(b as i64)).abs() <= NEAR_TIE * d2(b as i64).max(1e-12);
@@ -162,7 +168,7 @@ fn best_and_second_best_match_reference() {
     let mut rng = ChaCha8Rng::seed_from_u64(18);
     for &(n, m, d) in &[(5, 1, 3), (70, 63, 3), (40, 130, 1), (97, 300, 64), (33, 90, 300)] {
         let (data, w) = (random(n, d, &mut rng), random(m, d, &mut rng));
-        let (b1, b2) = G::som_bmus2(tensor(&w, m, d), tensor(&data, n, d));
+        let (b1, b2) = G::som_bmus2(tensor(&w, m, d), tensor(&data, n, d), E);
         assert_top2(b1, b2, &data, &w, d, &format!("n={n} m={m} d={d}"));
         let (xa, wa) = (array(&data, n, d), array(&w, m, d));
         // The topographic error through the map, on a grid of these units.
@@ -187,7 +193,7 @@ fn best_and_second_best_match_reference() {
         .cycle()
         .take(300 * d)
         .collect();
-    let (b1, b2) = G::som_bmus2(tensor(&w, 300, d), tensor(&data, n, d));
+    let (b1, b2) = G::som_bmus2(tensor(&w, 300, d), tensor(&data, n, d), E);
     for (a, b) in indices(b1).into_iter().zip(indices(b2)) {
         assert!(
             a < 10 && b == a + 10,
@@ -205,7 +211,7 @@ fn ties_go_to_the_lowest_unit() {
     let m = 150;
     let row = random(1, d, &mut rng);
     let w: Vec<f32> = row.iter().copied().cycle().take(m * d).collect();
-    assert!(indices(G::som_bmus(tensor(&w, m, d), tensor(&data, n, d)))
+    assert!(indices(G::som_bmus(tensor(&w, m, d), tensor(&data, n, d), E))
         .iter()
         .all(|&b| b == 0));
     // Ten distinct units repeated 30 times: the tie is across threads, tiles and chunks, and
@@ -213,7 +219,7 @@ fn ties_go_to_the_lowest_unit() {
     let distinct = random(10, d, &mut rng);
     let m = 300;
     let w: Vec<f32> = distinct.iter().copied().cycle().take(m * d).collect();
-    let got = indices(G::som_bmus(tensor(&w, m, d), tensor(&data, n, d)));
+    let got = indices(G::som_bmus(tensor(&w, m, d), tensor(&data, n, d), E));
     assert_bmus(&got, &data, &w[..10 * d], d, "repeated units");
     assert!(
         got.iter().all(|&b| b < 10),
@@ -284,7 +290,7 @@ fn online_training_leaves_the_input_weights_untouched() {
         let w = tensor(&w0, grid.units(), d);
         let cfg = OnlineTrainingConfig::new(10);
         let order = burnax_som::example_order(n, 10, 0);
-        let trained = G::som_train_online(w.clone(), tensor(&data, n, d), grid, &cfg, &order, 0..10);
+        let trained = G::som_train_online(w.clone(), tensor(&data, n, d), grid.into(), &cfg, &order, 0..10);
         assert_eq!(host(w), w0, "{grid:?} d={d}: the kernel wrote into its input");
         assert_ne!(host(trained), w0, "{grid:?} d={d}: ten steps changed nothing");
     }
@@ -328,13 +334,13 @@ fn padded_rows_are_read_with_their_stride() {
     let (data, w0) = (dense(&data_wide), dense(&w_wide));
     let (xa, wa) = (array(&data, n, d), array(&w0, m, d));
 
-    let got = indices(G::som_bmus(view(&w_wide, m), view(&data_wide, n)));
+    let got = indices(G::som_bmus(view(&w_wide, m), view(&data_wide, n), E));
     assert_bmus(&got, &data, &w0, d, "strided rows");
-    let (best, _) = G::som_bmus2(view(&w_wide, m), view(&data_wide, n));
+    let (best, _) = G::som_bmus2(view(&w_wide, m), view(&data_wide, n), E);
     assert_eq!(indices(best), got, "strided rows, top-2 search");
 
     let sigma = [2.5, 2.0];
-    let (w, _) = G::som_batch_epoch(view(&w_wide, m), view(&data_wide, n), grid, sigma);
+    let (w, _) = G::som_batch_epoch(view(&w_wide, m), view(&data_wide, n), grid.into(), sigma);
     let want = reference::batch_epoch(xa.view(), wa.view(), grid, sigma);
     burnax_testing::assert_close(
         &host(w),
@@ -345,7 +351,14 @@ fn padded_rows_are_read_with_their_stride() {
 
     let cfg = OnlineTrainingConfig::new(20);
     let order = burnax_som::example_order(n, 20, 1);
-    let w = G::som_train_online(view(&w_wide, m), view(&data_wide, n), grid, &cfg, &order, 0..20);
+    let w = G::som_train_online(
+        view(&w_wide, m),
+        view(&data_wide, n),
+        grid.into(),
+        &cfg,
+        &order,
+        0..20,
+    );
     let want = reference::train_online(xa.view(), wa, grid, &cfg, &order);
     burnax_testing::assert_close(
         &host(w),
@@ -462,7 +475,7 @@ fn lower_precision_epoch_trains_on_its_emulated_search() {
                 index: i as u32,
             })
             .collect();
-        let want = burnax_som::cpu::batch::update(&data, d, &best, grid, sigma);
+        let want = burnax_som::cpu::batch::update(&data, d, &best, &w, grid.into(), sigma);
         burnax_testing::assert_close(
             &host(epoch),
             &want.iter().map(|&v| v as f64).collect::<Vec<_>>(),
@@ -470,4 +483,11 @@ fn lower_precision_epoch_trains_on_its_emulated_search() {
             &format!("{p:?} epoch"),
         );
     }
+}
+
+/// Every other grid, wrap, neighbourhood and distance runs on the device through the tensor-op
+/// path (`MapSpec::is_playbook` picks the kernels): the same answers as the reference.
+#[test]
+fn every_map_runs_on_the_device() {
+    common::check_every_map::<G>(&[(3, 4, 40, 3)], 23, &device(), "device");
 }

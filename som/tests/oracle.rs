@@ -3,7 +3,9 @@
 
 use burn::backend::Flex;
 use burn::prelude::*;
-use burnax_som::{reference, tensor_ops, BatchTrainingConfig, Grid, Init, OnlineTrainingConfig, SomConfig};
+use burnax_som::{
+    reference, tensor_ops, BatchTrainingConfig, Distance, Grid, Init, OnlineTrainingConfig, SomConfig,
+};
 use burnax_testing::Tolerance;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -36,7 +38,7 @@ fn batch_training_matches_reference_fused_and_portable() {
     check_batch_training::<B>(SHAPES, 1, &device, "fused batch", som_batch);
     check_batch_training::<B>(SHAPES, 1, &device, "tensor-op batch", |mut w, data, grid, cfg| {
         for e in 0..cfg.epochs {
-            w = tensor_ops::batch_epoch(w, data.clone(), grid, cfg.sigma_at(grid, e));
+            w = tensor_ops::batch_epoch(w, data.clone(), grid.into(), cfg.sigma_at(grid, e));
         }
         w.into_data().into_vec().unwrap()
     });
@@ -52,7 +54,7 @@ fn online_training_matches_reference_given_the_same_order() {
         &device,
         "tensor-op online",
         |w, data, grid, cfg, order| {
-            let w = tensor_ops::train_online(w, data, grid, cfg, order, 0..cfg.steps);
+            let w = tensor_ops::train_online(w, data, grid.into(), cfg, order, 0..cfg.steps);
             w.into_data().into_vec().unwrap()
         },
     );
@@ -73,7 +75,7 @@ fn metrics_match_reference() {
         let what = format!("{gx}x{gy} n={n} d={d}");
 
         let bmus: Vec<i64> = som.bmus(&x).into_data().convert::<i64>().into_vec().unwrap();
-        let want: Vec<i64> = reference::bmus(xa.view(), wa.view())
+        let want: Vec<i64> = reference::bmus(Distance::Euclidean, xa.view(), wa.view())
             .into_iter()
             .map(|b| b as i64)
             .collect();
@@ -81,20 +83,22 @@ fn metrics_match_reference() {
         // The distance blocks of large problems (many chunks, one of them short) at small sizes:
         // one row a chunk, and three.
         for block in [tensor_ops::DISTANCE_BLOCK, 1, 3 * m + 1] {
-            let portable: Vec<i64> = tensor_ops::bmus_blocked(tensor(&w0, m, d), x.clone(), block)
-                .into_data()
-                .convert::<i64>()
-                .into_vec()
-                .unwrap();
+            let portable: Vec<i64> =
+                tensor_ops::bmus_blocked(tensor(&w0, m, d), x.clone(), Distance::Euclidean, block)
+                    .into_data()
+                    .convert::<i64>()
+                    .into_vec()
+                    .unwrap();
             assert_eq!(portable, want, "tensor-op bmus {what}, blocks of {block}");
 
-            let (p1, p2) = tensor_ops::bmus2_blocked(tensor(&w0, m, d), x.clone(), block);
+            let (p1, p2) =
+                tensor_ops::bmus2_blocked(tensor(&w0, m, d), x.clone(), Distance::Euclidean, block);
             let (p1, p2): (Vec<i64>, Vec<i64>) = (
                 p1.into_data().convert::<i64>().into_vec().unwrap(),
                 p2.into_data().convert::<i64>().into_vec().unwrap(),
             );
             for (i, row) in xa.rows().into_iter().enumerate() {
-                let (b1, b2) = reference::bmu2(row, wa.view());
+                let (b1, b2) = reference::bmu2(Distance::Euclidean, row, wa.view());
                 assert_eq!(
                     (p1[i], p2[i]),
                     (b1 as i64, b2 as i64),
@@ -103,7 +107,7 @@ fn metrics_match_reference() {
             }
         }
 
-        let qe = reference::quantization_error(xa.view(), wa.view());
+        let qe = reference::quantization_error(xa.view(), wa.view(), Distance::Euclidean);
         assert!(
             Tolerance::F32_VS_F64.accepts(som.quantization_error(&x), qe),
             "QE {what}"

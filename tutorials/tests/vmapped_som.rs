@@ -25,7 +25,7 @@ fn the_vmapped_step_equals_the_batch_epoch() {
             .init::<Flex>(&device)
             .weights();
         let got = vmap_epoch(w.clone(), data.clone(), grid, sigma);
-        let want = tensor_ops::batch_epoch(w, data, grid, sigma);
+        let want = tensor_ops::batch_epoch(w, data, grid.into(), sigma);
         assert_close(
             &got.into_data().to_vec::<f32>().unwrap(),
             &want.into_data().iter::<f64>().collect::<Vec<_>>(),
@@ -80,7 +80,7 @@ fn the_tensor_op_epoch_can_be_jitted() {
             &self,
             (w, data): (burn::prelude::Tensor<B, 2>, burn::prelude::Tensor<B, 2>),
         ) -> burn::prelude::Tensor<B, 2> {
-            tensor_ops::batch_epoch(w, data, self.0, self.1)
+            tensor_ops::batch_epoch(w, data, self.0.into(), self.1)
         }
     }
     let grid = Grid::new(6, 5);

@@ -23,7 +23,7 @@ use anyhow::{Context, Result};
 use burnax_som::cpu::batch::update;
 use burnax_som::cpu::bmu::{bmus, Candidate, PackedUnits};
 use burnax_som::io::read_matrix;
-use burnax_som::{reference, BatchTrainingConfig, Grid};
+use burnax_som::{reference, BatchTrainingConfig, Distance, Grid};
 use ndarray::ArrayView2;
 
 /// A float format the search reads its operands in: mantissa bits kept of `f32`'s 23, or
@@ -110,7 +110,10 @@ fn main() -> Result<()> {
                     score: 0.0,
                     index: b as u32,
                 };
-                reference::bmus(x64, w64).into_iter().map(index).collect()
+                reference::bmus(Distance::Euclidean, x64, w64)
+                    .into_iter()
+                    .map(index)
+                    .collect()
             } else {
                 bmus(&PackedUnits::new(&rounded(&w, f), m, d), &xr)
             };
@@ -122,11 +125,11 @@ fn main() -> Result<()> {
                     far += usize::from(ax.abs_diff(bx).max(ay.abs_diff(by)) > 1);
                 }
             }
-            w = update(&data.values, d, &best, grid, cfg.sigma_at(grid, e));
+            w = update(&data.values, d, &best, &w, grid.into(), cfg.sigma_at(grid, e));
         }
         let w64: Vec<f64> = w.iter().map(|&v| v as f64).collect();
         let w64 = ArrayView2::from_shape((m, d), &w64)?;
-        let qe = reference::quantization_error(x64, w64);
+        let qe = reference::quantization_error(x64, w64, Distance::Euclidean);
         let te = reference::topographic_error(x64, w64, grid);
         let share = |k: usize| 100.0 * k as f64 / (n * epochs.max(1)) as f64;
         println!(

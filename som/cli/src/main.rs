@@ -51,8 +51,10 @@ use burnax_som::limits::{self, MemoryLimit};
 use burnax_som::model::{fingerprint, ModelFile, PayloadCheck, Schedule};
 use burnax_som::normalize::{Normalization, Normalize};
 use burnax_som::{
-    BatchTrainingConfig, Init, OnlineTrainingConfig, Progress, Som, SomBackend, SomConfig, SomError,
+    BatchTrainingConfig, Distance, Init, Neighborhood, OnlineTrainingConfig, Progress, Som, SomBackend,
+    SomConfig, SomError, Topology,
 };
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -208,6 +210,28 @@ struct TrainArgs {
     /// Units along y.
     #[arg(long)]
     height: Option<usize>,
+    /// The grid: rectangular (8 neighbours) or hexagonal (odd rows shifted by half a unit, 6
+    /// neighbours at distance 1) [default: rectangular].
+    #[arg(long, value_parser = PossibleValuesParser::new(Topology::ALL.map(Topology::name))
+        .map(|s| Topology::from_name(&s).expect("a listed name")))]
+    topology: Option<Topology>,
+    /// Wrap the map around in both directions (a torus; hexagonal needs an even --height).
+    #[arg(long)]
+    toroidal: bool,
+    /// The neighbourhood function, with r2 = dx^2/sx^2 + dy^2/sy^2: gaussian exp(-r2), bubble
+    /// (1 inside the radii), triangle (1 - dx/sx)(1 - dy/sy) clipped at 0, mexican-hat
+    /// (1 - r2) exp(-r2), online only [default: gaussian].
+    #[arg(long, value_parser = PossibleValuesParser::new(Neighborhood::ALL.map(Neighborhood::name))
+        .map(|s| Neighborhood::from_name(&s).expect("a listed name")))]
+    neighborhood: Option<Neighborhood>,
+    /// The distance that picks each example's best unit (and measures the quantization
+    /// error): euclidean, manhattan, chebyshev or cosine (1 - cos) [default: euclidean].
+    #[arg(long, value_parser = PossibleValuesParser::new(Distance::ALL.map(Distance::name))
+        .map(|s| Distance::from_name(&s).expect("a listed name")))]
+    distance: Option<Distance>,
+    /// Online: learning rate START,END, geometric in between [default: 0.35,0.01].
+    #[arg(long, value_parser = parse_pair)]
+    learning_rate: Option<[f64; 2]>,
     /// batch (every epoch, each unit the neighbourhood-weighted mean of the data) or online (one
     /// example a step) [default: batch].
     #[arg(long, value_enum)]
@@ -675,6 +699,11 @@ fn check_flags(a: &TrainArgs) -> Result<()> {
             ("--sigma", a.sigma.is_some()),
             ("--min-sigma-frac", a.min_sigma_frac.is_some()),
             ("--clip", a.clip.is_some()),
+            ("--learning-rate", a.learning_rate.is_some()),
+            ("--topology", a.topology.is_some()),
+            ("--toroidal", a.toroidal),
+            ("--neighborhood", a.neighborhood.is_some()),
+            ("--distance", a.distance.is_some()),
             ("--init", a.init.is_some()),
             ("--normalize", a.normalize.is_some()),
         ];
@@ -683,8 +712,11 @@ fn check_flags(a: &TrainArgs) -> Result<()> {
         }
     }
     match a.mode.unwrap_or(Mode::Batch) {
-        Mode::Batch if a.steps.is_some() || a.clip.is_some() => {
-            bail!("--steps and --clip are for --mode online")
+        Mode::Batch if a.steps.is_some() || a.clip.is_some() || a.learning_rate.is_some() => {
+            bail!("--steps, --clip and --learning-rate are for --mode online")
+        }
+        Mode::Batch if a.neighborhood == Some(Neighborhood::MexicanHat) => {
+            bail!("--neighborhood mexican-hat is for --mode online: in a batch epoch its negative ring can make the weighted mean's denominator vanish")
         }
         Mode::Online if a.epochs.is_some() || a.min_sigma_frac.is_some() => {
             bail!("--epochs and --min-sigma-frac are for --mode batch")
@@ -890,7 +922,11 @@ fn start<B: SomBackend>(
     };
     let config = SomConfig::new(width, height, cols)
         .with_init(init)
-        .with_seed(a.seed.unwrap_or(0));
+        .with_seed(a.seed.unwrap_or(0))
+        .with_topology(a.topology.unwrap_or_default())
+        .with_toroidal(a.toroidal)
+        .with_neighborhood(a.neighborhood.unwrap_or_default())
+        .with_distance(a.distance.unwrap_or_default());
     config
         .validate()
         .map_err(|e| anyhow!("--width {width} --height {height}: {e}"))?;
@@ -909,9 +945,12 @@ fn start<B: SomBackend>(
                 .clip
                 .or(a.demo.map(|_| [0.0, 1.0]))
                 .map(|[lo, hi]| [lo as f32, hi as f32]);
-            let c = OnlineTrainingConfig::new(a.steps.unwrap_or(50_000))
+            let mut c = OnlineTrainingConfig::new(a.steps.unwrap_or(50_000))
                 .with_sigma(a.sigma)
                 .with_clip(clip);
+            if let Some(rate) = a.learning_rate {
+                c = c.with_alpha(rate);
+            }
             c.validate()?;
             Schedule::Online(c)
         }

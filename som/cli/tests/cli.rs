@@ -14,7 +14,7 @@ use burnax_som::checkpoint::CheckpointedRun;
 use burnax_som::io::parse_npy;
 use burnax_som::model::{fingerprint, ModelFile, Schedule};
 use burnax_som::normalize::{Normalization, Normalize};
-use burnax_som::{reference, BatchTrainingConfig, Grid, OnlineTrainingConfig, SomConfig, SomError};
+use burnax_som::{reference, BatchTrainingConfig, Distance, Grid, OnlineTrainingConfig, SomConfig, SomError};
 use burnax_testing::Tolerance;
 
 fn f64s(v: &[f32]) -> Vec<f64> {
@@ -98,7 +98,7 @@ fn main_job_trains_evaluates_exports_and_renders() {
             .parse()
             .unwrap()
     };
-    let qe = reference::quantization_error(x.view(), w.view());
+    let qe = reference::quantization_error(x.view(), w.view(), Distance::Euclidean);
     let te = reference::topographic_error(x.view(), w.view(), grid);
     // Half a unit of the last printed digit, plus the f32 computation's rounding for the QE.
     let qe_tol = 5e-6 + Tolerance::F32_VS_F64.rtol * qe;
@@ -133,7 +133,7 @@ fn main_job_trains_evaluates_exports_and_renders() {
     let d =
         ndarray::Array2::from_shape_vec((3, 3), vec![0.1, 0.2, 0.3, 0.9, 0.8, 0.7, 0.5, 0.5, 0.5]).unwrap();
     let got = json["quantization_error"].as_f64().unwrap();
-    let want = reference::quantization_error(d.view(), w.view());
+    let want = reference::quantization_error(d.view(), w.view(), Distance::Euclidean);
     assert!(
         Tolerance::F32_VS_F64.accepts(got, want),
         "QE {got}, reference {want}"
@@ -984,7 +984,7 @@ fn normalize_is_stored_and_every_command_applies_it() {
         .unwrap();
         let w = ndarray::Array2::from_shape_vec((30, 3), f64s(&file.weights)).unwrap();
         let xs = ndarray::Array2::from_shape_vec((n, 3), f64s(&scaled)).unwrap();
-        let qe = reference::quantization_error(xs.view(), w.view());
+        let qe = reference::quantization_error(xs.view(), w.view(), Distance::Euclidean);
         let got = json["quantization_error"].as_f64().unwrap();
         assert!(Tolerance::F32_VS_F64.accepts(got, qe), "{flag}: QE {got} vs {qe}");
         let hits = json_hits(&json);
@@ -1112,7 +1112,7 @@ fn predict_gives_each_rows_unit_and_the_labels_map() {
     let w = weights(&dir, "m.som");
     let w64 = ndarray::Array2::from_shape_vec((grid.units(), 3), f64s(&w)).unwrap();
     let x64 = ndarray::Array2::from_shape_vec((60, 3), f64s(&values)).unwrap();
-    let want = reference::bmus(x64.view(), w64.view());
+    let want = reference::bmus(Distance::Euclidean, x64.view(), w64.view());
     let text = fs::read_to_string(dir.join("p.csv")).unwrap();
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("x,y,unit,distance"));

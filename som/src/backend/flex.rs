@@ -8,9 +8,10 @@ use burn::tensor::TensorData;
 
 use super::SomBackend;
 use crate::cpu;
-use crate::grid::Grid;
+use crate::distance::Distance;
 use crate::host::host;
 use crate::schedule::OnlineTrainingConfig;
+use crate::spec::MapSpec;
 
 fn tensor(v: Vec<f32>, shape: [usize; 2], device: &burn::backend::flex::FlexDevice) -> Tensor<Flex, 2> {
     Tensor::from_data(TensorData::new(v, shape), device)
@@ -23,21 +24,24 @@ fn indices(v: impl Iterator<Item = u32>, device: &burn::backend::flex::FlexDevic
     Tensor::from_data(TensorData::new(v, [n]), device)
 }
 
-/// The fused CPU kernels. Weights and data are read as `f32` whatever their dtype.
+/// The fused CPU kernels, for every map. Weights and data are read as `f32` whatever their
+/// dtype.
 impl SomBackend for Flex {
-    fn som_bmus(w: Tensor<Self, 2>, data: Tensor<Self, 2>) -> Tensor<Self, 1, Int> {
+    fn som_bmus(w: Tensor<Self, 2>, data: Tensor<Self, 2>, dist: Distance) -> Tensor<Self, 1, Int> {
         let [m, d] = w.dims();
         let device = data.device();
-        let units = cpu::bmu::PackedUnits::new(&host(w), m, d);
-        let best = cpu::bmu::bmus(&units, &host(data));
+        let best = cpu::search::best1(&host(w), m, d, &host(data), dist);
         indices(best.iter().map(|c| c.index), &device)
     }
 
-    fn som_bmus2(w: Tensor<Self, 2>, data: Tensor<Self, 2>) -> (Tensor<Self, 1, Int>, Tensor<Self, 1, Int>) {
+    fn som_bmus2(
+        w: Tensor<Self, 2>,
+        data: Tensor<Self, 2>,
+        dist: Distance,
+    ) -> (Tensor<Self, 1, Int>, Tensor<Self, 1, Int>) {
         let [m, d] = w.dims();
         let device = data.device();
-        let units = cpu::bmu::PackedUnits::new(&host(w), m, d);
-        let best = cpu::bmu::bmus2(&units, &host(data));
+        let best = cpu::search::best2(&host(w), m, d, &host(data), dist);
         (
             indices(best.iter().map(|c| c[0].index), &device),
             indices(best.iter().map(|c| c[1].index), &device),
@@ -47,19 +51,19 @@ impl SomBackend for Flex {
     fn som_batch_epoch(
         w: Tensor<Self, 2>,
         data: Tensor<Self, 2>,
-        grid: Grid,
+        spec: MapSpec,
         sigma: [f64; 2],
     ) -> (Tensor<Self, 2>, Option<f64>) {
         let [m, d] = w.dims();
         let device = w.device();
-        let (new, stats) = cpu::batch::epoch(&host(w), &host(data), d, grid, sigma);
+        let (new, stats) = cpu::batch::epoch(&host(w), &host(data), d, spec, sigma);
         (tensor(new, [m, d], &device), Some(stats.quantization_error))
     }
 
     fn som_train_online(
         w: Tensor<Self, 2>,
         data: Tensor<Self, 2>,
-        grid: Grid,
+        spec: MapSpec,
         cfg: &OnlineTrainingConfig,
         order: &[usize],
         steps: Range<usize>,
@@ -67,7 +71,7 @@ impl SomBackend for Flex {
         let [m, d] = w.dims();
         let device = w.device();
         let mut wv = host(w);
-        cpu::online::train(&mut wv, &host(data), d, grid, cfg, order, steps);
+        cpu::online::train(&mut wv, &host(data), d, spec, cfg, order, steps);
         tensor(wv, [m, d], &device)
     }
 }

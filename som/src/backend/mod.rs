@@ -9,46 +9,53 @@ use std::ops::Range;
 
 use burn::prelude::*;
 
-use crate::grid::Grid;
+use crate::distance::Distance;
 use crate::schedule::OnlineTrainingConfig;
+use crate::spec::MapSpec;
 use crate::tensor_ops;
 
 /// A Burn backend that can train and query a SOM. See the [module docs](self).
 pub trait SomBackend: Backend {
-    /// Best-matching unit of every row of `data` (`[N, D]`) for weights `w` (`[M, D]`); ties go
-    /// to the lowest index.
-    fn som_bmus(w: Tensor<Self, 2>, data: Tensor<Self, 2>) -> Tensor<Self, 1, Int> {
-        tensor_ops::bmus(w, data)
+    /// Best-matching unit of every row of `data` (`[N, D]`) for weights `w` (`[M, D]`) in
+    /// distance `dist`; ties go to the lowest index.
+    fn som_bmus(w: Tensor<Self, 2>, data: Tensor<Self, 2>, dist: Distance) -> Tensor<Self, 1, Int> {
+        tensor_ops::bmus(w, data, dist)
     }
 
     /// Best and second-best units of every row of `data`.
-    fn som_bmus2(w: Tensor<Self, 2>, data: Tensor<Self, 2>) -> (Tensor<Self, 1, Int>, Tensor<Self, 1, Int>) {
-        tensor_ops::bmus2(w, data)
+    fn som_bmus2(
+        w: Tensor<Self, 2>,
+        data: Tensor<Self, 2>,
+        dist: Distance,
+    ) -> (Tensor<Self, 1, Int>, Tensor<Self, 1, Int>) {
+        tensor_ops::bmus2(w, data, dist)
     }
 
-    /// One batch epoch with neighbourhood radii `sigma`: the new weights and, where the backend
-    /// gets it for free from its search, the quantization error of the weights `w` it started
-    /// from (computed from `|w|^2 - 2 x.w + |x|^2`, so approximate: for progress reports only).
+    /// One batch epoch of the map `spec` with neighbourhood radii `sigma` (a separable
+    /// neighbourhood: the caller refuses the Mexican hat): the new weights and, where the
+    /// backend gets it for free from its search, the quantization error of the weights `w` it
+    /// started from (computed from the search's scores, so approximate: for progress reports
+    /// only).
     fn som_batch_epoch(
         w: Tensor<Self, 2>,
         data: Tensor<Self, 2>,
-        grid: Grid,
+        spec: MapSpec,
         sigma: [f64; 2],
     ) -> (Tensor<Self, 2>, Option<f64>) {
-        (tensor_ops::batch_epoch(w, data, grid, sigma), None)
+        (tensor_ops::batch_epoch(w, data, spec, sigma), None)
     }
 
-    /// Online steps `steps` of the schedule `cfg`, step `t` using example
+    /// Online steps `steps` of the schedule `cfg` on the map `spec`, step `t` using example
     /// `order[t - steps.start]` (`order` has one entry per step).
     fn som_train_online(
         w: Tensor<Self, 2>,
         data: Tensor<Self, 2>,
-        grid: Grid,
+        spec: MapSpec,
         cfg: &OnlineTrainingConfig,
         order: &[usize],
         steps: Range<usize>,
     ) -> Tensor<Self, 2> {
-        tensor_ops::train_online(w, data, grid, cfg, order, steps)
+        tensor_ops::train_online(w, data, spec, cfg, order, steps)
     }
 }
 

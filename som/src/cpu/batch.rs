@@ -1,8 +1,11 @@
 //! One batch epoch on plain slices: fused search, per-unit sums, separable smoothing.
 
-use super::bmu::{bmus, Candidate, PackedUnits};
+use super::bmu::Candidate;
+use super::search;
+use crate::distance::Distance;
 use crate::grid::Grid;
-use crate::neighborhood::{gaussian_matrix_f32, DEN_EPS};
+use crate::neighborhood::{Smoothing, DEN_EPS};
+use crate::spec::MapSpec;
 
 /// What an epoch reports besides the new weights.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -11,26 +14,28 @@ pub struct EpochStats {
     pub quantization_error: f64,
 }
 
-/// Quantization error from search results: `mean sqrt(max(0, |x|^2 + score))`.
-pub fn qe_from_candidates(data: &[f32], d: usize, best: &[Candidate]) -> f64 {
-    qe_sum(0.0, data, d, best) / best.len().max(1) as f64
+/// Quantization error from search results in distance `dist` ([`search::distance`]).
+pub fn qe_from_candidates(data: &[f32], d: usize, best: &[Candidate], dist: Distance) -> f64 {
+    qe_sum(0.0, data, d, best, dist) / best.len().max(1) as f64
 }
 
-/// `total` plus the distances behind a quantization error, `sum sqrt(max(0, |x|^2 + score))`,
-/// added in example order: a fold that ranks continue from one another (`crate::distributed`).
-pub(crate) fn qe_sum(total: f64, data: &[f32], d: usize, best: &[Candidate]) -> f64 {
-    data.chunks_exact(d).zip(best).fold(total, |acc, (x, c)| {
-        let x2: f32 = x.iter().map(|v| v * v).sum();
-        acc + ((x2 + c.score).max(0.0) as f64).sqrt()
-    })
+/// `total` plus the distances behind a quantization error, added in example order: a fold that
+/// ranks continue from one another (`crate::distributed`).
+pub(crate) fn qe_sum(total: f64, data: &[f32], d: usize, best: &[Candidate], dist: Distance) -> f64 {
+    data.chunks_exact(d)
+        .zip(best)
+        .fold(total, |acc, (x, c)| acc + search::distance(dist, x, c.score))
 }
 
-/// One batch epoch: returns the new `m x d` weights `W_j = sum_i h(b_i, j) x_i / (sum_i h(b_i, j) + 1e-8)`
-/// computed as `num = Hx S Hy^T`, `den = Hx C Hy^T` from per-unit sums `S` and counts `C`.
+/// One batch epoch of the map `spec`: returns the new `m x d` weights `W_j = sum_i h(b_i, j) x_i
+/// / (sum_i h(b_i, j) + 1e-8)` computed as `num = Hx S Hy^T`, `den = Hx C Hy^T` from per-unit
+/// sums `S` and counts `C` ([`Smoothing`]).
 ///
 /// # Panics
-/// If the lengths of `w` and `data` do not fit `grid` and `d`.
-pub fn epoch(w: &[f32], data: &[f32], d: usize, grid: Grid, sigma: [f64; 2]) -> (Vec<f32>, EpochStats) {
+/// If the lengths of `w` and `data` do not fit `spec` and `d`, or the neighbourhood is the
+/// Mexican hat.
+pub fn epoch(w: &[f32], data: &[f32], d: usize, spec: MapSpec, sigma: [f64; 2]) -> (Vec<f32>, EpochStats) {
+    let grid = spec.grid;
     let (gx, gy) = (grid.width, grid.height);
     let m = grid.units();
     assert_eq!(
@@ -39,22 +44,30 @@ pub fn epoch(w: &[f32], data: &[f32], d: usize, grid: Grid, sigma: [f64; 2]) -> 
         "weights: {} values for a {gx} x {gy} map of dimension {d}",
         w.len()
     );
-    let units = PackedUnits::new(w, m, d);
-    let best = bmus(&units, data);
+    let best = search::best1(w, m, d, data, spec.distance);
     let stats = EpochStats {
-        quantization_error: qe_from_candidates(data, d, &best),
+        quantization_error: qe_from_candidates(data, d, &best, spec.distance),
     };
-    (update(data, d, &best, grid, sigma), stats)
+    (update(data, d, &best, w, spec, sigma), stats)
 }
 
 /// The second half of [`epoch`]: the new `m x d` weights from every example's best unit
-/// (`best[i].index` for row `i` of `data`). Public so that a search done another way (for
-/// example on operands rounded to a lower precision, `benches`' `precision-cost`) trains the
-/// same way.
+/// (`best[i].index` for row `i` of `data`) and the weights `w` the epoch started from (kept
+/// where a compact neighbourhood reaches no example). Public so that a search done another way
+/// (for example on operands rounded to a lower precision, `benches`' `precision-cost`) trains
+/// the same way.
 ///
 /// # Panics
-/// If `best` and `data` differ in their number of rows, or a unit lies outside `grid`.
-pub fn update(data: &[f32], d: usize, best: &[Candidate], grid: Grid, sigma: [f64; 2]) -> Vec<f32> {
+/// If `best` and `data` differ in their number of rows, or a unit lies outside the grid.
+pub fn update(
+    data: &[f32],
+    d: usize,
+    best: &[Candidate],
+    w: &[f32],
+    spec: MapSpec,
+    sigma: [f64; 2],
+) -> Vec<f32> {
+    let grid = spec.grid;
     let m = grid.units();
     assert_eq!(
         data.len(),
@@ -65,7 +78,7 @@ pub fn update(data: &[f32], d: usize, best: &[Candidate], grid: Grid, sigma: [f6
     );
     let mut s = vec![0f32; m * (d + 1)];
     accumulate(&mut s, data, d, best, grid);
-    smooth_and_divide(&s, d, grid, sigma)
+    smooth_and_divide(&s, d, w, spec, sigma)
 }
 
 /// Adds every example of `data` to the sums and counts `s` of its best unit, laid out
@@ -110,27 +123,57 @@ fn gemm(r: usize, k: usize, cols: usize, a: &[f32], b: &[f32], out: &mut [f32]) 
 }
 
 /// Smooths per-unit sums and counts `s` (layout `(y, x, d + 1)`) with the separable
-/// neighbourhood and divides: returns the `m x d` weights in unit order.
-pub(crate) fn smooth_and_divide(s: &[f32], d: usize, grid: Grid, sigma: [f64; 2]) -> Vec<f32> {
+/// neighbourhood of `spec` and divides: returns the `m x d` weights in unit order (a unit a
+/// compact neighbourhood does not reach keeps its weights in `old`).
+pub(crate) fn smooth_and_divide(
+    s: &[f32],
+    d: usize,
+    old: &[f32],
+    spec: MapSpec,
+    sigma: [f64; 2],
+) -> Vec<f32> {
+    let grid = spec.grid;
     let (gx, gy) = (grid.width, grid.height);
     let c = d + 1;
-    let hx = gaussian_matrix_f32(gx, sigma[0]);
-    let hy = gaussian_matrix_f32(gy, sigma[1]);
-    // Along y: U[j, (a, :)] = sum_b Hy[j, b] S[b, (a, :)]: one (gy x gy) by (gy x gx*c) GEMM.
+    let plan = Smoothing::new(grid, spec.neighborhood, sigma);
     let mut u = vec![0f32; s.len()];
-    gemm(gy, gy, gx * c, &hy, s, &mut u);
-    // Re-lay (y, x, :) as (x, y, :), then along x: V[i, (j, :)] = sum_a Hx[i, a] U[a, (j, :)].
     let mut ut = vec![0f32; s.len()];
-    for j in 0..gy {
-        for a in 0..gx {
-            ut[(a * gy + j) * c..(a * gy + j + 1) * c]
-                .copy_from_slice(&u[(j * gx + a) * c..(j * gx + a + 1) * c]);
+    let mut part = vec![0f32; s.len()];
+    let mut v = vec![0f32; s.len()];
+    for pb in 0..plan.classes {
+        // Along y: U[j, (a, :)] = sum_b Y[j, b] S[b, (a, :)]: one (gy x gy) by (gy x gx*c) GEMM.
+        gemm(gy, gy, gx * c, &plan.y[pb], s, &mut u);
+        // Re-lay (y, x, :) as (x, y, :), then along x: V[i, (j, :)] = sum_a X[i, a] U[a, (j, :)].
+        for j in 0..gy {
+            for a in 0..gx {
+                ut[(a * gy + j) * c..(a * gy + j + 1) * c]
+                    .copy_from_slice(&u[(j * gx + a) * c..(j * gx + a + 1) * c]);
+            }
+        }
+        if plan.classes == 1 {
+            gemm(gx, gx, gy * c, &plan.x[0][0], &ut, &mut v);
+            continue;
+        }
+        // Hexagonal: each target row parity pj takes its own x matrix.
+        for pj in 0..plan.classes {
+            gemm(gx, gx, gy * c, &plan.x[pb][pj], &ut, &mut part);
+            for i in 0..gx {
+                for j in (pj..gy).step_by(plan.classes) {
+                    let at = (i * gy + j) * c;
+                    for (acc, p) in v[at..at + c].iter_mut().zip(&part[at..at + c]) {
+                        *acc += p;
+                    }
+                }
+            }
         }
     }
-    let mut v = u;
-    gemm(gx, gx, gy * c, &hx, &ut, &mut v);
+    let keep = spec.neighborhood.keeps_unreached();
     let mut w = Vec::with_capacity(gx * gy * d);
-    for cell in v.chunks_exact(c) {
+    for (cell, old) in v.chunks_exact(c).zip(old.chunks_exact(d)) {
+        if keep && cell[d] == 0.0 {
+            w.extend_from_slice(old);
+            continue;
+        }
         let den = cell[d] + DEN_EPS;
         w.extend(cell[..d].iter().map(|num| num / den));
     }
@@ -155,7 +198,7 @@ mod tests {
             let data: Vec<f32> = (0..n * d).map(|_| rng.random()).collect();
             let w: Vec<f32> = (0..m * d).map(|_| rng.random()).collect();
             let sigma = [gx as f64 / 2.0 + 0.3, gy as f64 / 3.0 + 0.5];
-            let (got, stats) = epoch(&w, &data, d, grid, sigma);
+            let (got, stats) = epoch(&w, &data, d, grid.into(), sigma);
             let to64 =
                 |v: &[f32], r| Array2::from_shape_vec((r, d), v.iter().map(|&x| x as f64).collect()).unwrap();
             let (data64, w64) = (to64(&data, n), to64(&w, m));
@@ -166,7 +209,7 @@ mod tests {
                     "{gx}x{gy} n={n} d={d}: {g} vs {w}"
                 );
             }
-            let qe = reference::quantization_error(data64.view(), w64.view());
+            let qe = reference::quantization_error(data64.view(), w64.view(), Distance::Euclidean);
             assert!(
                 Tolerance::F32_VS_F64.accepts(stats.quantization_error, qe),
                 "{} vs {qe}",
@@ -182,7 +225,7 @@ mod tests {
         let grid = Grid::new(1, 3);
         let (data, w) = ([2.0f32, -1.0], [2.0f32, -1.0, 5.0, 5.0, 9.0, 9.0]);
         let sigma = [1.0, 0.4];
-        let (got, _) = epoch(&w, &data, 2, grid, sigma);
+        let (got, _) = epoch(&w, &data, 2, grid.into(), sigma);
         let to64 =
             |v: &[f32], r| Array2::from_shape_vec((r, 2), v.iter().map(|&x| x as f64).collect()).unwrap();
         let want = reference::batch_epoch(to64(&data, 1).view(), to64(&w, 3).view(), grid, sigma);

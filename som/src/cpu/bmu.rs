@@ -35,6 +35,24 @@ impl PackedUnits {
         Self::for_isa(w, m, d, Isa::best())
     }
 
+    /// Packs the rows of `w` scaled to unit length, with a norm term of 0: the cosine search,
+    /// whose scores are `-2 x^.w^` for data given as unit rows ([`crate::distance::unit_rows`]).
+    ///
+    /// # Panics
+    /// As [`PackedUnits::new`].
+    pub fn unit_rows(w: &[f32], m: usize, d: usize) -> Self {
+        let mut packed = Self::new(&crate::distance::unit_rows(w, d), m, d);
+        let stride = packed.stride();
+        for (t, tile) in packed.tiles.chunks_exact_mut(stride).enumerate() {
+            for (l, norm) in tile[..packed.lanes].iter_mut().enumerate() {
+                if t * packed.lanes + l < m {
+                    *norm = 0.0;
+                }
+            }
+        }
+        packed
+    }
+
     /// Packs for the search to run on `isa`.
     fn for_isa(w: &[f32], m: usize, d: usize, isa: Isa) -> Self {
         assert!(m > 0, "PackedUnits::new: the map has no units");
@@ -92,13 +110,13 @@ pub struct Candidate {
 }
 
 impl Candidate {
-    pub(super) const NONE: Self = Self {
+    pub(crate) const NONE: Self = Self {
         score: f32::INFINITY,
         index: u32::MAX,
     };
 
     /// Lexicographic (score, index) order: the lower index wins a tie.
-    pub(super) fn better(self, other: Self) -> bool {
+    pub(crate) fn better(self, other: Self) -> bool {
         self.score < other.score || (self.score == other.score && self.index < other.index)
     }
 }

@@ -25,4 +25,5 @@ pub mod batch;
 pub mod bmu;
 mod contention;
 pub mod online;
+pub mod search;
 mod simd;

@@ -14,9 +14,11 @@ use pulp::{Simd, WithSimd};
 use super::barrier::Barrier;
 use super::contention::{ChooseThreads, ThreadChooser};
 use super::simd::{f32_lanes, keep_min, lane_offsets, u32_lanes, Isa};
+use crate::distance::{unit_rows, Distance};
 use crate::grid::Grid;
-use crate::neighborhood::gaussian_row_f32;
+use crate::neighborhood::{gaussian_row_f32, Neighborhood, StepRows};
 use crate::schedule::OnlineTrainingConfig;
+use crate::spec::MapSpec;
 
 /// Maps with at least this many weights split each step's pass over two or more threads; below
 /// it, meeting the other threads every step costs more than the work it shares.
@@ -87,28 +89,74 @@ impl Layout {
 struct Pass<'a> {
     /// Example of this step (`None`: no update, only measure, for the first search).
     x: Option<&'a [f32]>,
-    /// Example whose distances are measured after the update.
+    /// Example whose distances are measured after the update (a unit row for the cosine).
     next: &'a [f32],
-    /// `h_x(a)` for every grid row `a`.
+    /// The playbook's map: `h_x(a)` for every grid row `a`. Any other map: for every grid row,
+    /// two lane patterns of `lanes` values, lane `l` of pattern `q` the x factor of a unit
+    /// whose `y` has the parity of `q + l` (a hexagonal grid's rows differ by parity; a tile
+    /// starting at an odd `y` takes pattern 1).
     hx: &'a [f32],
     /// `alpha * h_y(y)` for every padded column (0 on padding).
     cy: &'a [f32],
+    /// The Mexican hat's cross terms, laid out as `hx` and `cy`; empty otherwise.
+    ux: &'a [f32],
+    uy: &'a [f32],
     /// 0 for real columns, `+inf` for padding, added to distances.
     pen: &'a [f32],
     lo: f32,
     hi: f32,
+    /// The distance measured to `next` (any other map than the playbook's).
+    metric: Distance,
 }
 
 /// The pass over grid rows `first_row..` held in `rows` (whole rows of `layout`): moves every
-/// unit by step `p` and returns the best (distance to `p.next`, unit).
-struct PassRows<'a> {
+/// unit by step `p` and returns the best (distance to `p.next`, unit). `GENERAL` is false for
+/// the playbook's map (one x factor a row, Euclidean) and true for every other: a const, so
+/// the playbook's pass compiles to what it was before the other maps.
+struct PassRows<'a, const GENERAL: bool> {
     rows: &'a mut [f32],
     first_row: usize,
     layout: &'a Layout,
     p: &'a Pass<'a>,
 }
 
-impl WithSimd for PassRows<'_> {
+/// The distance to `next` of the moved unit `ws` (lane-wise), added to `dist` (the padding's
+/// penalty): squared Euclidean, Manhattan, Chebyshev, or cosine `1 - n^.w / |w|` (`next` a unit
+/// row; a zero unit's cosine is 0).
+#[inline(always)]
+fn measure<S: Simd>(simd: S, metric: Distance, ws: &[S::f32s], next: &[f32], dist: S::f32s) -> S::f32s {
+    let mut acc = simd.splat_f32s(0.0);
+    match metric {
+        Distance::Euclidean => {
+            for (w, &nk) in ws.iter().zip(next) {
+                let df = simd.sub_f32s(simd.splat_f32s(nk), *w);
+                acc = simd.mul_add_e_f32s(df, df, acc);
+            }
+        }
+        Distance::Manhattan => {
+            for (w, &nk) in ws.iter().zip(next) {
+                acc = simd.add_f32s(acc, simd.abs_f32s(simd.sub_f32s(simd.splat_f32s(nk), *w)));
+            }
+        }
+        Distance::Chebyshev => {
+            for (w, &nk) in ws.iter().zip(next) {
+                acc = simd.max_f32s(acc, simd.abs_f32s(simd.sub_f32s(simd.splat_f32s(nk), *w)));
+            }
+        }
+        Distance::Cosine => {
+            let mut n2 = acc;
+            for (w, &nk) in ws.iter().zip(next) {
+                acc = simd.mul_add_e_f32s(simd.splat_f32s(nk), *w, acc);
+                n2 = simd.mul_add_e_f32s(*w, *w, n2);
+            }
+            let norm = simd.sqrt_f32s(simd.max_f32s(n2, simd.splat_f32s(f32::MIN_POSITIVE)));
+            acc = simd.sub_f32s(simd.splat_f32s(1.0), simd.div_f32s(acc, norm));
+        }
+    }
+    simd.add_f32s(dist, acc)
+}
+
+impl<const GENERAL: bool> WithSimd for PassRows<'_, GENERAL> {
     type Output = (f32, usize);
 
     #[inline(always)]
@@ -124,13 +172,24 @@ impl WithSimd for PassRows<'_> {
         let (cy, _) = S::as_simd_f32s(p.cy);
         let (pen, _) = S::as_simd_f32s(p.pen);
         assert!(cy.len() == layout.tiles_per_row && pen.len() == layout.tiles_per_row);
+        let mexican = GENERAL && !p.uy.is_empty();
+        let (uy, _) = S::as_simd_f32s(p.uy);
         let (lo, hi) = (simd.splat_f32s(p.lo), simd.splat_f32s(p.hi));
         let offsets = lane_offsets::<S>();
         let mut bv = simd.splat_f32s(f32::INFINITY);
         let mut bi = simd.splat_u32s(0);
+        let zero = simd.splat_f32s(0.0);
         for (r, row) in rows.chunks_exact_mut(layout.row_len()).enumerate() {
             let a = first_row + r;
-            let cx = simd.splat_f32s(p.hx[a]);
+            let pattern = |t: &[f32]| {
+                let (v, _) = S::as_simd_f32s(&t[a * 2 * lanes..(a + 1) * 2 * lanes]);
+                [v[0], v[1]]
+            };
+            let (cx, ex) = if GENERAL {
+                (pattern(p.hx), if mexican { pattern(p.ux) } else { [zero; 2] })
+            } else {
+                ([simd.splat_f32s(p.hx[a]); 2], [zero; 2])
+            };
             for (tt, (tile, (&cy, &pen))) in row
                 .chunks_exact_mut(d * lanes)
                 .zip(cy.iter().zip(pen))
@@ -139,8 +198,8 @@ impl WithSimd for PassRows<'_> {
                 let (ws, _) = S::as_mut_simd_f32s(tile);
                 let mut dist = pen;
                 match p.x {
-                    Some(x) => {
-                        let c = simd.mul_f32s(cx, cy);
+                    Some(x) if !GENERAL => {
+                        let c = simd.mul_f32s(cx[0], cy);
                         for ((w, &xk), &nk) in ws.iter_mut().zip(x).zip(p.next) {
                             let v = simd.mul_add_e_f32s(c, simd.sub_f32s(simd.splat_f32s(xk), *w), *w);
                             let v = simd.min_f32s(simd.max_f32s(v, lo), hi);
@@ -149,11 +208,22 @@ impl WithSimd for PassRows<'_> {
                             dist = simd.mul_add_e_f32s(df, df, dist);
                         }
                     }
-                    None => {
-                        for (w, &nk) in ws.iter().zip(p.next) {
-                            let df = simd.sub_f32s(simd.splat_f32s(nk), *w);
-                            dist = simd.mul_add_e_f32s(df, df, dist);
+                    Some(x) => {
+                        let q = (tt * lanes) & 1;
+                        let mut c = simd.mul_f32s(cx[q], cy);
+                        if mexican {
+                            c = simd.mul_add_e_f32s(ex[q], cy, c);
+                            c = simd.mul_add_e_f32s(cx[q], uy[tt], c);
                         }
+                        for (w, &xk) in ws.iter_mut().zip(x) {
+                            let v = simd.mul_add_e_f32s(c, simd.sub_f32s(simd.splat_f32s(xk), *w), *w);
+                            *w = simd.min_f32s(simd.max_f32s(v, lo), hi);
+                        }
+                        dist = measure(simd, p.metric, ws, p.next, dist);
+                    }
+                    None => {
+                        let metric = if GENERAL { p.metric } else { Distance::Euclidean };
+                        dist = measure(simd, metric, ws, p.next, dist);
                     }
                 }
                 let idx = simd.add_u32s(
@@ -222,12 +292,12 @@ pub fn train(
     w: &mut [f32],
     data: &[f32],
     d: usize,
-    grid: Grid,
+    spec: MapSpec,
     cfg: &OnlineTrainingConfig,
     order: &[usize],
     steps: Range<usize>,
 ) {
-    train_on(Isa::best(), w, data, d, grid, cfg, order, steps)
+    train_on(Isa::best(), w, data, d, spec, cfg, order, steps)
 }
 
 /// [`train`] on instruction set `isa`.
@@ -237,11 +307,12 @@ fn train_on(
     w: &mut [f32],
     data: &[f32],
     d: usize,
-    grid: Grid,
+    spec: MapSpec,
     cfg: &OnlineTrainingConfig,
     order: &[usize],
     steps: Range<usize>,
 ) {
+    let grid = spec.grid;
     // As many threads as the batch path's rayon pool has (the calling pool's, else the global
     // one: the cores, or RAYON_NUM_THREADS), so one setting governs both paths.
     let many = if grid.units() * d >= PARALLEL_MIN_WEIGHTS {
@@ -250,7 +321,7 @@ fn train_on(
         1
     };
     let mut chooser = ThreadChooser::new(many);
-    train_with(isa, &mut chooser, SEGMENT, w, data, d, grid, cfg, order, steps)
+    train_with(isa, &mut chooser, SEGMENT, w, data, d, spec, cfg, order, steps)
 }
 
 /// [`train_on`] in segments of `segment` steps, over the thread counts `chooser` picks.
@@ -262,11 +333,12 @@ fn train_with(
     w: &mut [f32],
     data: &[f32],
     d: usize,
-    grid: Grid,
+    spec: MapSpec,
     cfg: &OnlineTrainingConfig,
     order: &[usize],
     steps: Range<usize>,
 ) {
+    let grid = spec.grid;
     let m = grid.units();
     assert_eq!(
         w.len(),
@@ -295,13 +367,18 @@ fn train_with(
     let (lo, hi) = cfg
         .clip
         .map_or((f32::NEG_INFINITY, f32::INFINITY), |[lo, hi]| (lo, hi));
+    // The cosine measures against unit rows of the examples (the update moves towards the
+    // examples themselves).
+    let unit_data = (spec.distance == Distance::Cosine).then(|| unit_rows(data, d));
     let run = Run {
         pen: (0..layout.y_pad())
             .map(|y| if y < grid.height { 0.0 } else { f32::INFINITY })
             .collect(),
         layout,
+        spec,
         cfg,
         data,
+        unit_data,
         order,
         steps: steps.clone(),
         lo,
@@ -325,8 +402,11 @@ fn train_with(
 /// What one call of [`train_with`] fixes: the map's layout, the schedule, the examples.
 struct Run<'a> {
     layout: Layout,
+    spec: MapSpec,
     cfg: &'a OnlineTrainingConfig,
     data: &'a [f32],
+    /// The examples as unit rows, for the cosine.
+    unit_data: Option<Vec<f32>>,
     order: &'a [usize],
     steps: Range<usize>,
     /// Infinite on the padding units, so they never win.
@@ -343,25 +423,90 @@ impl Run<'_> {
         &self.data[i * d..(i + 1) * d]
     }
 
+    /// The example of step `t` as the pass measures against it: a unit row for the cosine.
+    fn measured(&self, t: usize) -> &[f32] {
+        match &self.unit_data {
+            None => self.example(t),
+            Some(u) => {
+                let (i, d) = (self.order[t - self.steps.start], self.layout.d);
+                &u[i * d..(i + 1) * d]
+            }
+        }
+    }
+
+    /// Whether the pass runs its general form (any map but the playbook's).
+    fn general(&self) -> bool {
+        !self.spec.is_playbook()
+    }
+
+    /// Runs the pass over `rows` from grid row `first_row`, in the form the map needs.
+    fn pass(&self, rows: &mut [f32], first_row: usize, p: &Pass<'_>) -> (f32, usize) {
+        let layout = &self.layout;
+        if self.general() {
+            self.isa.run(PassRows::<true> {
+                rows,
+                first_row,
+                layout,
+                p,
+            })
+        } else {
+            self.isa.run(PassRows::<false> {
+                rows,
+                first_row,
+                layout,
+                p,
+            })
+        }
+    }
+
+    /// Length of the `hx` table of a pass: one value a grid row, or two lane patterns.
+    fn hx_len(&self) -> usize {
+        let width = self.layout.grid.width;
+        if self.general() {
+            width * 2 * self.layout.lanes
+        } else {
+            width
+        }
+    }
+
     /// The best unit of the first step's example, before any update.
     fn first_bmu(&self, packed: &mut [f32]) -> usize {
-        let zeros_x = vec![0f32; self.layout.grid.width];
+        let zeros_x = vec![0f32; self.hx_len()];
         let zeros_y = vec![0f32; self.layout.y_pad()];
         let first = Pass {
             x: None,
-            next: self.example(self.steps.start),
+            next: self.measured(self.steps.start),
             hx: &zeros_x,
             cy: &zeros_y,
+            ux: &[],
+            uy: &[],
             pen: &self.pen,
             lo: self.lo,
             hi: self.hi,
+            metric: self.spec.distance,
         };
-        chosen(self.isa.run(PassRows {
-            rows: packed,
-            first_row: 0,
-            layout: &self.layout,
-            p: &first,
-        }))
+        chosen(self.pass(packed, 0, &first))
+    }
+
+    /// Fills the pass's tables for a step of any map but the playbook's: `hx` (and for the
+    /// Mexican hat `ux`) as two lane patterns a grid row, `cy` and `uy` padded with zeros.
+    fn fill_general(&self, rows: &StepRows, hx: &mut [f32], cy: &mut [f32], ux: &mut [f32], uy: &mut [f32]) {
+        let lanes = self.layout.lanes;
+        let patterns = |table: &[Vec<f32>], out: &mut [f32]| {
+            for (a, row) in out.chunks_exact_mut(2 * lanes).enumerate() {
+                for (k, v) in row.iter_mut().enumerate() {
+                    // Pattern q = k / lanes, lane l = k % lanes: the parity of q + l.
+                    let parity = (k / lanes + k % lanes) % rows.classes;
+                    *v = table[parity][a];
+                }
+            }
+        };
+        patterns(&rows.hx, hx);
+        cy[..rows.cy.len()].copy_from_slice(&rows.cy);
+        if !rows.uy.is_empty() {
+            patterns(&rows.ux, ux);
+            uy[..rows.uy.len()].copy_from_slice(&rows.uy);
+        }
     }
 
     /// Runs steps `seg` over `threads` threads (fewer where the grid rows run out), from best
@@ -381,35 +526,44 @@ impl Run<'_> {
         // next unit.
         let worker = |rows: &mut [f32], index: usize| {
             let first_row = index * rows_per_thread;
-            let mut hx = vec![0f32; grid.width];
+            let mexican = self.spec.neighborhood == Neighborhood::MexicanHat;
+            let mut hx = vec![0f32; self.hx_len()];
             let mut cy = vec![0f32; layout.y_pad()];
+            let (mut ux, mut uy) = if mexican {
+                (vec![0f32; self.hx_len()], vec![0f32; layout.y_pad()])
+            } else {
+                (Vec::new(), Vec::new())
+            };
             let mut bmu = bmu;
             for t in seg.clone() {
                 let step = self.cfg.step_at(grid, t);
-                let (bx, by) = grid.coords(bmu);
-                gaussian_row_f32(grid.width, bx, step.sigma[0], 1.0, &mut hx);
-                gaussian_row_f32(grid.height, by, step.sigma[1], step.alpha, &mut cy);
+                if self.general() {
+                    let rows = StepRows::new(grid, self.spec.neighborhood, bmu, step.sigma, step.alpha);
+                    self.fill_general(&rows, &mut hx, &mut cy, &mut ux, &mut uy);
+                } else {
+                    let (bx, by) = grid.coords(bmu);
+                    gaussian_row_f32(grid.width, bx, step.sigma[0], 1.0, &mut hx);
+                    gaussian_row_f32(grid.height, by, step.sigma[1], step.alpha, &mut cy);
+                }
                 // The run's last step measures against its own example: no step follows.
                 let next = if t + 1 < self.steps.end {
-                    self.example(t + 1)
+                    self.measured(t + 1)
                 } else {
-                    self.example(t)
+                    self.measured(t)
                 };
                 let p = Pass {
                     x: Some(self.example(t)),
                     next,
                     hx: &hx,
                     cy: &cy,
+                    ux: &ux,
+                    uy: &uy,
                     pen: &self.pen,
                     lo: self.lo,
                     hi: self.hi,
+                    metric: self.spec.distance,
                 };
-                let best = self.isa.run(PassRows {
-                    rows,
-                    first_row,
-                    layout,
-                    p: &p,
-                });
+                let best = self.pass(rows, first_row, &p);
                 if threads == 1 {
                     bmu = chosen(best);
                     continue;
@@ -484,7 +638,7 @@ mod tests {
                 &mut w,
                 &data,
                 d,
-                grid,
+                grid.into(),
                 &cfg,
                 &order,
                 0..steps,
@@ -525,7 +679,7 @@ mod tests {
             let want = reference::train_online(to64(&data, n).view(), to64(&w0, m), grid, &cfg, &order);
             for isa in [Isa::best(), Isa::Scalar] {
                 let mut w = w0.clone();
-                train_on(isa, &mut w, &data, d, grid, &cfg, &order, 0..steps);
+                train_on(isa, &mut w, &data, d, grid.into(), &cfg, &order, 0..steps);
                 for (g, r) in w.iter().zip(want.iter()) {
                     assert!(
                         Tolerance::F32_VS_F64.accepts(*g as f64, *r),
@@ -533,8 +687,8 @@ mod tests {
                     );
                 }
                 let mut w2 = w0.clone();
-                train_on(isa, &mut w2, &data, d, grid, &cfg, &order[..17], 0..17);
-                train_on(isa, &mut w2, &data, d, grid, &cfg, &order[17..], 17..steps);
+                train_on(isa, &mut w2, &data, d, grid.into(), &cfg, &order[..17], 0..17);
+                train_on(isa, &mut w2, &data, d, grid.into(), &cfg, &order[17..], 17..steps);
                 assert_eq!(w, w2, "{gx}x{gy} {isa:?}: split run differs");
             }
         }
@@ -559,12 +713,77 @@ mod tests {
             reference::train_online(to64(&data, 1).view(), to64(&w0, grid.units()), grid, &cfg, &order);
         for isa in [Isa::best(), Isa::Scalar] {
             let mut w = w0.clone();
-            train_on(isa, &mut w, &data, d, grid, &cfg, &order, 0..2);
+            train_on(isa, &mut w, &data, d, grid.into(), &cfg, &order, 0..2);
             for (g, r) in w.iter().zip(want.iter()) {
                 assert!(
                     Tolerance::F32_VS_F64.accepts(*g as f64, *r),
                     "{isa:?}: {g} vs {r}"
                 );
+            }
+        }
+    }
+
+    /// Every form of the general pass (hexagonal lane patterns, the Mexican hat's cross terms,
+    /// each distance) on the dispatched and the scalar body, against the reference.
+    #[test]
+    fn other_maps_match_reference_on_every_instruction_set() {
+        use crate::grid::Topology;
+        let mut rng = ChaCha8Rng::seed_from_u64(17);
+        let maps = [
+            (
+                Topology::Hexagonal,
+                true,
+                Neighborhood::MexicanHat,
+                Distance::Cosine,
+            ),
+            (
+                Topology::Rectangular,
+                true,
+                Neighborhood::Bubble,
+                Distance::Manhattan,
+            ),
+            (
+                Topology::Hexagonal,
+                false,
+                Neighborhood::Triangle,
+                Distance::Chebyshev,
+            ),
+            (
+                Topology::Rectangular,
+                false,
+                Neighborhood::Gaussian,
+                Distance::Cosine,
+            ),
+        ];
+        // Heights around the lane counts (4, 8, 16): tiles start on odd rows when the lanes
+        // are odd (the scalar body) and never otherwise.
+        for &(gx, gy, n, d) in &[(5, 6, 40, 3), (3, 10, 50, 4), (4, 18, 60, 3)] {
+            for (topology, toroidal, hood, dist) in maps {
+                let grid = Grid::new(gx, gy).with_topology(topology).with_toroidal(toroidal);
+                let spec = MapSpec::from(grid).with_neighborhood(hood).with_distance(dist);
+                let m = grid.units();
+                let data: Vec<f32> = (0..n * d).map(|_| rng.random()).collect();
+                let w0: Vec<f32> = (0..m * d).map(|_| rng.random()).collect();
+                let steps = 60;
+                let order: Vec<usize> = (0..steps).map(|_| rng.random_range(0..n)).collect();
+                let cfg = OnlineTrainingConfig::new(steps)
+                    .with_sigma(Some([gx as f64 / 3.0 + 0.3, gy as f64 / 3.0 + 0.4]))
+                    .with_sigma_floor(0.9)
+                    .with_clip(Some([0.2, 0.8]));
+                let to64 = |v: &[f32], r| {
+                    Array2::from_shape_vec((r, d), v.iter().map(|&x| x as f64).collect()).unwrap()
+                };
+                let want = reference::train_online(to64(&data, n).view(), to64(&w0, m), spec, &cfg, &order);
+                for isa in [Isa::best(), Isa::Scalar] {
+                    let mut w = w0.clone();
+                    train_on(isa, &mut w, &data, d, spec, &cfg, &order, 0..steps);
+                    for (g, r) in w.iter().zip(want.iter()) {
+                        assert!(
+                            Tolerance::F32_VS_F64.accepts(*g as f64, *r),
+                            "{isa:?} {gx}x{gy} {spec:?}: {g} vs {r}"
+                        );
+                    }
+                }
             }
         }
     }
@@ -579,7 +798,7 @@ mod tests {
             &mut w,
             &[0.1; 8],
             2,
-            Grid::new(1, 3),
+            Grid::new(1, 3).into(),
             &cfg,
             &[0, 4],
             0..2,
@@ -618,11 +837,14 @@ mod scalar_tests {
                 next: &next,
                 hx: &hx,
                 cy: &cy,
+                ux: &[],
+                uy: &[],
                 pen: &pen,
                 lo: 0.1,
                 hi: 0.9,
+                metric: Distance::Euclidean,
             };
-            let best = isa.run(PassRows {
+            let best = isa.run(PassRows::<false> {
                 rows: &mut rows,
                 first_row: 0,
                 layout: &layout,

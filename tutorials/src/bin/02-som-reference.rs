@@ -78,7 +78,7 @@ fn main() {
     let (w, secs) = timed(|| reference::train_online(data.view(), w0.clone(), grid, &online, &order));
     println!(
         "  took {secs:.2} s; QE {:.4}",
-        reference::quantization_error(data.view(), w.view())
+        reference::quantization_error(data.view(), w.view(), Default::default())
     );
     png(
         out.join("02-online.png"),
@@ -94,7 +94,7 @@ fn main() {
     let (w, secs) = timed(|| reference::train_batch(data.view(), w0.clone(), grid, &batch));
     println!(
         "  took {secs:.2} s; QE {:.4}",
-        reference::quantization_error(data.view(), w.view())
+        reference::quantization_error(data.view(), w.view(), Default::default())
     );
     png(
         out.join("02-batch.png"),

@@ -184,14 +184,14 @@ fn run<B: SomBackend>(device: &B::Device) {
     let check = host(tensor_ops::batch_epoch(
         w0.clone(),
         data.clone(),
-        grid,
+        grid.into(),
         cfg.sigma_at(grid, 0),
     ));
     let worst = max_diff(&check, &direct_w);
     println!("  after one epoch it agrees with the direct port to {worst:.1e}");
     let (w2, batched) = timed_on::<B, _>(device, || {
         (0..epochs).fold(w0.clone(), |w, e| {
-            tensor_ops::batch_epoch(w, data.clone(), grid, cfg.sigma_at(grid, e))
+            tensor_ops::batch_epoch(w, data.clone(), grid.into(), cfg.sigma_at(grid, e))
         })
     });
     println!("  {epochs} epochs: {batched:.2} s");
