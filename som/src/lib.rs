@@ -19,11 +19,19 @@
 //!
 //! # The map and the math
 //!
-//! A [`Grid`] of `width` x `height` units; unit `i` sits at `(x, y) = (i / height, i % height)`
-//! and holds a weight row `w_i` of [`Som::weights`] (`[width * height, dim]`). The
-//! neighbourhood of a unit `c` is the playbook's separable Gaussian (no factor 2):
+//! A [`Grid`] of `width` x `height` units; unit `i` is cell `(x, y) = (i / height, i % height)`
+//! and holds a weight row `w_i` of [`Som::weights`] (`[width * height, dim]`). By default the
+//! map is the playbook's: a flat rectangular grid, and the neighbourhood of a unit `c` the
+//! separable Gaussian (no factor 2)
 //!
 //! `h(c, j) = exp(-(cx - jx)^2 / sx^2) * exp(-(cy - jy)^2 / sy^2)`
+//!
+//! with the Euclidean distance picking best units. [`SomConfig`] chooses otherwise (a
+//! [`MapSpec`]): a hexagonal grid and a torus ([`grid`]: positions `(x + 0.5 (y mod 2), y
+//! sqrt(3) / 2)`, differences wrapped), the bubble, triangle and Mexican-hat neighbourhoods
+//! ([`neighborhood`]) and the Manhattan, Chebyshev and cosine distances ([`distance`]), each
+//! module with its formulas. Every path runs every map; the GPU kernels fuse the playbook's
+//! and run the others on [`tensor_ops`].
 //!
 //! - **Batch** ([`Som::train_batch`], schedule [`BatchTrainingConfig`]): each epoch, with `b_i`
 //!   the best-matching unit of example `x_i`,
@@ -32,8 +40,9 @@
 //!   counts `C`, then `num = Hx S Hy^T` and `den = Hx C Hy^T` (two small GEMMs per epoch).
 //! - **Online** ([`Som::train_online`], schedule [`OnlineTrainingConfig`]): each step,
 //!   `w_j += alpha_t h(b, j) (x - w_j)`, optionally clipped.
-//! - **Metrics**: [`Som::quantization_error`], [`Som::topographic_error`] (8-neighbourhood),
-//!   [`Som::umatrix`], [`Som::hit_map`], [`Som::bmus`].
+//! - **Metrics**: [`Som::quantization_error`] (in the map's distance),
+//!   [`Som::topographic_error`] (8 neighbours, 6 on a hexagonal grid), [`Som::umatrix`],
+//!   [`Som::hit_map`], [`Som::bmus`].
 //!
 //! # Backends and the fast path
 //!
@@ -45,7 +54,8 @@
 //! `kernel` (fused search, stable per-unit sums, separable smoothing, a persistent online
 //! kernel; see `gpu` for the launch geometry, and `gpu::SearchPrecision` for an opt-in TF32/BF16
 //! search on tensor cores, for long rows only). Other backends use [`tensor_ops`]. [`reference`](mod@reference) is the slow `f64` oracle both are tested against.
-//! Every path takes the neighbourhood and its constants from [`neighborhood`].
+//! Every fast path takes the neighbourhood and its constants from [`neighborhood`]; the
+//! reference writes its own.
 //! [`device::DeviceKind`] chooses a device by name and probes it (the CLI's, the tutorials' and
 //! the benches' `--device`).
 //!

@@ -146,18 +146,27 @@ impl Smoothing {
             crate::grid::Topology::Rectangular => 1,
             crate::grid::Topology::Hexagonal => 2,
         };
+        // Every entry depends on the index difference only (Toeplitz): one factor per
+        // difference, 2n - 1 exponentials instead of n^2 (an epoch's matrices of a 240 x 135
+        // map would take a millisecond otherwise).
+        let toeplitz = |n: usize, factor: &dyn Fn(f64) -> f64, keep: &dyn Fn(usize) -> bool| -> Vec<f32> {
+            let by_difference: Vec<f32> = (0..2 * n - 1)
+                .map(|k| factor(k as f64 - (n - 1) as f64) as f32)
+                .collect();
+            let mut out = vec![0f32; n * n];
+            for (i, row) in out.chunks_exact_mut(n).enumerate() {
+                for (a, v) in row.iter_mut().enumerate() {
+                    if keep(a) {
+                        *v = by_difference[i + n - 1 - a];
+                    }
+                }
+            }
+            out
+        };
         let y = (0..classes)
             .map(|pb| {
-                (0..gy * gy)
-                    .map(|k| {
-                        let (j, b) = (k / gy, k % gy);
-                        if b % classes != pb {
-                            return 0.0;
-                        }
-                        let d = grid.wrap_y((j as f64 - b as f64) * grid.row_step());
-                        hood.factor(d, sigma[1]) as f32
-                    })
-                    .collect()
+                let fy = |k: f64| hood.factor(grid.wrap_y(k * grid.row_step()), sigma[1]);
+                toeplitz(gy, &fy, &|b| b % classes == pb)
             })
             .collect();
         let x = (0..classes)
@@ -165,12 +174,8 @@ impl Smoothing {
                 (0..classes)
                     .map(|pj| {
                         let shift = grid.x_shift(pj) - grid.x_shift(pb);
-                        (0..gx * gx)
-                            .map(|k| {
-                                let (i, a) = (k / gx, k % gx);
-                                hood.factor(grid.wrap_x(i as f64 - a as f64 + shift), sigma[0]) as f32
-                            })
-                            .collect()
+                        let fx = |k: f64| hood.factor(grid.wrap_x(k + shift), sigma[0]);
+                        toeplitz(gx, &fx, &|_| true)
                     })
                     .collect()
             })
@@ -274,11 +279,6 @@ pub fn gaussian_matrix(n: usize, sigma: f64) -> Vec<f64> {
         .flat_map(|i| (0..n).map(move |a| i.abs_diff(a)))
         .map(|k| by_distance[k])
         .collect()
-}
-
-/// [`gaussian_matrix`] in `f32`, as the kernels and the tensor-op path multiply with it.
-pub fn gaussian_matrix_f32(n: usize, sigma: f64) -> Vec<f32> {
-    gaussian_matrix(n, sigma).into_iter().map(|v| v as f32).collect()
 }
 
 /// Values of [`gaussian_row_f32`] below this are 0. The online pass multiplies two of them, and

@@ -14,7 +14,7 @@ use burn::prelude::*;
 use burn::tensor::{ElementConversion, IndexingUpdateOp, TensorData};
 
 use crate::distance::Distance;
-use crate::neighborhood::{gaussian_row, Smoothing, StepRows, DEN_EPS};
+use crate::neighborhood::{Smoothing, StepRows, DEN_EPS};
 use crate::schedule::OnlineTrainingConfig;
 use crate::spec::MapSpec;
 
@@ -260,7 +260,7 @@ pub fn train_online<B: Backend>(
     assert_eq!(order.len(), steps.len(), "one example per step of {steps:?}");
     let device = w.device();
     let grid = spec.grid;
-    let (gx, gy, m) = (grid.width, grid.height, grid.units());
+    let (gy, m) = (grid.height, grid.units());
     for t in steps.clone() {
         let step = cfg.step_at(grid, t);
         let i = order[t - steps.start];
@@ -273,17 +273,8 @@ pub fn train_online<B: Backend>(
             let b: i64 = bmus(w.clone(), x, spec.distance).into_scalar().elem();
             b as usize
         };
-        let coef: Vec<f32> = if spec.is_playbook() {
-            let (bx, by) = grid.coords(bmu);
-            let hx = gaussian_row(gx, bx, step.sigma[0]);
-            let hy = gaussian_row(gy, by, step.sigma[1]);
-            (0..m)
-                .map(|j| (step.alpha * hx[j / gy] * hy[j % gy]) as f32)
-                .collect()
-        } else {
-            let rows = StepRows::new(grid, spec.neighborhood, bmu, step.sigma, step.alpha);
-            (0..m).map(|j| rows.at(j / gy, j % gy)).collect()
-        };
+        let rows = StepRows::new(grid, spec.neighborhood, bmu, step.sigma, step.alpha);
+        let coef: Vec<f32> = (0..m).map(|j| rows.at(j / gy, j % gy)).collect();
         let coef = Tensor::<B, 2>::from_data(TensorData::new(coef, [m, 1]), &device);
         w = w + diff * coef;
         if let Some([lo, hi]) = cfg.clip {

@@ -275,3 +275,29 @@ fn training_bits_do_not_depend_on_the_thread_count() {
         assert_eq!(in_pool(3, run), one, "{what}, 3 threads");
     }
 }
+
+/// The tensor-op search in every distance, in blocks of one row and of a few (the many-chunk
+/// path of large problems; the direct distances' blocks hold `rows x M x D` differences): the
+/// reference's best and second-best units.
+#[test]
+fn tensor_op_search_in_blocks_in_every_distance() {
+    let mut rng = ChaCha8Rng::seed_from_u64(31);
+    let (m, n, d) = (23, 41, 5);
+    let (data, w) = (random(n, d, &mut rng), random(m, d, &mut rng));
+    let (xa, wa) = (array(&data, n, d), array(&w, m, d));
+    let ints = |t: Tensor<B, 1, Int>| -> Vec<i64> { t.into_data().convert::<i64>().into_vec().unwrap() };
+    for dist in Distance::ALL {
+        for block in [1, 3 * m * d + 1, tensor_ops::DISTANCE_BLOCK] {
+            let (b1, b2) = tensor_ops::bmus2_blocked(tensor(&w, m, d), tensor(&data, n, d), dist, block);
+            let (b1, b2) = (ints(b1), ints(b2));
+            for (i, row) in xa.rows().into_iter().enumerate() {
+                let (r1, r2) = reference::bmu2(dist, row, wa.view());
+                assert_eq!(
+                    (b1[i], b2[i]),
+                    (r1 as i64, r2 as i64),
+                    "{dist:?}, blocks of {block}, row {i}"
+                );
+            }
+        }
+    }
+}

@@ -471,7 +471,7 @@ fn a_model_without_a_checksum_loads_with_a_note() {
 fn argument_errors_are_one_line() {
     let (_t, dir) = tmp();
     let base = ["train", "--demo", "colors", "--width", "3", "--height", "3"];
-    let cases: [(&[&str], &[&str]); 6] = [
+    let cases: [(&[&str], &[&str]); 10] = [
         (
             &["--out", "m.som", "--sigma", "1"],
             &["--sigma", "'1'", "two numbers"],
@@ -486,6 +486,22 @@ fn argument_errors_are_one_line() {
         (
             &["--out", "m.som", "--mode", "sideways"],
             &["--mode", "'sideways'", "batch", "online"],
+        ),
+        (
+            &["--out", "m.som", "--topology", "square"],
+            &["--topology", "'square'", "rectangular", "hexagonal"],
+        ),
+        (
+            &["--out", "m.som", "--neighborhood", "mexican-hat"],
+            &["--neighborhood mexican-hat", "--mode online"],
+        ),
+        (
+            &["--out", "m.som", "--learning-rate", "0.5,0.1"],
+            &["--learning-rate", "--mode online"],
+        ),
+        (
+            &["--out", "m.som", "--topology", "hexagonal", "--toroidal"],
+            &["--height 3", "even height"],
         ),
     ];
     for (extra, needles) in cases {
@@ -1299,4 +1315,113 @@ fn predict_gives_each_rows_unit_and_the_labels_map() {
 fn text_without_labels(values: &[f32]) -> String {
     let rows = values.chunks(3).map(|v| format!("{},{},{}\n", v[0], v[1], v[2]));
     std::iter::once("a,b,c\n".to_string()).chain(rows).collect()
+}
+
+/// A hexagonal torus with a bubble and the Manhattan distance, and a rectangular torus with a
+/// Mexican hat and the cosine, online: trained by the command as by the library, stored in the
+/// model, and `eval` measures QE and TE in the model's own grid and distance (the reference's).
+#[test]
+fn maps_other_than_the_playbooks_train_store_and_evaluate() {
+    use burnax_som::{Neighborhood, Topology};
+    let (_t, dir) = tmp();
+    let colours = burnax_som::io::demo_colors(0);
+    let xt = Tensor::<Flex, 2>::from_data(
+        TensorData::new(colours.values.clone(), [1000, 3]),
+        &Default::default(),
+    );
+    let x = ndarray::Array2::from_shape_vec((1000, 3), f64s(&colours.values)).unwrap();
+    let runs: [(&[&str], SomConfig, Option<OnlineTrainingConfig>); 2] = [
+        (
+            &[
+                "--topology",
+                "hexagonal",
+                "--toroidal",
+                "--neighborhood",
+                "bubble",
+                "--distance",
+                "manhattan",
+                "--epochs",
+                "6",
+            ],
+            SomConfig::new(8, 6, 3)
+                .with_topology(Topology::Hexagonal)
+                .with_toroidal(true)
+                .with_neighborhood(Neighborhood::Bubble)
+                .with_distance(Distance::Manhattan),
+            None,
+        ),
+        (
+            &[
+                "--toroidal",
+                "--neighborhood",
+                "mexican-hat",
+                "--distance",
+                "cosine",
+                "--mode",
+                "online",
+                "--steps",
+                "3000",
+                "--learning-rate",
+                "0.5,0.02",
+            ],
+            SomConfig::new(8, 6, 3)
+                .with_toroidal(true)
+                .with_neighborhood(Neighborhood::MexicanHat)
+                .with_distance(Distance::Cosine),
+            Some(
+                OnlineTrainingConfig::new(3000)
+                    .with_clip(Some([0.0, 1.0]))
+                    .with_alpha([0.5, 0.02]),
+            ),
+        ),
+    ];
+    for (i, (flags, config, online)) in runs.into_iter().enumerate() {
+        let model = format!("m{i}.som");
+        let mut args = vec![
+            "train", "--demo", "colors", "--width", "8", "--height", "6", "--out", &model,
+        ];
+        args.extend_from_slice(flags);
+        ok(&som(&dir, &args));
+        let mut lib = config.init_with_data(&xt).unwrap();
+        match &online {
+            None => lib.train_batch(&xt, &BatchTrainingConfig::new(6)).unwrap(),
+            Some(cfg) => lib.train_online(&xt, cfg, None, 0).unwrap(),
+        }
+        assert_eq!(
+            weights(&dir, &model),
+            lib.weights_host(),
+            "{flags:?}: the command's map and the library's"
+        );
+        let file = ModelFile::load(&dir.join(&model)).unwrap();
+        assert_eq!(
+            file.config.spec(),
+            config.spec(),
+            "{flags:?}: stored in the model"
+        );
+
+        fs::write(
+            dir.join("d.npy"),
+            burnax_som::io::npy_bytes(1000, 3, &colours.values),
+        )
+        .unwrap();
+        let json: serde_json::Value = serde_json::from_str(&ok(&som(
+            &dir,
+            &["eval", "--model", &model, "--input", "d.npy", "--json"],
+        )))
+        .unwrap();
+        let w = ndarray::Array2::from_shape_vec((48, 3), f64s(&weights(&dir, &model))).unwrap();
+        let spec = config.spec();
+        let qe = reference::quantization_error(x.view(), w.view(), spec.distance);
+        let te = reference::topographic_error(x.view(), w.view(), spec);
+        let got = json["quantization_error"].as_f64().unwrap();
+        assert!(
+            Tolerance::F32_VS_F64.accepts(got, qe),
+            "{flags:?}: QE {got}, reference {qe}"
+        );
+        assert_eq!(json["topographic_error"].as_f64().unwrap(), te, "{flags:?}: TE");
+        ok(&som(
+            &dir,
+            &["render", "--model", &model, "--png", "p.png", "--mode", "umatrix"],
+        ));
+    }
 }

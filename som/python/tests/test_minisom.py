@@ -164,7 +164,7 @@ def test_batch_map_orders_the_map():
 def test_unsupported_features_say_so():
     for kw in (dict(topology="hexagonal"), dict(neighborhood_function="bubble"),
                dict(activation_distance="cosine"), dict(decay_function=lambda a, t, T: a)):
-        with pytest.raises(NotImplementedError, match="not in burnax_som yet"):
+        with pytest.raises(NotImplementedError, match="not in burnax_som.MiniSom"):
             Ours(4, 4, 2, **kw)
     with pytest.raises(NotImplementedError, match="fixed_points"):
         Ours(4, 4, 2).train(data(10, 2), 10, fixed_points={0: (0, 0)})

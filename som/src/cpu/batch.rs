@@ -138,8 +138,9 @@ pub(crate) fn smooth_and_divide(
     let plan = Smoothing::new(grid, spec.neighborhood, sigma);
     let mut u = vec![0f32; s.len()];
     let mut ut = vec![0f32; s.len()];
-    let mut part = vec![0f32; s.len()];
     let mut v = vec![0f32; s.len()];
+    // Hexagonal only: each target parity's share before it is added.
+    let mut part = vec![0f32; if plan.classes > 1 { s.len() } else { 0 }];
     for pb in 0..plan.classes {
         // Along y: U[j, (a, :)] = sum_b Y[j, b] S[b, (a, :)]: one (gy x gy) by (gy x gx*c) GEMM.
         gemm(gy, gy, gx * c, &plan.y[pb], s, &mut u);

@@ -8,10 +8,13 @@
 //!   distances kept in registers (`|w|^2 - 2 x.w`, the GEMM form), and a running best per lane
 //!   is kept branch-free. Examples are split over threads with rayon; units are scanned in
 //!   cache-sized super-tiles. Ties go to the lowest unit index.
+//! - [`search`]: the search in every distance: [`bmu`]'s for Euclidean and (on unit rows)
+//!   cosine, a direct scan for Manhattan and Chebyshev.
 //! - [`batch`]: per-unit sums and counts in example order (a fixed order, so results are
 //!   bit-identical run after run), then the separable smoothing as two GEMMs.
 //! - [`online`]: one pass over the map per step that applies the update of step `t` and
-//!   measures the distances for step `t + 1` at the same time.
+//!   measures the distances for step `t + 1` at the same time (the playbook's map in its own
+//!   compiled form, every other grid, neighbourhood and distance in a general one).
 //!
 //! Each hot loop is written once, generic over [`pulp::Simd`], and dispatched at run time to the
 //! best instruction set of the CPU: AVX-512, AVX2+FMA, NEON, or a scalar body elsewhere (see

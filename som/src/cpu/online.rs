@@ -492,12 +492,15 @@ impl Run<'_> {
     /// Mexican hat `ux`) as two lane patterns a grid row, `cy` and `uy` padded with zeros.
     fn fill_general(&self, rows: &StepRows, hx: &mut [f32], cy: &mut [f32], ux: &mut [f32], uy: &mut [f32]) {
         let lanes = self.layout.lanes;
+        let classes = rows.classes;
         let patterns = |table: &[Vec<f32>], out: &mut [f32]| {
             for (a, row) in out.chunks_exact_mut(2 * lanes).enumerate() {
-                for (k, v) in row.iter_mut().enumerate() {
-                    // Pattern q = k / lanes, lane l = k % lanes: the parity of q + l.
-                    let parity = (k / lanes + k % lanes) % rows.classes;
-                    *v = table[parity][a];
+                // Pattern q's lane l holds the factor of a y with the parity of q + l.
+                let (even, odd) = (table[0][a], table[classes - 1][a]);
+                for (q, pattern) in row.chunks_exact_mut(lanes).enumerate() {
+                    for (l, v) in pattern.iter_mut().enumerate() {
+                        *v = if (q + l) & 1 == 0 { even } else { odd };
+                    }
                 }
             }
         };

@@ -2,8 +2,9 @@
 //!
 //! Each panel is a title, the map with its x and y axes (unit `(x, y)` is the square
 //! `[x, x + 1) x [y, y + 1)`, `y` growing upwards as in matplotlib's `pcolor`, which MiniSom's
-//! examples use) and, beside it, what explains the colours: a colour bar for values, a legend
-//! for classes, nothing for weights drawn as RGB.
+//! examples use; on a hexagonal grid a hexagon centred on the unit's position, odd rows half a
+//! unit to the right, rows `sqrt(3) / 2` apart) and, beside it, what explains the colours: a
+//! colour bar for values, a legend for classes, nothing for weights drawn as RGB.
 
 use std::sync::Once;
 
@@ -14,7 +15,7 @@ use plotters::style::{register_font, FontStyle};
 use super::color::{byte, class_color, toward_white, viridis, Rgb};
 use super::image::{Image, MAX_SIDE};
 use crate::error::SomError;
-use crate::grid::Grid;
+use crate::grid::{Grid, Topology, HEX_ROW};
 use crate::labels::LabelsMap;
 
 /// What a panel shows of each unit.
@@ -151,13 +152,109 @@ impl<'a> Figure<'a> {
     }
 
     /// [`Figure::unit_center`] given the cell size (measuring the titles for it is not free).
-    fn center_in(&self, (cw, ch): (u64, u64), panel: usize, unit: usize) -> (u32, u32) {
+    fn center_in(&self, cell: (u64, u64), panel: usize, unit: usize) -> (u32, u32) {
+        let (left, top) = self.map_origin(cell, panel);
+        let (cx, cy) = self.center_on_map(unit);
+        (
+            (left as f64 + cx).floor() as u32,
+            (top as f64 + cy).floor() as u32,
+        )
+    }
+
+    /// The top left pixel of panel `panel`'s map.
+    fn map_origin(&self, (cw, ch): (u64, u64), panel: usize) -> (u64, u64) {
         let (col, row) = ((panel % self.columns) as u64, (panel / self.columns) as u64);
+        (
+            col * cw + (MARGIN + Y_AXIS) as u64,
+            row * ch + (TITLE + MARGIN) as u64,
+        )
+    }
+
+    /// The centre of `unit` in pixels from the map's top left corner: the middle of its square,
+    /// or of its hexagon (`scale` wide flat side to flat side, pointed top and bottom).
+    fn center_on_map(&self, unit: usize) -> (f64, f64) {
         let (x, y) = self.grid.coords(unit);
         let s = self.scale as u64;
-        let left = col * cw + (MARGIN + Y_AXIS) as u64 + x as u64 * s + s / 2;
-        let top = row * ch + (TITLE + MARGIN) as u64 + (self.grid.height - 1 - y) as u64 * s + s / 2;
-        (left as u32, top as u32)
+        match self.grid.topology {
+            // Whole pixels: the square's left edge plus half its side, rounded down.
+            Topology::Rectangular => (
+                (x as u64 * s + s / 2) as f64,
+                ((self.grid.height - 1 - y) as u64 * s + s / 2) as f64,
+            ),
+            Topology::Hexagonal => {
+                let s = s as f64;
+                (
+                    (x as f64 + 0.5 + self.grid.x_shift(y)) * s,
+                    hex_radius(s) + (self.grid.height - 1 - y) as f64 * s * HEX_ROW,
+                )
+            }
+        }
+    }
+
+    /// The map's width and height in pixels: `width x height` squares, or the hexagons' extent
+    /// (half a unit wider for the shifted rows; rows `sqrt(3) / 2` apart plus a hexagon's
+    /// points).
+    fn map_size(&self) -> Option<(u64, u64)> {
+        let s = self.scale as u64;
+        let w = (self.grid.width as u64).checked_mul(s)?;
+        match self.grid.topology {
+            Topology::Rectangular => Some((w, (self.grid.height as u64).checked_mul(s)?)),
+            Topology::Hexagonal => {
+                let sf = s as f64;
+                let h = (self.grid.height - 1) as f64 * sf * HEX_ROW + 2.0 * hex_radius(sf);
+                // Past 2^53 the f64 is not exact; such a map is far past MAX_SIDE anyway.
+                (h < 9e15).then_some((w.checked_add(s / 2 + 1)?, h.ceil() as u64 + 1))
+            }
+        }
+    }
+
+    /// The chart's coordinate ranges along x and y: grid cells, so that unit `(x, y)`'s centre
+    /// is at `(x + 0.5, y + 0.5)` (on a hexagonal grid plus the row's shift along x, and
+    /// along y in rows, not positions).
+    fn chart_ranges(&self, (map_w, map_h): (u64, u64)) -> (std::ops::Range<f64>, std::ops::Range<f64>) {
+        let (gx, gy) = (self.grid.width as f64, self.grid.height as f64);
+        match self.grid.topology {
+            Topology::Rectangular => (0.0..gx, 0.0..gy),
+            Topology::Hexagonal => {
+                let s = self.scale as f64;
+                let bottom = 0.5 - hex_radius(s) / (s * HEX_ROW);
+                let (w, h) = (map_w as f64 / s, map_h as f64 / (s * HEX_ROW));
+                (0.0..w, bottom..bottom + h)
+            }
+        }
+    }
+
+    /// The map pixels around `unit`'s cell (x range, y range), from the map's top left.
+    fn bounding_box(&self, unit: usize) -> (std::ops::Range<u64>, std::ops::Range<u64>) {
+        let (cx, cy) = self.center_on_map(unit);
+        let s = self.scale as u64;
+        match self.grid.topology {
+            Topology::Rectangular => {
+                let (left, top) = (cx as u64 - s / 2, cy as u64 - s / 2);
+                (left..left + s, top..top + s)
+            }
+            Topology::Hexagonal => {
+                let (r, big) = (s as f64 / 2.0, hex_radius(s as f64));
+                let lo = |c: f64, half: f64| (c - half).floor().max(0.0) as u64;
+                let hi = |c: f64, half: f64| (c + half).ceil() as u64;
+                (lo(cx, r)..hi(cx, r), lo(cy, big)..hi(cy, big))
+            }
+        }
+    }
+
+    /// Whether map pixel `(px, py)` (its centre) lies in `unit`'s cell, whose bounding box
+    /// holds it: its square, or its hexagon (`|dx| <= s / 2` and `|dx| / 2 + |dy| sqrt(3) / 2
+    /// <= s / 2`).
+    fn in_cell(&self, unit: usize, px: u64, py: u64) -> bool {
+        match self.grid.topology {
+            Topology::Rectangular => true,
+            Topology::Hexagonal => {
+                let (cx, cy) = self.center_on_map(unit);
+                let r = self.scale as f64 / 2.0;
+                let (dx, dy) = ((px as f64 + 0.5 - cx).abs(), (py as f64 + 0.5 - cy).abs());
+                dx <= r && 0.5 * dx + HEX_ROW * dy <= r
+            }
+        }
     }
 
     /// Draws the figure.
@@ -201,16 +298,18 @@ impl<'a> Figure<'a> {
         };
         // The maps themselves pixel by pixel, exactly where unit_center says, after plotters
         // (whose rectangles include both corners, so neighbours would overlap by a pixel).
-        let s = self.scale as u32;
+        let (map_w, map_h) = self.map_size().expect("size() is Some");
         for (i, panel) in self.panels.iter().enumerate() {
             let colours = unit_colours(&panel.plot, self.grid.units());
+            let (left, top) = self.map_origin(cell, i);
             for (unit, c) in colours.iter().enumerate() {
-                let (cx, cy) = self.center_in(cell, i, unit);
-                let (left, top) = (cx - s / 2, cy - s / 2);
-                for y in top..top + s {
-                    let row = (y as usize * w as usize + left as usize) * 3;
-                    for px in image.rgb[row..row + s as usize * 3].chunks_exact_mut(3) {
-                        px.copy_from_slice(c);
+                let (xs, ys) = self.bounding_box(unit);
+                for py in ys.start..ys.end.min(map_h) {
+                    for px in xs.start..xs.end.min(map_w) {
+                        if self.in_cell(unit, px, py) {
+                            let at = (((top + py) * w as u64 + left + px) * 3) as usize;
+                            image.rgb[at..at + 3].copy_from_slice(c);
+                        }
                     }
                 }
             }
@@ -223,9 +322,7 @@ impl<'a> Figure<'a> {
         if self.scale == 0 || self.panels.is_empty() {
             return None;
         }
-        let s = self.scale as u64;
-        let map_w = (self.grid.width as u64).checked_mul(s)?;
-        let map_h = (self.grid.height as u64).checked_mul(s)?;
+        let (map_w, map_h) = self.map_size()?;
         let (mut w, mut h) = (0, 0);
         for p in &self.panels {
             let (side_w, side_h) = side_size(&p.plot);
@@ -260,8 +357,9 @@ impl<'a> Figure<'a> {
         cell: &DrawingArea<DB, Shift>,
         panel: &Panel,
     ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-        let (grid, s) = (self.grid, self.scale as u32);
-        let (map_w, map_h) = (grid.width as u32 * s, grid.height as u32 * s);
+        let (map_w, map_h) = self.map_size().expect("a drawable figure");
+        let (xs, ys) = self.chart_ranges((map_w, map_h));
+        let (map_w, map_h) = (map_w as u32, map_h as u32);
         let (title, body) = cell.split_vertically(TITLE);
         title.draw(&Text::new(
             panel.title.clone(),
@@ -276,7 +374,7 @@ impl<'a> Figure<'a> {
             .margin_right(MARGIN)
             .x_label_area_size(X_AXIS)
             .y_label_area_size(Y_AXIS)
-            .build_cartesian_2d(0f64..grid.width as f64, 0f64..grid.height as f64)?;
+            .build_cartesian_2d(xs, ys)?;
         chart
             .configure_mesh()
             .disable_mesh()
@@ -296,6 +394,11 @@ impl<'a> Figure<'a> {
             Plot::Classes(m) => legend(&side, m),
         }
     }
+}
+
+/// A hexagon's circumradius for a flat-to-flat width of `s`: `s / sqrt(3)`.
+fn hex_radius(s: f64) -> f64 {
+    s / 3f64.sqrt()
 }
 
 /// The colour `plot` gives each of `units` units.
@@ -518,6 +621,44 @@ mod tests {
             }
             // y grows upwards: unit (0, 1) is drawn above unit (0, 0).
             assert!(fig.unit_center(0, 1).1 < fig.unit_center(0, 0).1);
+        }
+    }
+
+    #[test]
+    fn hexagonal_units_are_hexagons_where_unit_center_says() {
+        let grid = Grid::new(3, 4).with_topology(Topology::Hexagonal);
+        let w: Vec<f32> = (0..12).flat_map(class_color).collect();
+        for scale in [4, 9, 40] {
+            let fig = Figure::new(
+                grid,
+                vec![Panel {
+                    title: "weights".into(),
+                    plot: Plot::Rgb(&w),
+                }],
+            )
+            .with_scale(scale);
+            let image = fig.draw().unwrap();
+            for unit in 0..12 {
+                let c = fig.unit_center(0, unit);
+                assert_eq!(
+                    at(&image, c),
+                    class_color(unit).map(byte),
+                    "scale {scale}, unit {unit}"
+                );
+            }
+            // Unit (0, 1) is half a unit right of (0, 0) and a row (sqrt(3)/2 units) above.
+            let (a, b) = (fig.unit_center(0, 0), fig.unit_center(0, 1));
+            let s = scale as f64;
+            assert!(((b.0 as f64 - a.0 as f64) - s / 2.0).abs() <= 1.0, "{a:?} {b:?}");
+            assert!(
+                ((a.1 as f64 - b.1 as f64) - s * HEX_ROW).abs() <= 1.0,
+                "{a:?} {b:?}"
+            );
+            if scale >= 9 {
+                // Left of an odd row's first hexagon is blank: the row is shifted.
+                let left_of_b = (b.0 - scale as u32 / 2 - 2, b.1);
+                assert_eq!(at(&image, left_of_b), [255; 3], "scale {scale}");
+            }
         }
     }
 

@@ -11,9 +11,15 @@ Conventions, and where they differ from MiniSom's:
   same order, so the initial weights and the example order are MiniSom's for the same seed.
 - ``train``, ``train_batch`` and ``train_random`` are MiniSom's online training (one example a
   step, MiniSom's decay functions). ``train_batch_map`` is burnax-som's batch training.
-- Not here yet (a ``NotImplementedError`` that says so): hexagonal grids, the bubble, triangle
-  and Mexican-hat neighbourhoods, distances other than Euclidean, callable decay functions,
-  ``fixed_points``, ``train_batch_offline``.
+- Not here (a ``NotImplementedError`` that says so): MiniSom's hexagonal grid, its bubble,
+  triangle and Mexican-hat neighbourhoods and its other distances. burnax-som has all of them
+  (``som train --topology hexagonal --toroidal --neighborhood ... --distance ...``), but with
+  the formulas of its docs, and MiniSom's differ: its hexagonal rows shift one way or the other
+  by the parity of ``y``'s size, its bubble and triangle use grid indices rather than the
+  hexagons' positions, its triangle is ``(sigma - |d|)`` unscaled, its Mexican hat's
+  exponential and polynomial use different radii, its Chebyshev distance is the largest
+  signed difference. A class that promises MiniSom's maps cannot give these, so it refuses
+  them. Also not here: callable decay functions, ``fixed_points``, ``train_batch_offline``.
 """
 
 import math
@@ -31,11 +37,12 @@ _DISTANCES = ("euclidean", "cosine", "manhattan", "chebyshev")
 
 
 def _not_yet(what, instead=""):
-    return NotImplementedError(f"{what} is not in burnax_som yet{instead}")
+    return NotImplementedError(f"{what} is not in burnax_som.MiniSom{instead}")
 
 
 # What the constructor's refusals add.
-_HAS = ": it has the rectangular grid, the gaussian neighbourhood and the euclidean distance"
+_HAS = (": MiniSom's formula for it differs from burnax-som's (see this module's docs); the som "
+        "command trains burnax-som's with --topology, --neighborhood and --distance")
 
 
 def _build_iteration_indexes(data_len, num_iterations, random_generator=None, use_epochs=False):
