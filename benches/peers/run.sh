@@ -6,6 +6,10 @@
 #   bash benches/peers/run.sh            # the default set (about 10 minutes on 2 cores)
 #   FULL=1 bash benches/peers/run.sh     # also NumPy and MiniSom (about an hour)
 #   PYTHON=1 bash benches/peers/run.sh   # also the Python package against MiniSom (about 15 minutes)
+#   MAPS=1 OLD=/path/to/som bash benches/peers/run.sh
+#                                        # also hexagonal and toroidal maps, the other
+#                                        # neighbourhoods and distances, and the playbook's map
+#                                        # against an OLD build of som (about 7 minutes)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PEERS=${PEERS:-$ROOT/../shared/peers}
@@ -43,6 +47,11 @@ if [ -n "${PYTHON:-}" ]; then
             py --workload $wl --mode $mode --impl minisom
         done
     done
+fi
+if [ -n "${MAPS:-}" ]; then
+    (cd "$ROOT" && cargo build --release -q -p burnax-som-cli --bin som)
+    "${PY[@]}" "$ROOT/benches/peers/maps.py" --peers "$PEERS" --old "${OLD:?OLD=path to a som built before the change}" \
+        --new "$ROOT/target/release/som" | tee "$PEERS_OUT/maps.md"
 fi
 if [ -n "${FULL:-}" ]; then
     peer rgb seed_numpy.py --mode batch; peer rgb seed_numpy.py --mode online
