@@ -21,6 +21,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::error::SomError;
+use crate::grid::Topology;
 
 /// The largest magnitude a value may have in `dim`-dimensional data or weights (see the
 /// [module docs](self)).
@@ -99,16 +100,25 @@ pub fn check_map(width: usize, height: usize, dim: usize) -> Result<usize, SomEr
 
 /// Map-sized `f32` buffers a training run holds at once (the weights, their packed copy, the
 /// per-unit sums, the smoothing's two passes, the new weights, Burn's copies, the allocator's
-/// slack): measured, 1.64 GB peak for a 2-unit map of dimension 12.5 million on 2 rows, against
-/// 1.7 GB estimated.
-const MAP_BUFFERS: u64 = 12;
-/// Data-sized `f32` buffers: the file's bytes, the values read, the tensor, host copies.
-const DATA_BUFFERS: u64 = 5;
+/// slack): 12 measured, 1.64 GB peak for a 2-unit map of dimension 12.5 million on 2 rows,
+/// against 1.7 GB estimated; and 2 more that other maps add (a hexagonal smoothing's share of
+/// each row parity, the direct distances' coordinate-major copy of the weights).
+const MAP_BUFFERS: u64 = 14;
+/// Data-sized `f32` buffers: the file's bytes, the values read, the tensor, host copies, and
+/// the cosine's unit rows.
+const DATA_BUFFERS: u64 = 6;
 
 /// About how many bytes training a `width x height` map of dimension `dim` on `rows` examples
-/// needs; `None` if that does not fit a `u64`. The CPU's batch smoothing also holds the two
-/// dense neighbourhood matrices, `width^2` and `height^2` (`f64`, then `f32`).
-pub fn training_bytes(width: usize, height: usize, dim: usize, rows: usize) -> Option<u64> {
+/// needs; `None` if that does not fit a `u64`. The CPU's batch smoothing also holds its dense
+/// neighbourhood matrices in `f32`: one `width^2` and one `height^2`, or on a hexagonal grid
+/// one `width^2` per pair of row parities (4) and one `height^2` per parity (2).
+pub fn training_bytes(
+    width: usize,
+    height: usize,
+    dim: usize,
+    rows: usize,
+    topology: Topology,
+) -> Option<u64> {
     let units = (width as u64).checked_mul(height as u64)?;
     let map = units
         .checked_mul((dim as u64).checked_add(1)?)?
@@ -116,10 +126,14 @@ pub fn training_bytes(width: usize, height: usize, dim: usize, rows: usize) -> O
     let data = (rows as u64)
         .checked_mul(dim as u64)?
         .checked_mul(4 * DATA_BUFFERS)?;
-    let square = |s: usize| (s as u64).checked_mul(s as u64)?.checked_mul(12);
+    let (along_x, along_y) = match topology {
+        Topology::Rectangular => (1, 1),
+        Topology::Hexagonal => (4, 2),
+    };
+    let square = |s: usize, count: u64| (s as u64).checked_mul(s as u64)?.checked_mul(4 * count);
     map.checked_add(data)?
-        .checked_add(square(width)?)?
-        .checked_add(square(height)?)
+        .checked_add(square(width, along_x)?)?
+        .checked_add(square(height, along_y)?)
 }
 
 /// About how many bytes [`crate::Init::Pca`] needs on `rows x dim` data: the covariance
@@ -292,20 +306,28 @@ mod tests {
         assert!("0".parse::<MemoryLimit>().is_err());
         assert!(MemoryLimit::default().check("x", None).is_err());
         assert_eq!(MemoryLimit::default().to_string(), "8.0 GiB");
-        let need = training_bytes(100_000, 100_000, 3, 1000).unwrap();
+        let need = training_bytes(100_000, 100_000, 3, 1000, Topology::Rectangular).unwrap();
         assert!(MemoryLimit::default().check("the map", Some(need)).is_err());
         // A long, thin map: few units, but the dense neighbourhood matrix along x is 10^12.
-        let need = training_bytes(1_000_000, 1, 3, 1000).unwrap();
+        let need = training_bytes(1_000_000, 1, 3, 1000, Topology::Rectangular).unwrap();
         assert!(MemoryLimit::default().check("the map", Some(need)).is_err());
-        assert!(training_bytes(usize::MAX, usize::MAX, 1, 1).is_none());
+        assert!(training_bytes(usize::MAX, usize::MAX, 1, 1, Topology::Rectangular).is_none());
     }
 
     /// The estimates' formulas on small sizes, by hand.
     #[test]
     fn estimates_follow_their_formulas() {
-        // 12 units of 2 + 1 floats in 12 buffers (1728), 10 x 2 data floats in 5 (400), and the
-        // neighbourhood matrices, 4^2 and 3^2 entries of 12 bytes (192, 108).
-        assert_eq!(training_bytes(4, 3, 2, 10), Some(1728 + 400 + 192 + 108));
+        // 12 units of 2 + 1 floats in 14 buffers (2016), 10 x 2 data floats in 6 (480), and the
+        // neighbourhood matrices, 4^2 and 3^2 entries of 4 bytes (64, 36), on a hexagonal grid
+        // four along x and two along y.
+        assert_eq!(
+            training_bytes(4, 3, 2, 10, Topology::Rectangular),
+            Some(2016 + 480 + 64 + 36)
+        );
+        assert_eq!(
+            training_bytes(4, 3, 2, 10, Topology::Hexagonal),
+            Some(2016 + 480 + 4 * 64 + 2 * 36)
+        );
         assert_eq!(pca_bytes(10, 3), Some(3 * 3 * 8), "the covariance");
         assert_eq!(pca_bytes(2, 5), Some(5 * 2 * 8), "the centred data");
     }

@@ -4,7 +4,8 @@
 use burn::backend::Flex;
 use burn::prelude::*;
 use burnax_som::{
-    reference, tensor_ops, BatchTrainingConfig, Distance, Grid, Init, OnlineTrainingConfig, SomConfig,
+    reference, tensor_ops, BatchTrainingConfig, Distance, Grid, Init, Neighborhood, OnlineTrainingConfig,
+    SomConfig, Topology,
 };
 use burnax_testing::Tolerance;
 use rand::{Rng, SeedableRng};
@@ -266,9 +267,41 @@ fn training_bits_do_not_depend_on_the_thread_count() {
             &order,
         )
     };
+    // Another map on the general paths: a hexagonal torus, a bubble in batch and a Mexican
+    // hat online, the cosine and the Manhattan distance.
+    let hex = |hood: Neighborhood, dist: Distance| {
+        SomConfig::new(64, 40, 16)
+            .with_topology(Topology::Hexagonal)
+            .with_toroidal(true)
+            .with_neighborhood(hood)
+            .with_distance(dist)
+    };
+    let hex_batch = || {
+        let mut som = hex(Neighborhood::Bubble, Distance::Manhattan)
+            .init_with_weights(tensor(&ow0, grid.units(), d))
+            .unwrap();
+        som.train_batch(&tensor(&odata, n, d), &BatchTrainingConfig::new(3))
+            .unwrap();
+        som.weights_host()
+    };
+    let hex_online = || {
+        let mut som = hex(Neighborhood::MexicanHat, Distance::Cosine)
+            .init_with_weights(tensor(&ow0, grid.units(), d))
+            .unwrap();
+        som.train_online(
+            &tensor(&odata, n, d),
+            &OnlineTrainingConfig::new(steps),
+            Some(&order),
+            0,
+        )
+        .unwrap();
+        som.weights_host()
+    };
     for (what, run) in [
         ("batch", &batch as &(dyn Fn() -> Vec<f32> + Sync)),
         ("online", &online),
+        ("hexagonal toroidal bubble manhattan batch", &hex_batch),
+        ("hexagonal toroidal mexican-hat cosine online", &hex_online),
     ] {
         let one = in_pool(1, run);
         assert_eq!(in_pool(2, run), one, "{what}, 2 threads");

@@ -415,7 +415,7 @@ fn check_on_data(limit: MemoryLimit, doing: &str, c: &SomConfig, rows: usize) ->
     within(
         limit,
         &what,
-        limits::training_bytes(c.width, c.height, c.dim, rows),
+        limits::training_bytes(c.width, c.height, c.dim, rows, c.topology),
     )
 }
 
@@ -1005,7 +1005,7 @@ fn start<B: SomBackend>(
 fn check_memory(limit: MemoryLimit, c: &SomConfig, data: &Shard, pca: bool, png: bool) -> Result<()> {
     let (rows, dim) = (data.matrix.rows, c.dim);
     let add = |a: Option<u64>, b: Option<u64>| a.zip(b).and_then(|(a, b)| a.checked_add(b));
-    let mut bytes = limits::training_bytes(c.width, c.height, dim, rows);
+    let mut bytes = limits::training_bytes(c.width, c.height, dim, rows, c.topology);
     if pca {
         bytes = add(bytes, limits::pca_bytes(rows, dim));
     }
@@ -1160,7 +1160,7 @@ fn export<B: SomBackend>(a: &ExportArgs, limit: MemoryLimit) -> Result<()> {
         within(
             limit,
             &what,
-            limits::training_bytes(c.width, c.height, c.dim, data.rows),
+            limits::training_bytes(c.width, c.height, c.dim, data.rows, c.topology),
         )?;
         let hits: Vec<i64> = som
             .hit_map(&tensor::<B>(&data))

@@ -316,6 +316,18 @@ fn save_model(
 fn load_model(py: Python<'_>, path: PathBuf) -> PyResult<Bound<'_, PyDict>> {
     let m = ModelFile::load(&path).map_err(error)?;
     let c = &m.config;
+    // MiniSom's maps are flat, rectangular, Gaussian and Euclidean: a model of another map
+    // would be read as one silently.
+    if !c.spec().is_playbook() {
+        return Err(PyValueError::new_err(format!(
+            "{}: a {}{} map with the {} neighbourhood and the {} distance; burnax_som.MiniSom holds rectangular, gaussian, euclidean maps only (evaluate this one with the som command)",
+            path.display(),
+            if c.toroidal { "toroidal " } else { "" },
+            c.topology.name(),
+            c.neighborhood.name(),
+            c.distance.name()
+        )));
+    }
     let d = PyDict::new(py);
     let weights = Array2::from_shape_vec((c.width * c.height, c.dim), m.weights.clone())
         .map_err(|e| PyValueError::new_err(e.to_string()))?;

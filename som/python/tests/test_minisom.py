@@ -242,3 +242,9 @@ def test_models_go_to_the_som_command_and_back(tmp_path):
     z = burnax_som.load(tmp_path / "z.som")
     assert json.loads(out)["quantization_error"] == pytest.approx(
         z.quantization_error(wide.astype(np.float32)), rel=1e-5)
+    # A map MiniSom's class cannot hold is refused, not read as a rectangular one.
+    subprocess.run([SOM, "train", "--input", str(csv), "--width", "6", "--height", "4",
+                    "--epochs", "2", "--topology", "hexagonal", "--toroidal",
+                    "--out", str(tmp_path / "h.som")], check=True, capture_output=True)
+    with pytest.raises(ValueError, match="toroidal hexagonal map"):
+        burnax_som.load(tmp_path / "h.som")

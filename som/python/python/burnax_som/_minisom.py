@@ -372,7 +372,9 @@ class MiniSom:
 def load(path, sigma=1, learning_rate=0.5, **kwargs):
     """A ``MiniSom`` holding the map of a model file written by the ``som`` command or by
     ``MiniSom.save``; the other arguments are ``MiniSom``'s, for further training. A model
-    trained on rescaled data (``som train --normalize``) rescales every input the same way."""
+    trained on rescaled data (``som train --normalize``) rescales every input the same way. A
+    model of a map this class cannot hold (hexagonal, toroidal, another neighbourhood or
+    distance: the module's docs say why) is a ``ValueError``."""
     m = _core.load_model(str(path))
     som = MiniSom(m["width"], m["height"], m["dim"], sigma=sigma, learning_rate=learning_rate,
                   random_seed=m["seed"], **kwargs)
