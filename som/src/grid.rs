@@ -138,6 +138,15 @@ impl Grid {
         }
     }
 
+    /// Classes of grid rows whose units share their x positions: 1, or 2 on a hexagonal grid
+    /// (even and odd `y`), class `y % row_classes()`.
+    pub fn row_classes(&self) -> usize {
+        match self.topology {
+            Topology::Rectangular => 1,
+            Topology::Hexagonal => 2,
+        }
+    }
+
     /// The y distance between neighbouring rows: 1, or [`HEX_ROW`] on a hexagonal grid.
     pub fn row_step(&self) -> f64 {
         match self.topology {

@@ -142,10 +142,7 @@ impl Smoothing {
             hood.name()
         );
         let (gx, gy) = (grid.width, grid.height);
-        let classes = match grid.topology {
-            crate::grid::Topology::Rectangular => 1,
-            crate::grid::Topology::Hexagonal => 2,
-        };
+        let classes = grid.row_classes();
         // Every entry depends on the index difference only (Toeplitz): one factor per
         // difference, 2n - 1 exponentials instead of n^2 (an epoch's matrices of a 240 x 135
         // map would take a millisecond otherwise).
@@ -209,10 +206,7 @@ impl StepRows {
     /// pass).
     pub fn new(grid: Grid, hood: Neighborhood, bmu: usize, sigma: [f64; 2], alpha: f64) -> Self {
         let (bx, by) = grid.coords(bmu);
-        let classes = match grid.topology {
-            crate::grid::Topology::Rectangular => 1,
-            crate::grid::Topology::Hexagonal => 2,
-        };
+        let classes = grid.row_classes();
         let floor = |v: f64| {
             if v.abs() < GAUSSIAN_F32_FLOOR {
                 0.0
