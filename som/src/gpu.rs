@@ -13,10 +13,13 @@
 //! - the search's distance product is `f32`; [`SearchPrecision`] opts into TF32 or BF16
 //!   operands on tensor cores ([`bmus_with_precision`], [`batch_epoch_with_precision`]).
 //!
-//! Only `f32` tensors of the playbook's map ([`MapSpec::is_playbook`]: flat, rectangular,
-//! Gaussian, Euclidean) take the kernels; any other float dtype, grid, neighbourhood or
-//! distance falls back to [`crate::tensor_ops`] (correct on the device, not fused: the CubeCL
-//! kernels for the other maps are still to be written). Nothing here copies data to or from the host in batch training (on a
+//! `f32` tensors take the kernels; another float dtype falls back to [`crate::tensor_ops`].
+//! Every map trains in batch on the kernels: the search scores in the map's distance (the
+//! cosine on unit rows), the smoothing of the playbook's map ([`MapSpec::is_playbook`]: flat,
+//! rectangular, Gaussian) computes its exponentials in the kernel, every other one reads
+//! per-epoch factor tables ([`SmoothingFactors`]). Online training runs the kernel on the
+//! playbook's map only; the other maps' online steps run on [`crate::tensor_ops`] (correct on
+//! the device, one step at a time: their one-cube kernel is still to be written). Nothing here copies data to or from the host in batch training (on a
 //! unified-memory machine such as DGX Spark there would be nothing to gain from it); online
 //! training uploads the order of the examples and the per-step schedule, `16` bytes a step.
 
@@ -40,7 +43,7 @@ use crate::distance::Distance;
 use crate::error::SomError;
 use crate::grid::Grid;
 use crate::kernel::{accumulate, bmu, bmu_mma, online, smooth};
-use crate::neighborhood::DEN_EPS;
+use crate::neighborhood::{SmoothingFactors, DEN_EPS};
 use crate::schedule::OnlineTrainingConfig;
 use crate::spec::MapSpec;
 use crate::tensor_ops;
@@ -241,15 +244,23 @@ fn unit_chunks<R: CubeRuntime>(
     (m.div_ceil(per_chunk), per_chunk)
 }
 
-/// Best unit of every row of `data`, as an `[n]` `i32` tensor, and with `top2` the second best;
-/// at most `cubes_per_launch` example blocks a launch ([`MAX_CUBES_X`] but in tests).
+/// Best unit of every row of `data` in distance `dist`, as an `[n]` `i32` tensor, and with
+/// `top2` the second best; at most `cubes_per_launch` example blocks a launch ([`MAX_CUBES_X`]
+/// but in tests). The cosine searches unit rows ([`unit_rows`]) by their dot products.
 fn search<R: CubeRuntime>(
-    (w, w_stride): &(CubeTensor<R>, usize),
-    (data, data_stride): &(CubeTensor<R>, usize),
+    w: &(CubeTensor<R>, usize),
+    data: &(CubeTensor<R>, usize),
+    dist: Distance,
     tile: Option<SearchTile>,
     top2: bool,
     cubes_per_launch: usize,
 ) -> (CubeTensor<R>, Option<CubeTensor<R>>) {
+    let unit = |t: &(CubeTensor<R>, usize)| (unit_rows(t), t.0.meta.shape().dims::<2>()[1]);
+    let operands = (dist == Distance::Cosine).then(|| (unit(w), unit(data)));
+    let ((w, w_stride), (data, data_stride)) = match &operands {
+        Some((w, data)) => (w, data),
+        None => (w, data),
+    };
     let (w_stride, data_stride) = (*w_stride, *data_stride);
     let [m, d] = w.meta.shape().dims::<2>();
     let [n, _] = data.meta.shape().dims::<2>();
@@ -298,10 +309,36 @@ fn search<R: CubeRuntime>(
                 ru,
                 kc,
                 top2,
+                dist,
             );
         }
     });
     (best, second)
+}
+
+/// `[n, d]` dense: each row of `rows` scaled to unit length, a zero row left 0 (the cosine
+/// search's operands; see [`bmu::unit_rows`]).
+fn unit_rows<R: CubeRuntime>((rows, stride): &(CubeTensor<R>, usize)) -> CubeTensor<R> {
+    let [n, d] = rows.meta.shape().dims::<2>();
+    let client = &rows.client;
+    let out = empty_device_contiguous_dtype(
+        client.clone(),
+        rows.device.clone(),
+        Shape::new([n, d]),
+        DType::F32,
+    );
+    let (count, dim) = elementwise(client, n);
+    bmu::unit_rows::launch::<R>(
+        client,
+        count,
+        dim,
+        arg(rows),
+        arg(&out),
+        n as u32,
+        d as u32,
+        *stride as u32,
+    );
+    out
 }
 
 /// Where a search writes its answer: `best` (`[n]` `i32`) and, for a top-2 search, `second`.
@@ -633,6 +670,70 @@ fn smooth_divide<R: CubeRuntime>(sums: &CubeTensor<R>, grid: Grid, sigma: [f64; 
     w
 }
 
+/// [`smooth_divide`] for every other separable map: hexagonal rows, wrap-around, bubble and
+/// triangle, the factors from [`SmoothingFactors`] (uploaded, a few kilobytes), a compact
+/// neighbourhood's unreached units keeping their weights `old`.
+///
+/// # Panics
+/// For the Mexican hat (batch training refuses it before this).
+fn smooth_divide_table<R: CubeRuntime>(
+    sums: &CubeTensor<R>,
+    (old, old_stride): &(CubeTensor<R>, usize),
+    spec: MapSpec,
+    sigma: [f64; 2],
+) -> CubeTensor<R> {
+    let grid = spec.grid;
+    let factors = SmoothingFactors::new(grid, spec.neighborhood, sigma);
+    let classes = factors.classes;
+    let [m, width] = sums.meta.shape().dims::<2>();
+    let d = width - 1;
+    let client = &sums.client;
+    let fx = client.create_from_slice(f32::as_bytes(&factors.x));
+    let fy = client.create_from_slice(f32::as_bytes(&factors.y));
+    let u = scratch(client, classes * m * width);
+    let w = empty_device_contiguous_dtype(
+        client.clone(),
+        sums.device.clone(),
+        Shape::new([m, d]),
+        DType::F32,
+    );
+    // SAFETY: `fx` and `fy` hold the tables the kernels index (`classes^2 (2 gx - 1)` and
+    // `2 gy - 1`), `u` classes * m * width elements, `w` m * d.
+    unsafe {
+        let (count, dim) = elementwise(client, classes * m * width);
+        smooth::smooth_x_table::launch::<R>(
+            client,
+            count,
+            dim,
+            arg(sums),
+            raw(&fx, factors.x.len()),
+            raw(&u, classes * m * width),
+            grid.width as u32,
+            grid.height as u32,
+            width as u32,
+            classes as u32,
+        );
+        let (count, dim) = elementwise(client, m * d);
+        smooth::smooth_y_table_divide::launch::<R>(
+            client,
+            count,
+            dim,
+            raw(&u, classes * m * width),
+            raw(&fy, factors.y.len()),
+            arg(old),
+            arg(&w),
+            grid.width as u32,
+            grid.height as u32,
+            d as u32,
+            classes as u32,
+            *old_stride as u32,
+            u32::from(spec.neighborhood.keeps_unreached()),
+            DEN_EPS,
+        );
+    }
+    w
+}
+
 /// Threads of the online cube: a power of two, at most 1,024 and the device's limit, and no
 /// more than the map needs.
 fn online_block<R: CubeRuntime>(client: &ComputeClient<R>, m: usize) -> usize {
@@ -657,22 +758,25 @@ fn assert_same_dim<B: Backend>(what: &str, w: &Tensor<B, 2>, data: &Tensor<B, 2>
     );
 }
 
-/// Best unit of every row of `data` with a given search tile (see [`SearchTile::choose`] for the
-/// one [`SomBackend::som_bmus`] uses): for tuning and for testing every tile.
+/// Best unit of every row of `data` in distance `dist` with a given search tile (see
+/// [`SearchTile::choose`] for the one [`SomBackend::som_bmus`] uses): for tuning and for
+/// testing every tile.
 ///
 /// # Panics
 /// If `w` and `data` differ in their number of columns.
 pub fn bmus_with_tile<R: CubeRuntime, BT: BoolElement>(
     w: Tensor<Cube<R, BT>, 2>,
     data: Tensor<Cube<R, BT>, 2>,
+    dist: Distance,
     tile: SearchTile,
 ) -> Tensor<Cube<R, BT>, 1, Int> {
     assert_same_dim("bmus_with_tile", &w, &data);
-    Tensor::from_primitive(search(&primitive(w), &primitive(data), Some(tile), false, MAX_CUBES_X).0)
+    let (w, data) = (primitive(w), primitive(data));
+    Tensor::from_primitive(search(&w, &data, dist, Some(tile), false, MAX_CUBES_X).0)
 }
 
-/// The best and second-best unit of every row of `data` (as [`SomBackend::som_bmus2`]) with the
-/// search cut into launches of at most `cubes_per_launch` blocks of 64 examples. Problems of more
+/// The best and second-best unit of every row of `data` in distance `dist` (as
+/// [`SomBackend::som_bmus2`]) with the search cut into launches of at most `cubes_per_launch` blocks of 64 examples. Problems of more
 /// than 65,535 blocks (4.2 million examples; 8.4 million for a best-unit search of long rows on
 /// the large tile) always launch in parts; this runs that path at small sizes, for tests.
 ///
@@ -682,10 +786,12 @@ pub fn bmus_with_tile<R: CubeRuntime, BT: BoolElement>(
 pub fn bmus2_in_launches<R: CubeRuntime, BT: BoolElement>(
     w: Tensor<Cube<R, BT>, 2>,
     data: Tensor<Cube<R, BT>, 2>,
+    dist: Distance,
     cubes_per_launch: usize,
 ) -> (Units<R, BT>, Units<R, BT>) {
     assert_same_dim("bmus2_in_launches", &w, &data);
-    let (best, second) = search(&primitive(w), &primitive(data), None, true, cubes_per_launch);
+    let (w, data) = (primitive(w), primitive(data));
+    let (best, second) = search(&w, &data, dist, None, true, cubes_per_launch);
     let second = second.expect("a top-2 search gives the second best");
     (Tensor::from_primitive(best), Tensor::from_primitive(second))
 }
@@ -706,7 +812,7 @@ pub fn batch_epoch_with_tile<R: CubeRuntime, BT: BoolElement>(
     assert_eq!(m, grid.units(), "batch_epoch_with_tile: {m} units for {grid:?}");
     assert_same_dim("batch_epoch_with_tile", &w, &data);
     let (w, data) = (primitive(w), primitive(data));
-    let (best, _) = search(&w, &data, Some(tile), false, MAX_CUBES_X);
+    let (best, _) = search(&w, &data, Distance::Euclidean, Some(tile), false, MAX_CUBES_X);
     let sums = unit_sums(&data, &best, m);
     float(smooth_divide(&sums, grid, sigma))
 }
@@ -769,10 +875,10 @@ pub fn batch_epoch_with_precision<R: CubeRuntime, BT: BoolElement>(
 /// The fused kernels on `Wgpu` and `Cuda` (any CubeCL runtime with `f32` floats and `i32` ints).
 impl<R: CubeRuntime, BT: BoolElement> SomBackend for Cube<R, BT> {
     fn som_bmus(w: Tensor<Self, 2>, data: Tensor<Self, 2>, dist: Distance) -> Tensor<Self, 1, Int> {
-        if !all_f32(&[&w, &data]) || dist != Distance::Euclidean {
+        if !all_f32(&[&w, &data]) {
             return tensor_ops::bmus(w, data, dist);
         }
-        let (best, _) = search(&primitive(w), &primitive(data), None, false, MAX_CUBES_X);
+        let (best, _) = search(&primitive(w), &primitive(data), dist, None, false, MAX_CUBES_X);
         Tensor::from_primitive(best)
     }
 
@@ -781,10 +887,10 @@ impl<R: CubeRuntime, BT: BoolElement> SomBackend for Cube<R, BT> {
         data: Tensor<Self, 2>,
         dist: Distance,
     ) -> (Tensor<Self, 1, Int>, Tensor<Self, 1, Int>) {
-        if !all_f32(&[&w, &data]) || dist != Distance::Euclidean {
+        if !all_f32(&[&w, &data]) {
             return tensor_ops::bmus2(w, data, dist);
         }
-        let (best, second) = search(&primitive(w), &primitive(data), None, true, MAX_CUBES_X);
+        let (best, second) = search(&primitive(w), &primitive(data), dist, None, true, MAX_CUBES_X);
         let second = second.expect("a top-2 search returns the second best");
         (Tensor::from_primitive(best), Tensor::from_primitive(second))
     }
@@ -795,15 +901,20 @@ impl<R: CubeRuntime, BT: BoolElement> SomBackend for Cube<R, BT> {
         spec: MapSpec,
         sigma: [f64; 2],
     ) -> (Tensor<Self, 2>, Option<f64>) {
-        if !all_f32(&[&w, &data]) || !spec.is_playbook() {
+        if !all_f32(&[&w, &data]) {
             return (tensor_ops::batch_epoch(w, data, spec, sigma), None);
         }
-        let grid = spec.grid;
         let [m, _] = w.dims();
         let (w, data) = (primitive(w), primitive(data));
-        let (best, _) = search(&w, &data, None, false, MAX_CUBES_X);
+        let (best, _) = search(&w, &data, spec.distance, None, false, MAX_CUBES_X);
         let sums = unit_sums(&data, &best, m);
-        (float(smooth_divide(&sums, grid, sigma)), None)
+        // The playbook's grid and neighbourhood compute their exponentials in the kernel.
+        let new = if spec.with_distance(Distance::Euclidean).is_playbook() {
+            smooth_divide(&sums, spec.grid, sigma)
+        } else {
+            smooth_divide_table(&sums, &w, spec, sigma)
+        };
+        (float(new), None)
     }
 
     fn som_train_online(

@@ -136,20 +136,10 @@ impl Smoothing {
     /// # Panics
     /// If `hood` is not separable (the Mexican hat: batch training refuses it).
     pub fn new(grid: Grid, hood: Neighborhood, sigma: [f64; 2]) -> Self {
-        assert!(
-            hood.separable(),
-            "a batch epoch needs a separable neighbourhood, got {}",
-            hood.name()
-        );
-        let (gx, gy) = (grid.width, grid.height);
-        let classes = grid.row_classes();
-        // Every entry depends on the index difference only (Toeplitz): one factor per
-        // difference, 2n - 1 exponentials instead of n^2 (an epoch's matrices of a 240 x 135
-        // map would take a millisecond otherwise).
-        let toeplitz = |n: usize, factor: &dyn Fn(f64) -> f64, keep: &dyn Fn(usize) -> bool| -> Vec<f32> {
-            let by_difference: Vec<f32> = (0..2 * n - 1)
-                .map(|k| factor(k as f64 - (n - 1) as f64) as f32)
-                .collect();
+        let f = SmoothingFactors::new(grid, hood, sigma);
+        let classes = f.classes;
+        // Every entry depends on the index difference only (Toeplitz).
+        let toeplitz = |n: usize, by_difference: &[f32], keep: &dyn Fn(usize) -> bool| -> Vec<f32> {
             let mut out = vec![0f32; n * n];
             for (i, row) in out.chunks_exact_mut(n).enumerate() {
                 for (a, v) in row.iter_mut().enumerate() {
@@ -161,23 +151,73 @@ impl Smoothing {
             out
         };
         let y = (0..classes)
-            .map(|pb| {
-                let fy = |k: f64| hood.factor(grid.wrap_y(k * grid.row_step()), sigma[1]);
-                toeplitz(gy, &fy, &|b| b % classes == pb)
-            })
+            .map(|pb| toeplitz(grid.height, &f.y, &|b| b % classes == pb))
             .collect();
         let x = (0..classes)
             .map(|pb| {
                 (0..classes)
-                    .map(|pj| {
-                        let shift = grid.x_shift(pj) - grid.x_shift(pb);
-                        let fx = |k: f64| hood.factor(grid.wrap_x(k + shift), sigma[0]);
-                        toeplitz(gx, &fx, &|_| true)
-                    })
+                    .map(|pj| toeplitz(grid.width, f.x(pb, pj), &|_| true))
                     .collect()
             })
             .collect();
         Self { classes, y, x }
+    }
+}
+
+/// The factors of [`Smoothing`]'s matrices by index difference: each entry depends on the
+/// difference of its two indices only (the matrices are Toeplitz), so `2n - 1` factors fill an
+/// `n x n` matrix (an epoch's matrices of a 240 x 135 map took a millisecond from `n^2`
+/// factors). The GPU's smoothing reads these tables directly.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SmoothingFactors {
+    /// Row classes, as in [`Smoothing`].
+    pub classes: usize,
+    /// Per (source class `pb`, target class `pj`), at `(pb * classes + pj) * (2 width - 1)`:
+    /// `2 width - 1` x factors, entry `k` from column `a` to column `i` where `i - a = k -
+    /// (width - 1)`.
+    pub x: Vec<f32>,
+    /// `2 height - 1` y factors, entry `k` from row `b` to row `j` where `j - b = k - (height -
+    /// 1)`.
+    pub y: Vec<f32>,
+}
+
+impl SmoothingFactors {
+    /// The factors of neighbourhood `hood` with radii `sigma` on `grid`, rounded to `f32`.
+    ///
+    /// # Panics
+    /// If `hood` is not separable (the Mexican hat: batch training refuses it).
+    pub fn new(grid: Grid, hood: Neighborhood, sigma: [f64; 2]) -> Self {
+        assert!(
+            hood.separable(),
+            "a batch epoch needs a separable neighbourhood, got {}",
+            hood.name()
+        );
+        let classes = grid.row_classes();
+        let by_difference = |n: usize, factor: &dyn Fn(f64) -> f64| -> Vec<f32> {
+            (0..2 * n - 1)
+                .map(|k| factor(k as f64 - (n - 1) as f64) as f32)
+                .collect()
+        };
+        let y = by_difference(grid.height, &|k| {
+            hood.factor(grid.wrap_y(k * grid.row_step()), sigma[1])
+        });
+        let mut x = Vec::with_capacity(classes * classes * (2 * grid.width - 1));
+        for pb in 0..classes {
+            for pj in 0..classes {
+                let shift = grid.x_shift(pj) - grid.x_shift(pb);
+                x.extend(by_difference(grid.width, &|k| {
+                    hood.factor(grid.wrap_x(k + shift), sigma[0])
+                }));
+            }
+        }
+        Self { classes, x, y }
+    }
+
+    /// The x factors from source class `pb` to target class `pj`.
+    pub fn x(&self, pb: usize, pj: usize) -> &[f32] {
+        let len = self.x.len() / (self.classes * self.classes);
+        let start = (pb * self.classes + pj) * len;
+        &self.x[start..start + len]
     }
 }
 

@@ -5,9 +5,11 @@
 //! cares about: one example, maps smaller and larger than a 64-unit search tile and than one
 //! unit chunk, `D = 1, 3, 64, 300` (every staging depth, and depths that are not multiples of
 //! it), example counts that are not multiples of the 64-example block, several counting-sort
-//! segments, ties, the top-2 search (also in several launches), rows padded the way CUDA pads them, the caller's weights
-//! left untouched, run-to-run determinism, and the opt-in tensor-core search (against an
-//! emulation of its rounding on CUDA; a clear error on wgpu, which has no tensor cores).
+//! segments, ties, the top-2 search (also in several launches), every distance's search, rows
+//! padded the way CUDA pads them, the caller's weights left untouched, run-to-run determinism,
+//! every grid, wrap, neighbourhood and distance trained against the reference, and the opt-in
+//! tensor-core search (against an emulation of its rounding on CUDA; a clear error on wgpu,
+//! which has no tensor cores).
 #![cfg(any(feature = "wgpu", feature = "cuda"))]
 
 use burn::prelude::*;
@@ -18,7 +20,8 @@ use burnax_som::gpu::{
     bmus_with_tile, SearchPrecision, SearchTile,
 };
 use burnax_som::{
-    reference, BatchTrainingConfig, Distance, Grid, OnlineTrainingConfig, SomBackend, SomConfig,
+    reference, BatchTrainingConfig, Distance, Grid, MapSpec, Neighborhood, OnlineTrainingConfig, SomBackend,
+    SomConfig, Topology,
 };
 use burnax_testing::Tolerance;
 use rand::SeedableRng;
@@ -57,18 +60,34 @@ fn indices(t: Tensor<G, 1, Int>) -> Vec<i64> {
     t.into_data().convert::<i64>().into_vec().unwrap()
 }
 
-fn dist2(x: &[f32], w: &[f32]) -> f64 {
-    x.iter()
-        .zip(w)
-        .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
-        .sum()
+/// What the search compares in `f64`: the squared distance for the euclidean (its `f32` score
+/// is `|w|^2 - 2 x.w`), else the distance.
+fn score64(dist: Distance, x: &[f32], w: &[f32]) -> f64 {
+    let row = |v: &[f32]| ndarray::Array1::from_iter(v.iter().map(|&a| a as f64));
+    let s = reference::distance(dist, row(x).view(), row(w).view());
+    if dist == E {
+        s * s
+    } else {
+        s
+    }
 }
 
-/// Every found unit is the reference's, or a near-tie of it.
+/// Whether units scoring `a` and `b` (by [`score64`]) are a near tie: within [`NEAR_TIE`] of `b`,
+/// or of 1 for the cosine (a difference of cosines, whose `f32` rounding is absolute).
+fn near_tie(dist: Distance, a: f64, b: f64) -> bool {
+    let scale = if dist == Distance::Cosine {
+        1.0
+    } else {
+        b.max(1e-12)
+    };
+    (a - b).abs() <= NEAR_TIE * scale
+}
+
+/// Every found unit is the reference's in distance `dist`, or a near-tie of it.
 #[track_caller]
-fn assert_bmus(got: &[i64], data: &[f32], w: &[f32], d: usize, what: &str) {
+fn assert_bmus(dist: Distance, got: &[i64], data: &[f32], w: &[f32], d: usize, what: &str) {
     let want = reference::bmus(
-        E,
+        dist,
         array(data, data.len() / d, d).view(),
         array(w, w.len() / d, d).view(),
     );
@@ -78,10 +97,11 @@ fn assert_bmus(got: &[i64], data: &[f32], w: &[f32], d: usize, what: &str) {
             continue;
         }
         let x = &data[i * d..(i + 1) * d];
-        let (dg, dr) = (dist2(x, &w[g as usize * d..][..d]), dist2(x, &w[r * d..][..d]));
+        let score = |u: usize| score64(dist, x, &w[u * d..][..d]);
+        let (sg, sr) = (score(g as usize), score(r));
         assert!(
-            (dg - dr).abs() <= NEAR_TIE * dr.max(1e-12),
-            "{what}: example {i} got unit {g} (d2 = {dg}), reference {r} (d2 = {dr})"
+            near_tie(dist, sg, sr),
+            "{what}: example {i} got unit {g} ({sg}), reference {r} ({sr})"
         );
     }
 }
@@ -102,27 +122,39 @@ fn bmu_search_matches_reference_on_odd_shapes() {
         (33, 90, 300),
     ] {
         let (data, w) = (random(n, d, &mut rng), random(m, d, &mut rng));
-        let got = indices(G::som_bmus(tensor(&w, m, d), tensor(&data, n, d), E));
-        assert_bmus(&got, &data, &w, d, &format!("n={n} m={m} d={d}"));
-        for tile in [SearchTile::Small, SearchTile::Large] {
-            let got = indices(bmus_with_tile(tensor(&w, m, d), tensor(&data, n, d), tile));
-            assert_bmus(&got, &data, &w, d, &format!("{tile:?} tile, n={n} m={m} d={d}"));
+        for dist in Distance::ALL {
+            let what = format!("{} n={n} m={m} d={d}", dist.name());
+            let got = indices(G::som_bmus(tensor(&w, m, d), tensor(&data, n, d), dist));
+            assert_bmus(dist, &got, &data, &w, d, &what);
+            for tile in [SearchTile::Small, SearchTile::Large] {
+                let got = indices(bmus_with_tile(tensor(&w, m, d), tensor(&data, n, d), dist, tile));
+                assert_bmus(dist, &got, &data, &w, d, &format!("{tile:?} tile, {what}"));
+            }
         }
     }
 }
 
-/// Asserts that `b1` and `b2` are the best and second-best units of every row of `data` among
-/// the rows of `w`, as the reference finds them (up to near ties).
+/// Asserts that `b1` and `b2` are the best and second-best units in distance `dist` of every
+/// row of `data` among the rows of `w`, as the reference finds them (up to near ties).
+#[allow(clippy::too_many_arguments)]
 #[track_caller]
-fn assert_top2(b1: Tensor<G, 1, Int>, b2: Tensor<G, 1, Int>, data: &[f32], w: &[f32], d: usize, what: &str) {
+fn assert_top2(
+    dist: Distance,
+    b1: Tensor<G, 1, Int>,
+    b2: Tensor<G, 1, Int>,
+    data: &[f32],
+    w: &[f32],
+    d: usize,
+    what: &str,
+) {
     let (n, m) = (data.len() / d, w.len() / d);
     let (b1, b2) = (indices(b1), indices(b2));
     let (xa, wa) = (array(data, n, d), array(w, m, d));
     for i in 0..n {
-        let (r1, r2) = reference::bmu2(E, xa.row(i), wa.view());
+        let (r1, r2) = reference::bmu2(dist, xa.row(i), wa.view());
         let x = &data[i * d..(i + 1) * d];
-        let d2 = |u: i64| dist2(x, &w[u as usize * d..][..d]);
-        let near = |a: i64, b: usize| (d2(a) - d2(b as i64)).abs() <= NEAR_TIE * d2(b as i64).max(1e-12);
+        let score = |u: usize| score64(dist, x, &w[u * d..][..d]);
+        let near = |a: i64, b: usize| near_tie(dist, score(a as usize), score(b));
         assert!(
             near(b1[i], r1),
             "{what} example {i}: best {} vs reference {r1}",
@@ -151,15 +183,11 @@ fn a_search_in_several_launches_matches_reference() {
         (129, 70, 17, 2),
     ] {
         let (data, w) = (random(n, d, &mut rng), random(m, d, &mut rng));
-        let (b1, b2) = bmus2_in_launches(tensor(&w, m, d), tensor(&data, n, d), cubes);
-        assert_top2(
-            b1,
-            b2,
-            &data,
-            &w,
-            d,
-            &format!("n={n} m={m} d={d}, {cubes} blocks a launch"),
-        );
+        for dist in Distance::ALL {
+            let (b1, b2) = bmus2_in_launches(tensor(&w, m, d), tensor(&data, n, d), dist, cubes);
+            let what = format!("{} n={n} m={m} d={d}, {cubes} blocks a launch", dist.name());
+            assert_top2(dist, b1, b2, &data, &w, d, &what);
+        }
     }
 }
 
@@ -168,8 +196,18 @@ fn best_and_second_best_match_reference() {
     let mut rng = ChaCha8Rng::seed_from_u64(18);
     for &(n, m, d) in &[(5, 1, 3), (70, 63, 3), (40, 130, 1), (97, 300, 64), (33, 90, 300)] {
         let (data, w) = (random(n, d, &mut rng), random(m, d, &mut rng));
-        let (b1, b2) = G::som_bmus2(tensor(&w, m, d), tensor(&data, n, d), E);
-        assert_top2(b1, b2, &data, &w, d, &format!("n={n} m={m} d={d}"));
+        for dist in Distance::ALL {
+            let (b1, b2) = G::som_bmus2(tensor(&w, m, d), tensor(&data, n, d), dist);
+            assert_top2(
+                dist,
+                b1,
+                b2,
+                &data,
+                &w,
+                d,
+                &format!("{} n={n} m={m} d={d}", dist.name()),
+            );
+        }
         let (xa, wa) = (array(&data, n, d), array(&w, m, d));
         // The topographic error through the map, on a grid of these units.
         if m == 63 {
@@ -211,20 +249,27 @@ fn ties_go_to_the_lowest_unit() {
     let m = 150;
     let row = random(1, d, &mut rng);
     let w: Vec<f32> = row.iter().copied().cycle().take(m * d).collect();
-    assert!(indices(G::som_bmus(tensor(&w, m, d), tensor(&data, n, d), E))
-        .iter()
-        .all(|&b| b == 0));
-    // Ten distinct units repeated 30 times: the tie is across threads, tiles and chunks, and
-    // the winner must be the first copy, an index below 10.
     let distinct = random(10, d, &mut rng);
-    let m = 300;
-    let w: Vec<f32> = distinct.iter().copied().cycle().take(m * d).collect();
-    let got = indices(G::som_bmus(tensor(&w, m, d), tensor(&data, n, d), E));
-    assert_bmus(&got, &data, &w[..10 * d], d, "repeated units");
-    assert!(
-        got.iter().all(|&b| b < 10),
-        "a later copy of a tied unit won: {got:?}"
-    );
+    let repeated: Vec<f32> = distinct.iter().copied().cycle().take(300 * d).collect();
+    // Copies of a row score the same bits in every distance.
+    for dist in Distance::ALL {
+        assert!(
+            indices(G::som_bmus(tensor(&w, m, d), tensor(&data, n, d), dist))
+                .iter()
+                .all(|&b| b == 0),
+            "{}: every unit the same, the first wins",
+            dist.name()
+        );
+        // Ten distinct units repeated 30 times: the tie is across threads, tiles and chunks,
+        // and the winner must be the first copy, an index below 10.
+        let got = indices(G::som_bmus(tensor(&repeated, 300, d), tensor(&data, n, d), dist));
+        assert_bmus(dist, &got, &data, &distinct, d, "repeated units");
+        assert!(
+            got.iter().all(|&b| b < 10),
+            "{}: a later copy of a tied unit won: {got:?}",
+            dist.name()
+        );
+    }
 }
 
 /// (width, height, examples, dim).
@@ -335,7 +380,19 @@ fn padded_rows_are_read_with_their_stride() {
     let (xa, wa) = (array(&data, n, d), array(&w0, m, d));
 
     let got = indices(G::som_bmus(view(&w_wide, m), view(&data_wide, n), E));
-    assert_bmus(&got, &data, &w0, d, "strided rows");
+    assert_bmus(E, &got, &data, &w0, d, "strided rows");
+    // The cosine's unit rows and the direct distances read the rows with their stride too.
+    for dist in [Distance::Manhattan, Distance::Cosine] {
+        let got = indices(G::som_bmus(view(&w_wide, m), view(&data_wide, n), dist));
+        assert_bmus(
+            dist,
+            &got,
+            &data,
+            &w0,
+            d,
+            &format!("{} strided rows", dist.name()),
+        );
+    }
     let (best, _) = G::som_bmus2(view(&w_wide, m), view(&data_wide, n), E);
     assert_eq!(indices(best), got, "strided rows, top-2 search");
 
@@ -347,6 +404,23 @@ fn padded_rows_are_read_with_their_stride() {
         want.as_slice().unwrap(),
         Tolerance::F32_VS_F64,
         "strided batch epoch",
+    );
+    // Another map's smoothing keeps a compact neighbourhood's unreached units, read with the
+    // stride: a bubble that reaches only its centre, on a hexagonal torus.
+    let spec = MapSpec::from(grid.with_topology(Topology::Hexagonal).with_toroidal(true))
+        .with_neighborhood(Neighborhood::Bubble)
+        .with_distance(Distance::Manhattan);
+    let (w, _) = G::som_batch_epoch(view(&w_wide, m), view(&data_wide, n), spec, [0.6, 0.6]);
+    let want = reference::batch_epoch(xa.view(), wa.view(), spec, [0.6, 0.6]);
+    assert!(
+        (0..m).any(|j| want.row(j) == wa.row(j)),
+        "the test needs a unit that no example reaches"
+    );
+    burnax_testing::assert_close(
+        &host(w),
+        want.as_slice().unwrap(),
+        Tolerance::F32_VS_F64,
+        "strided batch epoch, unreached units kept",
     );
 
     let cfg = OnlineTrainingConfig::new(20);
@@ -485,9 +559,11 @@ fn lower_precision_epoch_trains_on_its_emulated_search() {
     }
 }
 
-/// Every other grid, wrap, neighbourhood and distance runs on the device through the tensor-op
-/// path (`MapSpec::is_playbook` picks the kernels): the same answers as the reference.
+/// Every grid, wrap, neighbourhood and distance on the device: batch epochs on the kernels
+/// (every distance's search, the factor-table smoothing), online steps on the tensor-op path
+/// for the maps the online kernel does not run; the same answers as the reference. The second
+/// case has more units than a search tile's rows of threads and a staging depth wider than `D`.
 #[test]
 fn every_map_runs_on_the_device() {
-    common::check_every_map::<G>(&[(3, 4, 40, 3)], 23, &device(), "device");
+    common::check_every_map::<G>(&[(3, 4, 40, 3), (9, 6, 150, 5)], 23, &device(), "device");
 }

@@ -1,15 +1,21 @@
-//! Best-matching-unit search: `argmin_j |w_j|^2 - 2 x.w_j`, fused, tiled, no `N x M` matrix.
+//! Best-matching-unit search: `argmin_j score(x, w_j)`, fused, tiled, no `N x M` matrix.
+//!
+//! The score is chosen at compile time by the map's [`Distance`]: `|w|^2 - 2 x.w` (euclidean,
+//! the squared distance less `|x|^2`), `-x.w` (cosine, on rows scaled to unit length by
+//! [`unit_rows()`]: the cosine, negated), `sum_k |x_k - w_k|` (manhattan) or `max_k |x_k - w_k|`
+//! (chebyshev). Each orders the units as the distance does.
 //!
 //! A cube of `side x side` threads owns `side * rm` examples and one chunk of units. It walks
-//! the chunk in tiles of `side * ru` units; each tile's dot products accumulate in registers
-//! (`rm x ru` per thread) over the dimension in slices of `kc`, staged through shared memory,
-//! and the scores fold into a running `(score, index)` minimum per example. Unit chunks split the
+//! the chunk in tiles of `side * ru` units; each tile's products (or differences) accumulate in
+//! registers (`rm x ru` per thread) over the dimension in slices of `kc`, staged through shared
+//! memory, and the scores fold into a running `(score, index)` minimum per example. Unit chunks split the
 //! map across cubes when there are few examples (the playbook's 1000 colours against 32,400
 //! units), so the GPU fills up; [`bmu_finish()`] reduces the chunks' candidates.
 
 use cubecl::prelude::*;
 
 use super::{no_score, no_unit};
+use crate::distance::Distance;
 
 /// `(v, i)` beats `(bv, bi)`: a lower score, or the same score and a lower index.
 #[cube]
@@ -28,8 +34,41 @@ pub fn chunk_units(chunk: usize, units_per_chunk: u32, m: usize) -> (usize, usiz
     (begin, end)
 }
 
+/// `acc` after coordinate pair `(a, b)` of an example and a unit, for `metric`: products for
+/// the GEMM forms (euclidean, cosine), `|a - b|` summed (manhattan) or their maximum
+/// (chebyshev). Zero-padded coordinates add nothing to any of them.
+#[cube]
+fn accumulate(acc: f32, a: f32, b: f32, #[comptime] metric: Distance) -> f32 {
+    let mut out = acc;
+    if comptime!(metric == Distance::Manhattan) {
+        out += f32::abs(a - b);
+    } else if comptime!(metric == Distance::Chebyshev) {
+        let diff = f32::abs(a - b);
+        if diff > acc {
+            out = diff;
+        }
+    } else {
+        out += a * b;
+    }
+    out
+}
+
+/// The score of a unit from its accumulator and (euclidean only) its squared norm.
+#[cube]
+fn score(acc: f32, norm: f32, #[comptime] metric: Distance) -> f32 {
+    let mut s = acc;
+    if comptime!(metric == Distance::Euclidean) {
+        s = norm - 2.0 * acc;
+    }
+    if comptime!(metric == Distance::Cosine) {
+        s = -acc;
+    }
+    s
+}
+
 /// Per example and unit chunk: the best `(score, unit)` of the chunk, at `[chunk * n + row]`,
-/// and with `top2` the second best too (in `part2_*`; else those are not touched).
+/// and with `top2` the second best too (in `part2_*`; else those are not touched). The score is
+/// `metric`'s (module docs); for [`Distance::Cosine`] `data` and `weights` must be unit rows.
 ///
 /// `data` is `[n, d]` and `weights` `[m, d]`, both row-major with rows `data_stride` and
 /// `w_stride` apart (CUDA pads rows of freshly allocated tensors). Launch with cube
@@ -54,6 +93,7 @@ pub fn bmu_partial(
     #[comptime] ru: usize,
     #[comptime] kc: usize,
     #[comptime] top2: bool,
+    #[comptime] metric: Distance,
 ) {
     let n = n as usize;
     let m = m as usize;
@@ -141,13 +181,15 @@ pub fn bmu_partial(
                 for j in 0..ru {
                     let v = ws[k * tile + j * side + tx];
                     b[j] = v;
-                    norm[j] += v * v;
+                    if comptime!(metric == Distance::Euclidean) {
+                        norm[j] += v * v;
+                    }
                 }
                 #[unroll]
                 for i in 0..rm {
                     #[unroll]
                     for j in 0..ru {
-                        acc[i * ru + j] += a[i] * b[j];
+                        acc[i * ru + j] = accumulate(acc[i * ru + j], a[i], b[j], metric);
                     }
                 }
             }
@@ -161,7 +203,7 @@ pub fn bmu_partial(
             if unit < u_end {
                 #[unroll]
                 for i in 0..rm {
-                    let s = norm[j] - 2.0 * acc[i * ru + j];
+                    let s = score(acc[i * ru + j], norm[j], metric);
                     if s < best_score[i] {
                         if top2 {
                             second_score[i] = best_score[i];
@@ -302,5 +344,31 @@ pub fn bmu_finish(
             si = bi;
         }
         second[row] = si as i32;
+    }
+}
+
+/// `out[r, c] = rows[r, c] / |rows[r]|`, or 0 where the row is 0 (the cosine search's operands,
+/// as [`crate::distance::unit_row`] on the CPU: the same sum of squares in coordinate order).
+/// `rows` is `[n, d]` with rows `stride` apart, `out` dense `[n, d]`; one thread per row.
+#[cube(launch)]
+pub fn unit_rows(rows: &Array<f32>, out: &mut Array<f32>, n: u32, d: u32, stride: u32) {
+    let r = ABSOLUTE_POS;
+    let d = d as usize;
+    if r >= n as usize {
+        terminate!();
+    }
+    let base = r * stride as usize;
+    let mut sq = 0.0f32;
+    for c in 0..d {
+        let v = rows[base + c];
+        sq += v * v;
+    }
+    let norm = f32::sqrt(sq);
+    let mut scale = 0.0f32;
+    if norm != 0.0 {
+        scale = 1.0 / norm;
+    }
+    for c in 0..d {
+        out[r * d + c] = rows[base + c] * scale;
     }
 }

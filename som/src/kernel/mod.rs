@@ -4,12 +4,12 @@
 //!
 //! | kernel | what it does | memory it writes |
 //! |---|---|---|
-//! | [`bmu::bmu_partial()`] | distances and argmin fused, in register tiles | `chunks x N` candidates |
+//! | [`bmu::bmu_partial()`] | distances and argmin fused, in register tiles, in any [`crate::Distance`] (the cosine on [`bmu::unit_rows()`]) | `chunks x N` candidates |
 //! | [`bmu_mma::bmu_partial_mma()`] | the same on tensor cores, TF32/BF16 operands (opt-in) | `chunks x N` candidates |
 //! | [`bmu::bmu_finish()`] | argmin over the unit chunks (and the second best, for the topographic error) | `N` (`2·N`) indices |
 //! | [`accumulate`] | stable counting sort of the examples by best unit, then per-unit sums (few examples: one scan) | `N + M·(D+1)` |
-//! | [`smooth`] | the separable neighbourhood along x, then along y with the division | `2·M·(D+1)` |
-//! | [`online::online_steps()`] | many online steps in one launch (one cube, persistent; one pass over the weights a step) | the weights |
+//! | [`smooth`] | the separable neighbourhood along x, then along y with the division (the playbook's map from its exponentials, every other from factor tables) | `2·M·(D+1)` (`3·M·(D+1)` on a hexagonal grid) |
+//! | [`online::online_steps()`] | many online steps in one launch (one cube, persistent; one pass over the weights a step), the playbook's map | the weights |
 //!
 //! **Determinism.** No float atomics anywhere: every float sum has a fixed order (the search
 //! reduces candidates by `(score, index)`, per-unit sums run over the unit's examples in
