@@ -5,6 +5,7 @@
 # and a resume on another number of ranks. Every mpirun is time-limited: a hang fails, never
 # stalls CI.
 set -euxo pipefail
+PS4='+ $(date +%T) '
 cd "$(dirname "$0")/.."
 if ! command -v mpirun >/dev/null || ! dpkg -s libopenmpi-dev libclang-dev >/dev/null 2>&1; then
     apt-get update -q
