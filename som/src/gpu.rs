@@ -17,11 +17,11 @@
 //! Every map trains in batch on the kernels: the search scores in the map's distance (the
 //! cosine on unit rows), the smoothing of the playbook's map ([`MapSpec::is_playbook`]: flat,
 //! rectangular, Gaussian) computes its exponentials in the kernel, every other one reads
-//! per-epoch factor tables ([`SmoothingFactors`]). Online training runs the kernel on the
-//! playbook's map only; the other maps' online steps run on [`crate::tensor_ops`] (correct on
-//! the device, one step at a time: their one-cube kernel is still to be written). Nothing here copies data to or from the host in batch training (on a
+//! per-epoch factor tables ([`SmoothingFactors`]). Online training of every map runs the
+//! one-cube kernel (the neighbourhood's per-axis factors in shared memory, the scores in the
+//! map's distance). Nothing here copies data to or from the host in batch training (on a
 //! unified-memory machine such as DGX Spark there would be nothing to gain from it); online
-//! training uploads the order of the examples and the per-step schedule, `16` bytes a step.
+//! training uploads the order of the examples and the per-step schedule, `24` bytes a step.
 
 use std::ops::Range;
 
@@ -41,7 +41,7 @@ use cubecl::server::Handle;
 use crate::backend::SomBackend;
 use crate::distance::Distance;
 use crate::error::SomError;
-use crate::grid::Grid;
+use crate::grid::{Grid, Topology};
 use crate::kernel::{accumulate, bmu, bmu_mma, online, smooth};
 use crate::neighborhood::{SmoothingFactors, DEN_EPS};
 use crate::schedule::OnlineTrainingConfig;
@@ -925,7 +925,7 @@ impl<R: CubeRuntime, BT: BoolElement> SomBackend for Cube<R, BT> {
         order: &[usize],
         steps: Range<usize>,
     ) -> Tensor<Self, 2> {
-        if !all_f32(&[&w, &data]) || steps.is_empty() || !spec.is_playbook() {
+        if !all_f32(&[&w, &data]) || steps.is_empty() {
             return tensor_ops::train_online(w, data, spec, cfg, order, steps);
         }
         let grid = spec.grid;
@@ -941,6 +941,13 @@ impl<R: CubeRuntime, BT: BoolElement> SomBackend for Cube<R, BT> {
         };
         let (wt, w_stride) = rows(t);
         let (data, data_stride) = primitive(data);
+        // The cosine scores against unit rows: a dense copy, so the same stride as `data`'s
+        // only when that is dense too.
+        let scored = (spec.distance == Distance::Cosine).then(|| unit_rows(&(data.clone(), data_stride)));
+        let (data, data_stride) = match &scored {
+            Some(_) if data_stride != d => (into_contiguous(data), d),
+            _ => (data, data_stride),
+        };
         let client = &wt.client;
         let count = steps.len();
         // The kernel reads `count` entries: the contract, checked (its launch is unchecked).
@@ -951,14 +958,19 @@ impl<R: CubeRuntime, BT: BoolElement> SomBackend for Cube<R, BT> {
             .flat_map(|t| {
                 let s = cfg.step_at(grid, t);
                 let inv = |s: f64| (1.0 / (s * s)) as f32;
-                [s.alpha as f32, inv(s.sigma[0]), inv(s.sigma[1])]
+                let [sx, sy] = s.sigma;
+                [s.alpha as f32, inv(sx), inv(sy), sx as f32, sy as f32]
             })
             .collect();
         let rows_h = client.create_from_slice(u32::as_bytes(&rows));
         let sched_h = client.create_from_slice(f32::as_bytes(&sched));
         let [lo, hi] = cfg.clip.unwrap_or([0.0, 0.0]);
         let block = online_block(client, m);
-        // SAFETY: `rows` has `count` entries and `sched` 3 * count; the kernel reads no more.
+        let hex = grid.topology == Topology::Hexagonal;
+        let classes = grid.row_classes();
+        let parts = if spec.neighborhood.separable() { 1 } else { 2 };
+        let table = (classes * grid.width + grid.height) * parts <= online::TABLE;
+        // SAFETY: `rows` has `count` entries and `sched` SCHED * count; the kernel reads no more.
         unsafe {
             online::online_steps::launch::<R>(
                 client,
@@ -966,12 +978,16 @@ impl<R: CubeRuntime, BT: BoolElement> SomBackend for Cube<R, BT> {
                 CubeDim::new_1d(block as u32),
                 arg(&wt),
                 arg(&data),
+                arg(scored.as_ref().unwrap_or(&data)),
                 raw(&rows_h, count),
-                raw(&sched_h, 3 * count),
+                raw(&sched_h, online::SCHED * count),
                 m as u32,
                 d as u32,
                 grid.width as u32,
                 grid.height as u32,
+                u32::from(hex),
+                u32::from(grid.toroidal),
+                grid.row_step() as f32,
                 count as u32,
                 w_stride as u32,
                 data_stride as u32,
@@ -979,11 +995,9 @@ impl<R: CubeRuntime, BT: BoolElement> SomBackend for Cube<R, BT> {
                 lo,
                 hi,
                 block,
-                if grid.width + grid.height <= online::TABLE {
-                    online::TABLE
-                } else {
-                    0
-                },
+                if table { online::TABLE } else { 0 },
+                spec.neighborhood,
+                spec.distance,
             );
         }
         float::<R, BT>(wt).transpose()

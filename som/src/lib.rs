@@ -30,9 +30,7 @@
 //! [`MapSpec`]): a hexagonal grid and a torus ([`grid`]: positions `(x + 0.5 (y mod 2), y
 //! sqrt(3) / 2)`, differences wrapped), the bubble, triangle and Mexican-hat neighbourhoods
 //! ([`neighborhood`]) and the Manhattan, Chebyshev and cosine distances ([`distance`]), each
-//! module with its formulas. Every path runs every map; on the GPU the search (every distance)
-//! and batch epochs (every map) run on the CubeCL kernels, online training of the maps other
-//! than the playbook's on [`tensor_ops`].
+//! module with its formulas. Every path runs every map, the GPU's CubeCL kernels included.
 //!
 //! - **Batch** ([`Som::train_batch`], schedule [`BatchTrainingConfig`]): each epoch, with `b_i`
 //!   the best-matching unit of example `x_i`,

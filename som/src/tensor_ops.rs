@@ -1,8 +1,7 @@
 //! The portable path: SOM training and search written with Burn tensor operations only.
 //!
 //! It runs on every Burn backend and is the fallback where no fused kernel exists (on the GPU:
-//! tensors that are not `f32`, and online training of every map but the playbook's, see
-//! [`MapSpec::is_playbook`]). It follows the same fast
+//! tensors that are not `f32`). It follows the same fast
 //! formulation as the kernels (GEMM distances and argmin for `euclidean` and `cosine`, direct
 //! `|x - w|` blocks for `manhattan` and `chebyshev`, per-unit sums, separable smoothing), but op
 //! by op: the distance matrix (and for the direct distances the `rows x M x D` differences) is

@@ -325,6 +325,61 @@ fn online_training_matches_reference() {
     check_online_training::<G>(&shapes, 14, &device(), "online", som_online);
 }
 
+/// The online kernel computes the other maps' factors per unit where their table would not
+/// fit in shared memory (`classes * width + height`, twice for the Mexican hat, above 1,024):
+/// hexagonal offsets, wrap-around and every neighbourhood and distance there too.
+#[test]
+fn other_maps_past_the_online_table_match_reference() {
+    let mut rng = ChaCha8Rng::seed_from_u64(24);
+    // D = 4: in two dimensions 3,090 units' directions crowd one circle, and the cosine meets
+    // near ties that f32 and f64 break differently (the fused CPU pass departs from the
+    // reference there as much as the kernel does).
+    let (gx, gy, n, d, steps) = (3, 1030, 40, 4, 30);
+    let m = gx * gy;
+    let (data, w0) = (random(n, d, &mut rng), random(m, d, &mut rng));
+    let order = burnax_som::example_order(n, steps, 5);
+    let cfg = OnlineTrainingConfig::new(steps);
+    for (topology, wrap, hood, dist) in [
+        (
+            Topology::Hexagonal,
+            true,
+            Neighborhood::MexicanHat,
+            Distance::Cosine,
+        ),
+        (
+            Topology::Rectangular,
+            true,
+            Neighborhood::Triangle,
+            Distance::Chebyshev,
+        ),
+        (
+            Topology::Hexagonal,
+            false,
+            Neighborhood::Bubble,
+            Distance::Manhattan,
+        ),
+        (
+            Topology::Hexagonal,
+            true,
+            Neighborhood::Gaussian,
+            Distance::Euclidean,
+        ),
+    ] {
+        let grid = Grid::new(gx, gy).with_topology(topology).with_toroidal(wrap);
+        let spec = MapSpec::from(grid).with_neighborhood(hood).with_distance(dist);
+        let w = G::som_train_online(
+            tensor(&w0, m, d),
+            tensor(&data, n, d),
+            spec,
+            &cfg,
+            &order,
+            0..steps,
+        );
+        let want = reference::train_online(array(&data, n, d).view(), array(&w0, m, d), spec, &cfg, &order);
+        common::assert_close(&host(w), &want, &format!("{spec:?}"));
+    }
+}
+
 #[test]
 fn online_training_leaves_the_input_weights_untouched() {
     let mut rng = ChaCha8Rng::seed_from_u64(15);
@@ -559,10 +614,10 @@ fn lower_precision_epoch_trains_on_its_emulated_search() {
     }
 }
 
-/// Every grid, wrap, neighbourhood and distance on the device: batch epochs on the kernels
-/// (every distance's search, the factor-table smoothing), online steps on the tensor-op path
-/// for the maps the online kernel does not run; the same answers as the reference. The second
-/// case has more units than a search tile's rows of threads and a staging depth wider than `D`.
+/// Every grid, wrap, neighbourhood and distance on the device's kernels (every distance's
+/// search, the factor-table smoothing, the online kernel's factors, wrap and scores): the same
+/// answers as the reference. The second case has more units than a search tile's rows of
+/// threads and a staging depth wider than `D`.
 #[test]
 fn every_map_runs_on_the_device() {
     common::check_every_map::<G>(&[(3, 4, 40, 3), (9, 6, 150, 5)], 23, &device(), "device");

@@ -9,7 +9,7 @@
 //! | [`bmu::bmu_finish()`] | argmin over the unit chunks (and the second best, for the topographic error) | `N` (`2·N`) indices |
 //! | [`accumulate`] | stable counting sort of the examples by best unit, then per-unit sums (few examples: one scan) | `N + M·(D+1)` |
 //! | [`smooth`] | the separable neighbourhood along x, then along y with the division (the playbook's map from its exponentials, every other from factor tables) | `2·M·(D+1)` (`3·M·(D+1)` on a hexagonal grid) |
-//! | [`online::online_steps()`] | many online steps in one launch (one cube, persistent; one pass over the weights a step), the playbook's map | the weights |
+//! | [`online::online_steps()`] | many online steps in one launch (one cube, persistent; one pass over the weights a step), every map | the weights |
 //!
 //! **Determinism.** No float atomics anywhere: every float sum has a fixed order (the search
 //! reduces candidates by `(score, index)`, per-unit sums run over the unit's examples in
