@@ -9,6 +9,8 @@
 # Needs, built for this machine with `--features cuda` (see benches/README.md, "GPU"):
 #   $BIN/som-bench            cargo build --release -p benches --features cuda --bin som-bench
 #   $KERNEL_TESTS             cargo test --release -p burnax-som --features cuda --test kernels --no-run
+#   $BIN/som (optional)       cargo build --release -p burnax-som-cli --features cuda --bin som
+#                             (the other maps on the kernels, against the playbook's: maps.py part 2)
 #   $NCCL_TEST (optional)     cargo test --release -p burnax-comm --features nccl --test nccl --no-run
 #                             (needs libnccl.so on the library path; a pip wheel's libnccl.so.2 linked to it)
 # Results: $PEERS_OUT (default ./gpu-results): results.jsonl, table.md, log lines on stdout.
@@ -73,6 +75,12 @@ for wl in $ONLINE; do
         *) peer "$wl" seed_jax.py --mode online ;;
     esac
 done
+
+# Hexagonal and toroidal maps, other neighbourhoods and distances on the kernels, against the
+# playbook's map on the same card (rgb, batch and online).
+if [ -x "$BIN/som" ]; then
+    step "$PY" "$ROOT/benches/peers/maps.py" --peers "$PEERS" --new "$BIN/som" --parts 2 --device cuda
+fi
 
 # Floors of the large workload (N = 1e6, D = 64, M = 1e4): fp32 GEMM rate of the distance
 # product's own shape (cuBLAS, no TF32) and device memory bandwidth.

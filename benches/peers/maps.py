@@ -12,6 +12,9 @@ units are more than one unit apart in the map's own positions (our hexagonal pos
 ours, MiniSom's for MiniSom's), both computed here in float64 NumPy from each final map.
 
     python maps.py --peers ../../../shared/peers --old /tmp/som-old --new target/release/som
+
+On a GPU (benches/gpu/run.sh), part 2 on the CubeCL kernels of a `som` built with `--features
+cuda`: `python maps.py --peers ... --new SOM --parts 2 --device cuda`.
 """
 
 import argparse
@@ -29,11 +32,16 @@ import numpy as np
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 p.add_argument("--peers", required=True)
-p.add_argument("--old", required=True, help="som built before the other maps")
+p.add_argument("--old", help="som built before the other maps (part 1)")
 p.add_argument("--new", required=True, help="som built with them")
 p.add_argument("--reps", type=int, default=3)
 p.add_argument("--skip-minisom", action="store_true")
+p.add_argument("--parts", default="1,2,3", help="which of the three tables, e.g. 2")
+p.add_argument("--device", help="passed to every `som train` (cpu, wgpu, cuda)")
 a = p.parse_args()
+parts = {int(v) for v in a.parts.split(",")}
+if 1 in parts and not a.old:
+    p.error("part 1 needs --old")
 sys.path.insert(0, os.path.abspath(a.peers))
 import common  # noqa: E402
 
@@ -43,7 +51,8 @@ HEX_ROW = math.sqrt(3) / 2
 
 def train_time(binary, args):
     """Runs `som train ...` and returns the training time it prints, in seconds."""
-    out = subprocess.run([binary, "train", *args], capture_output=True, text=True)
+    device = ["--device", a.device] if a.device else []
+    out = subprocess.run([binary, "train", *args, *device], capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(f"{binary} train {' '.join(args)}: {out.stderr}")
     m = re.search(r" in ([0-9.]+)(ms|s|µs): QE", out.stderr)
@@ -103,8 +112,9 @@ default = [
     ("digits batch (100 epochs)", digits + DIGITS_BATCH),
     ("digits online (179,700 steps)", digits + ["--mode", "online", "--steps", "179700"]),
 ]
-print("\n| the playbook's map | before (s) | after (s) | after / before |\n|---|---|---|---|")
-for name, args in default:
+if 1 in parts:
+    print("\n| the playbook's map | before (s) | after (s) | after / before |\n|---|---|---|---|")
+for name, args in default if 1 in parts else []:
     old, new = [], []
     for _ in range(a.reps):  # interleaved, so that a slow moment hits both
         old.append(train_time(a.old, args))
@@ -126,9 +136,11 @@ maps = [
     ("chebyshev", ["--distance", "chebyshev"]),
     ("cosine", ["--distance", "cosine"]),
 ]
-print("\n| rgb, 240 x 135 | batch (s) | x rectangular | online (s) | x rectangular |\n|---|---|---|---|---|")
+if 2 in parts:
+    print(f"\n| rgb, 240 x 135 ({a.device or 'cpu'}) | batch (s) | x rectangular | online (s) | x rectangular |"
+          "\n|---|---|---|---|---|")
 base = {}
-for name, flags in maps:
+for name, flags in maps if 2 in parts else []:
     cells = []
     for mode, extra in (("batch", ["--mode", "batch"]), ("online", ["--mode", "online", "--steps", "50000"])):
         if mode == "batch" and "mexican-hat" in flags:
@@ -144,13 +156,15 @@ for name, flags in maps:
     print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
 
 # 3. Digits: hexagonal and toroidal, ours and MiniSom's hexagonal.
-print("\n| digits, 40 x 40 | impl | time (s) | QE | TE |\n|---|---|---|---|---|")
-for name, flags, hexagonal, toroidal in (
+digits_maps = (
     ("rectangular", [], False, False),
     ("hexagonal", ["--topology", "hexagonal"], True, False),
     ("toroidal", ["--toroidal"], False, True),
     ("hexagonal toroidal", ["--topology", "hexagonal", "--toroidal"], True, True),
-):
+)
+if 3 in parts:
+    print("\n| digits, 40 x 40 | impl | time (s) | QE | TE |\n|---|---|---|---|---|")
+for name, flags, hexagonal, toroidal in digits_maps if 3 in parts else ():
     for mode, extra in (("batch", DIGITS_BATCH), ("online", ["--mode", "online", "--steps", "179700"])):
         t = median_time(a.new, digits + extra + flags, reps=1)
         npy = f"{tmp}/w.npy"
@@ -158,7 +172,7 @@ for name, flags, hexagonal, toroidal in (
                        capture_output=True)
         qe, te = quality(x, np.load(npy), 40, 40, hexagonal, toroidal)
         print(f"| {name} {mode} | burnax-som | {t:.2f} | {qe:.5f} | {te:.4f} |", flush=True)
-if not a.skip_minisom:
+if 3 in parts and not a.skip_minisom:
     from minisom import MiniSom
 
     init = common.init_som(wl.xdim, wl.ydim, x.shape[1]).reshape(40, 40, -1)
