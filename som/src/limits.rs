@@ -102,7 +102,7 @@ pub fn check_map(width: usize, height: usize, dim: usize) -> Result<usize, SomEr
 /// per-unit sums, the smoothing's two passes, the new weights, Burn's copies, the allocator's
 /// slack): 12 measured, 1.64 GB peak for a 2-unit map of dimension 12.5 million on 2 rows,
 /// against 1.7 GB estimated; and 2 more that other maps add (a hexagonal smoothing's share of
-/// each row parity, the direct distances' coordinate-major copy of the weights).
+/// each row parity, the cosine's unit rows of the weights).
 const MAP_BUFFERS: u64 = 14;
 /// Data-sized `f32` buffers: the file's bytes, the values read, the tensor, host copies, and
 /// the cosine's unit rows.

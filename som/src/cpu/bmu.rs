@@ -1,9 +1,13 @@
-//! Fused best-matching-unit search (no `N x M` matrix in memory).
+//! Fused best-matching-unit search (no `N x M` matrix in memory), register-tiled: `BLOCK`
+//! examples against one SIMD register of units at a time, the scores kept in registers over
+//! the whole dimension. The score is `|w|^2 - 2 x.w` (the GEMM form of the Euclidean, and of the
+//! cosine on unit rows), or the Manhattan or Chebyshev distance itself ([`PackedUnits::direct`]).
 
 use pulp::{Simd, WithSimd};
 use rayon::prelude::*;
 
 use super::simd::{f32_lanes, keep_min, lane_offsets, u32_lanes, Isa};
+use crate::distance::Distance;
 
 /// Examples scored together against one tile of units: each tile load is reused `BLOCK` times.
 pub(crate) const BLOCK: usize = 4; // score_tile has one named accumulator per example
@@ -15,14 +19,27 @@ fn super_tile_units(d: usize, lanes: usize) -> usize {
     (units / lanes).max(1) * lanes
 }
 
+/// What a packed search scores: the GEMM form, or a distance summed (or maximised) directly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Score {
+    /// `|w|^2 - 2 x.w`: the examples enter as `-2 x`.
+    Gemm,
+    /// `sum_k |x_k - w_k|`.
+    Manhattan,
+    /// `max_k |x_k - w_k|`.
+    Chebyshev,
+}
+
 /// Unit weights packed for the search: tile after tile of as many units as one SIMD register of
-/// this CPU has lanes, each tile holding `|w|^2` for its units and then the `d` coordinates,
-/// lane-contiguous. Padding units have `|w|^2 = +inf`, so they never win.
+/// this CPU has lanes, each tile holding a start value for its units (`|w|^2` for the GEMM
+/// form, 0 for the direct distances) and then the `d` coordinates, lane-contiguous. Padding
+/// units start at `+inf`, so they never win.
 pub struct PackedUnits {
     m: usize,
     d: usize,
     isa: Isa,
     lanes: usize,
+    score: Score,
     tiles: Vec<f32>,
 }
 
@@ -41,16 +58,44 @@ impl PackedUnits {
     /// # Panics
     /// As [`PackedUnits::new`].
     pub fn unit_rows(w: &[f32], m: usize, d: usize) -> Self {
-        let mut packed = Self::new(&crate::distance::unit_rows(w, d), m, d);
-        let stride = packed.stride();
-        for (t, tile) in packed.tiles.chunks_exact_mut(stride).enumerate() {
-            for (l, norm) in tile[..packed.lanes].iter_mut().enumerate() {
-                if t * packed.lanes + l < m {
-                    *norm = 0.0;
+        Self::for_isa(&crate::distance::unit_rows(w, d), m, d, Isa::best()).with_zero_start()
+    }
+
+    /// Packs `w` for a search whose scores are the [`Distance::Manhattan`] or
+    /// [`Distance::Chebyshev`] distance itself, summed (or maximised) in coordinate order.
+    ///
+    /// # Panics
+    /// As [`PackedUnits::new`], and for the distances of the GEMM form.
+    pub fn direct(w: &[f32], m: usize, d: usize, dist: Distance) -> Self {
+        Self::direct_for_isa(w, m, d, dist, Isa::best())
+    }
+
+    fn direct_for_isa(w: &[f32], m: usize, d: usize, dist: Distance, isa: Isa) -> Self {
+        let score = match dist {
+            Distance::Manhattan => Score::Manhattan,
+            Distance::Chebyshev => Score::Chebyshev,
+            _ => panic!(
+                "PackedUnits::direct: {} is searched in the GEMM form",
+                dist.name()
+            ),
+        };
+        Self {
+            score,
+            ..Self::for_isa(w, m, d, isa).with_zero_start()
+        }
+    }
+
+    /// The same tiles with real units starting their scores at 0 (padding stays `+inf`).
+    fn with_zero_start(mut self) -> Self {
+        let (stride, lanes, m) = (self.stride(), self.lanes, self.m);
+        for (t, tile) in self.tiles.chunks_exact_mut(stride).enumerate() {
+            for (l, start) in tile[..lanes].iter_mut().enumerate() {
+                if t * lanes + l < m {
+                    *start = 0.0;
                 }
             }
         }
-        packed
+        self
     }
 
     /// Packs for the search to run on `isa`.
@@ -85,6 +130,7 @@ impl PackedUnits {
             d,
             isa,
             lanes,
+            score: Score::Gemm,
             tiles,
         }
     }
@@ -99,11 +145,12 @@ impl PackedUnits {
     }
 }
 
-/// A candidate unit: `score = |w|^2 - 2 x.w` (the squared distance minus `|x|^2`) and its index.
+/// A candidate unit: its score (`|w|^2 - 2 x.w`, the squared distance minus `|x|^2`, or for
+/// [`PackedUnits::direct`] the distance) and its index.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[repr(C)]
 pub struct Candidate {
-    /// `|w|^2 - 2 x.w`.
+    /// `|w|^2 - 2 x.w`, or the direct distance.
     pub score: f32,
     /// Unit index.
     pub index: u32,
@@ -136,29 +183,53 @@ fn fold_lanes<const K: usize>(bv: &[f32], bi: &[u32], best: &mut [Candidate; K])
     }
 }
 
-/// Scores of the `BLOCK` examples against one tile: `|w|^2 + sum_k xn_k w_k`, one register each.
+/// Scores of the `BLOCK` examples against one tile, one register each: `start + sum_k xn_k w_k`
+/// (`K` = [`GEMM`]), `start + sum_k |xn_k - w_k|` ([`MANHATTAN`]) or `max(start, max_k |xn_k -
+/// w_k|)` ([`CHEBYSHEV`]), in coordinate order.
 #[inline(always)]
-fn score_tile<S: Simd>(simd: S, tile: &[f32], xn: &[f32]) -> [S::f32s; BLOCK] {
+fn score_tile<S: Simd, const K: u8>(simd: S, tile: &[f32], xn: &[f32]) -> [S::f32s; BLOCK] {
     let (regs, _) = S::as_simd_f32s(tile);
-    let (w2, coords) = regs.split_first().expect("a tile holds |w|^2 first");
+    let (start, coords) = regs.split_first().expect("a tile holds its start values first");
     // Four named accumulators (not an indexed array): LLVM then keeps each in a register.
-    let (mut a0, mut a1, mut a2, mut a3) = (*w2, *w2, *w2, *w2);
+    let (mut a0, mut a1, mut a2, mut a3) = (*start, *start, *start, *start);
+    let step = |a: S::f32s, x: f32, w: S::f32s| match K {
+        GEMM => simd.mul_add_e_f32s(simd.splat_f32s(x), w, a),
+        MANHATTAN => simd.add_f32s(a, simd.abs_f32s(simd.sub_f32s(simd.splat_f32s(x), w))),
+        _ => simd.max_f32s(a, simd.abs_f32s(simd.sub_f32s(simd.splat_f32s(x), w))),
+    };
     for (&w, x) in coords.iter().zip(xn.chunks_exact(BLOCK)) {
-        a0 = simd.mul_add_e_f32s(simd.splat_f32s(x[0]), w, a0);
-        a1 = simd.mul_add_e_f32s(simd.splat_f32s(x[1]), w, a1);
-        a2 = simd.mul_add_e_f32s(simd.splat_f32s(x[2]), w, a2);
-        a3 = simd.mul_add_e_f32s(simd.splat_f32s(x[3]), w, a3);
+        a0 = step(a0, x[0], w);
+        a1 = step(a1, x[1], w);
+        a2 = step(a2, x[2], w);
+        a3 = step(a3, x[3], w);
     }
     [a0, a1, a2, a3]
 }
 
-/// One scan: `BLOCK` examples (`xn = -2 x`, laid out `d x BLOCK`) against the tiles `tiles`
-/// (whose first unit has index `base`), folding the winners into `best`.
+/// [`score_tile`]'s kinds, as const generics (one compiled loop each).
+const GEMM: u8 = 0;
+const MANHATTAN: u8 = 1;
+const CHEBYSHEV: u8 = 2;
+
+impl Score {
+    /// What the examples are multiplied by on entry: `-2` for the GEMM form, 1 otherwise.
+    fn x_scale(self) -> f32 {
+        match self {
+            Score::Gemm => -2.0,
+            _ => 1.0,
+        }
+    }
+}
+
+/// One scan: `BLOCK` examples (`xn`: `-2 x` for the GEMM form, else `x`, laid out `d x
+/// BLOCK`) against the tiles `tiles` (whose first unit has index `base`), scored as `score`
+/// says, folding the winners into `best`.
 struct Scan<'a, T> {
     tiles: &'a [f32],
     d: usize,
     base: usize,
     xn: &'a [f32],
+    score: Score,
     best: &'a mut [T; BLOCK],
 }
 
@@ -170,30 +241,40 @@ impl WithSimd for Top1<'_> {
 
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) {
-        let Scan {
-            tiles,
-            d,
-            base,
-            xn,
-            best,
-        } = self.0;
-        let lanes = S::F32_LANES;
-        let mut bv = [simd.splat_f32s(f32::INFINITY); BLOCK];
-        let mut bi = [simd.splat_u32s(0); BLOCK];
-        let mut idx = simd.add_u32s(simd.splat_u32s(base as u32), lane_offsets::<S>());
-        let step = simd.splat_u32s(lanes as u32);
-        for tile in tiles.chunks_exact((d + 1) * lanes) {
-            let acc = score_tile(simd, tile, xn);
-            for e in 0..BLOCK {
-                keep_min(simd, acc[e], idx, &mut bv[e], &mut bi[e]);
-            }
-            idx = simd.add_u32s(idx, step);
+        match self.0.score {
+            Score::Gemm => top1::<S, GEMM>(simd, self.0),
+            Score::Manhattan => top1::<S, MANHATTAN>(simd, self.0),
+            Score::Chebyshev => top1::<S, CHEBYSHEV>(simd, self.0),
         }
+    }
+}
+
+#[inline(always)]
+fn top1<S: Simd, const K: u8>(simd: S, scan: Scan<'_, Candidate>) {
+    let Scan {
+        tiles,
+        d,
+        base,
+        xn,
+        best,
+        ..
+    } = scan;
+    let lanes = S::F32_LANES;
+    let mut bv = [simd.splat_f32s(f32::INFINITY); BLOCK];
+    let mut bi = [simd.splat_u32s(0); BLOCK];
+    let mut idx = simd.add_u32s(simd.splat_u32s(base as u32), lane_offsets::<S>());
+    let step = simd.splat_u32s(lanes as u32);
+    for tile in tiles.chunks_exact((d + 1) * lanes) {
+        let acc = score_tile::<S, K>(simd, tile, xn);
         for e in 0..BLOCK {
-            let mut one = [best[e]];
-            fold_lanes(f32_lanes::<S>(&bv[e]), u32_lanes::<S>(&bi[e]), &mut one);
-            best[e] = one[0];
+            keep_min(simd, acc[e], idx, &mut bv[e], &mut bi[e]);
         }
+        idx = simd.add_u32s(idx, step);
+    }
+    for e in 0..BLOCK {
+        let mut one = [best[e]];
+        fold_lanes(f32_lanes::<S>(&bv[e]), u32_lanes::<S>(&bi[e]), &mut one);
+        best[e] = one[0];
     }
 }
 
@@ -205,38 +286,48 @@ impl WithSimd for Top2<'_> {
 
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) {
-        let Scan {
-            tiles,
-            d,
-            base,
-            xn,
-            best,
-        } = self.0;
-        let lanes = S::F32_LANES;
-        let inf = simd.splat_f32s(f32::INFINITY);
-        let none = simd.splat_u32s(u32::MAX);
-        let (mut v1, mut v2) = ([inf; BLOCK], [inf; BLOCK]);
-        let (mut i1, mut i2) = ([none; BLOCK], [none; BLOCK]);
-        let mut idx = simd.add_u32s(simd.splat_u32s(base as u32), lane_offsets::<S>());
-        let step = simd.splat_u32s(lanes as u32);
-        for tile in tiles.chunks_exact((d + 1) * lanes) {
-            let acc = score_tile(simd, tile, xn);
-            for e in 0..BLOCK {
-                let s = acc[e];
-                let lt1 = simd.less_than_f32s(s, v1[e]);
-                let lt2 = simd.less_than_f32s(s, v2[e]);
-                // second := lt1 ? first : (lt2 ? s : second)
-                v2[e] = simd.select_f32s(lt1, v1[e], simd.select_f32s(lt2, s, v2[e]));
-                i2[e] = simd.select_u32s(lt1, i1[e], simd.select_u32s(lt2, idx, i2[e]));
-                v1[e] = simd.select_f32s(lt1, s, v1[e]);
-                i1[e] = simd.select_u32s(lt1, idx, i1[e]);
-            }
-            idx = simd.add_u32s(idx, step);
+        match self.0.score {
+            Score::Gemm => top2::<S, GEMM>(simd, self.0),
+            Score::Manhattan => top2::<S, MANHATTAN>(simd, self.0),
+            Score::Chebyshev => top2::<S, CHEBYSHEV>(simd, self.0),
         }
+    }
+}
+
+#[inline(always)]
+fn top2<S: Simd, const K: u8>(simd: S, scan: Scan<'_, [Candidate; 2]>) {
+    let Scan {
+        tiles,
+        d,
+        base,
+        xn,
+        best,
+        ..
+    } = scan;
+    let lanes = S::F32_LANES;
+    let inf = simd.splat_f32s(f32::INFINITY);
+    let none = simd.splat_u32s(u32::MAX);
+    let (mut v1, mut v2) = ([inf; BLOCK], [inf; BLOCK]);
+    let (mut i1, mut i2) = ([none; BLOCK], [none; BLOCK]);
+    let mut idx = simd.add_u32s(simd.splat_u32s(base as u32), lane_offsets::<S>());
+    let step = simd.splat_u32s(lanes as u32);
+    for tile in tiles.chunks_exact((d + 1) * lanes) {
+        let acc = score_tile::<S, K>(simd, tile, xn);
         for e in 0..BLOCK {
-            fold_lanes(f32_lanes::<S>(&v1[e]), u32_lanes::<S>(&i1[e]), &mut best[e]);
-            fold_lanes(f32_lanes::<S>(&v2[e]), u32_lanes::<S>(&i2[e]), &mut best[e]);
+            let s = acc[e];
+            let lt1 = simd.less_than_f32s(s, v1[e]);
+            let lt2 = simd.less_than_f32s(s, v2[e]);
+            // second := lt1 ? first : (lt2 ? s : second)
+            v2[e] = simd.select_f32s(lt1, v1[e], simd.select_f32s(lt2, s, v2[e]));
+            i2[e] = simd.select_u32s(lt1, i1[e], simd.select_u32s(lt2, idx, i2[e]));
+            v1[e] = simd.select_f32s(lt1, s, v1[e]);
+            i1[e] = simd.select_u32s(lt1, idx, i1[e]);
         }
+        idx = simd.add_u32s(idx, step);
+    }
+    for e in 0..BLOCK {
+        fold_lanes(f32_lanes::<S>(&v1[e]), u32_lanes::<S>(&i1[e]), &mut best[e]);
+        fold_lanes(f32_lanes::<S>(&v2[e]), u32_lanes::<S>(&i2[e]), &mut best[e]);
     }
 }
 
@@ -258,6 +349,7 @@ fn search<T: Copy + Send + Sync>(
         out.len()
     );
     let stride = units.stride();
+    let scale = units.score.x_scale();
     let super_units = super_tile_units(d, units.lanes);
     let super_len = super_units / units.lanes * stride;
     // Blocks of examples per rayon task: enough work per task to amortise scheduling.
@@ -268,12 +360,12 @@ fn search<T: Copy + Send + Sync>(
             let mut xn = vec![0f32; BLOCK * d];
             for (out, xs) in out.chunks_mut(BLOCK).zip(xs.chunks(BLOCK * d.max(1))) {
                 let rows = out.len();
-                // -2x for the rows of this block, laid out (d, BLOCK); missing rows of a tail
-                // block repeat the last row.
+                // -2x (GEMM form) or x for the rows of this block, laid out (d, BLOCK); missing
+                // rows of a tail block repeat the last row.
                 for e in 0..BLOCK {
                     let r = e.min(rows - 1);
                     for k in 0..d {
-                        xn[k * BLOCK + e] = -2.0 * xs[r * d + k];
+                        xn[k * BLOCK + e] = scale * xs[r * d + k];
                     }
                 }
                 let mut best = [init; BLOCK];
@@ -283,6 +375,7 @@ fn search<T: Copy + Send + Sync>(
                         d,
                         base: s * super_units,
                         xn: &xn,
+                        score: units.score,
                         best: &mut best,
                     };
                     scan(units.isa, job);
@@ -331,13 +424,21 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
-    fn exact(data: &[f32], w: &[f32], d: usize) -> Vec<(usize, usize)> {
+    /// The best two units in `dist` by exhaustive search in `f64` (Euclidean: squared).
+    fn exact(data: &[f32], w: &[f32], d: usize, dist: Distance) -> Vec<(usize, usize)> {
         let m = w.len() / d;
         data.chunks(d)
             .map(|x| {
                 let dist: Vec<f64> = w
                     .chunks(d)
-                    .map(|r| r.iter().zip(x).map(|(a, b)| ((a - b) as f64).powi(2)).sum())
+                    .map(|r| {
+                        let diffs = r.iter().zip(x).map(|(a, b)| (*a as f64 - *b as f64).abs());
+                        match dist {
+                            Distance::Manhattan => diffs.sum(),
+                            Distance::Chebyshev => diffs.fold(0.0, f64::max),
+                            _ => diffs.map(|v| v * v).sum(),
+                        }
+                    })
                     .collect();
                 let b1 = (0..m)
                     .min_by(|&a, &b| dist[a].total_cmp(&dist[b]).then(a.cmp(&b)))
@@ -366,19 +467,25 @@ mod tests {
             let data: Vec<f32> = (0..n * d).map(|_| rng.random()).collect();
             let w: Vec<f32> = (0..m * d).map(|_| rng.random()).collect();
             for isa in [Isa::best(), Isa::Scalar] {
-                let units = PackedUnits::for_isa(&w, m, d, isa);
-                let got1 = bmus(&units, &data);
-                let got2 = bmus2(&units, &data);
-                for (i, (b1, b2)) in exact(&data, &w, d).into_iter().enumerate() {
-                    assert_eq!(got1[i].index as usize, b1, "top-1 n={n} m={m} d={d} example {i}");
-                    assert_eq!(
-                        got2[i][0].index as usize, b1,
-                        "top-2 best n={n} m={m} d={d} example {i}"
-                    );
-                    assert_eq!(
-                        got2[i][1].index as usize, b2,
-                        "top-2 second n={n} m={m} d={d} example {i}"
-                    );
+                for dist in [Distance::Euclidean, Distance::Manhattan, Distance::Chebyshev] {
+                    let units = match dist {
+                        Distance::Euclidean => PackedUnits::for_isa(&w, m, d, isa),
+                        _ => PackedUnits::direct_for_isa(&w, m, d, dist, isa),
+                    };
+                    let got1 = bmus(&units, &data);
+                    let got2 = bmus2(&units, &data);
+                    let what = format!("{} {isa:?} n={n} m={m} d={d}", dist.name());
+                    for (i, (b1, b2)) in exact(&data, &w, d, dist).into_iter().enumerate() {
+                        assert_eq!(got1[i].index as usize, b1, "top-1 {what} example {i}");
+                        assert_eq!(got2[i][0].index as usize, b1, "top-2 best {what} example {i}");
+                        assert_eq!(got2[i][1].index as usize, b2, "top-2 second {what} example {i}");
+                        if dist != Distance::Euclidean {
+                            // The score is the distance itself, summed in coordinate order.
+                            let x = &data[i * d..(i + 1) * d];
+                            let want = dist.between(x, &w[b1 * d..(b1 + 1) * d]);
+                            assert_eq!(got1[i].score, want, "score {what} example {i}");
+                        }
+                    }
                 }
             }
         }
@@ -395,11 +502,17 @@ mod tests {
             w[j * d + 1] = 0.5;
         }
         for isa in [Isa::best(), Isa::Scalar] {
-            let units = PackedUnits::for_isa(&w, m, d, isa);
-            let got = bmus2(&units, &[0.5, 0.5, 0.4, 0.6]);
-            assert_eq!((got[0][0].index, got[0][1].index), (3, 20), "{isa:?}");
-            assert_eq!((got[1][0].index, got[1][1].index), (3, 20), "{isa:?}");
-            assert_eq!(bmus(&units, &[0.5, 0.5])[0].index, 3, "{isa:?}");
+            for units in [
+                PackedUnits::for_isa(&w, m, d, isa),
+                PackedUnits::direct_for_isa(&w, m, d, Distance::Manhattan, isa),
+                PackedUnits::direct_for_isa(&w, m, d, Distance::Chebyshev, isa),
+            ] {
+                let what = format!("{:?} {isa:?}", units.score);
+                let got = bmus2(&units, &[0.5, 0.5, 0.4, 0.6]);
+                assert_eq!((got[0][0].index, got[0][1].index), (3, 20), "{what}");
+                assert_eq!((got[1][0].index, got[1][1].index), (3, 20), "{what}");
+                assert_eq!(bmus(&units, &[0.5, 0.5])[0].index, 3, "{what}");
+            }
         }
     }
 }

@@ -4,12 +4,13 @@
 //! distance matrix; these kernels never do. They work on plain `f32` slices:
 //!
 //! - [`bmu`]: best-matching-unit search. Units are packed in tiles as wide as a SIMD register (structure of
-//!   arrays, `|w|^2` first), `BLOCK` examples are scored against one tile at a time with the
-//!   distances kept in registers (`|w|^2 - 2 x.w`, the GEMM form), and a running best per lane
-//!   is kept branch-free. Examples are split over threads with rayon; units are scanned in
+//!   arrays, a start value first), `BLOCK` examples are scored against one tile at a time with
+//!   the scores kept in registers (`|w|^2 - 2 x.w`, the GEMM form; or the Manhattan or
+//!   Chebyshev distance, summed or maximised directly), and a running best per lane is kept
+//!   branch-free. Examples are split over threads with rayon; units are scanned in
 //!   cache-sized super-tiles. Ties go to the lowest unit index.
-//! - [`search`]: the search in every distance: [`bmu`]'s for Euclidean and (on unit rows)
-//!   cosine, a direct scan for Manhattan and Chebyshev.
+//! - [`search`]: the search in every distance on [`bmu`]: the GEMM form for Euclidean and (on
+//!   unit rows) cosine, the direct form for Manhattan and Chebyshev.
 //! - [`batch`]: per-unit sums and counts in example order (a fixed order, so results are
 //!   bit-identical run after run), then the separable smoothing as two GEMMs.
 //! - [`online`]: one pass over the map per step that applies the update of step `t` and
