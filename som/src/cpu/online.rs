@@ -13,7 +13,7 @@ use pulp::{Simd, WithSimd};
 
 use super::barrier::Barrier;
 use super::contention::{ChooseThreads, ThreadChooser};
-use super::simd::{f32_lanes, keep_min, lane_offsets, u32_lanes, Isa};
+use super::simd::{f32_lanes, keep_min, lane_offsets, lane_parity, u32_lanes, Isa};
 use crate::distance::{unit_rows, Distance};
 use crate::grid::Grid;
 use crate::neighborhood::{gaussian_row_f32, Neighborhood, StepRows};
@@ -92,8 +92,9 @@ struct Pass<'a> {
     /// Example whose distances are measured after the update (a unit row for the cosine).
     next: &'a [f32],
     /// The playbook's map: `h_x(a)` for every grid row `a`. Any other map: for every grid row,
-    /// two lane patterns of `lanes` values, lane `l` of pattern `q` the x factor of a unit
-    /// whose `y` has the parity of `q + l` (a hexagonal grid's rows differ by parity; a tile
+    /// the x factors of its units with an even `y` and with an odd `y` (a hexagonal grid's
+    /// rows differ by parity; the same two values on a rectangular one), from which the pass
+    /// makes two lane patterns, lane `l` of pattern `q` the factor of parity `q + l` (a tile
     /// starting at an odd `y` takes pattern 1).
     hx: &'a [f32],
     /// `alpha * h_y(y)` for every padded column (0 on padding).
@@ -156,6 +157,60 @@ fn measure<S: Simd>(simd: S, metric: Distance, ws: &[S::f32s], next: &[f32], dis
     simd.add_f32s(dist, acc)
 }
 
+/// Moves the tile `ws` by `c (x - w)`, clipped to `[lo, hi]`, and returns its distance to
+/// `next` added to `dist`, in one loop over the coordinates: [`measure`] of the moved tile.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn update_measure<S: Simd>(
+    simd: S,
+    metric: Distance,
+    c: S::f32s,
+    [lo, hi]: [S::f32s; 2],
+    ws: &mut [S::f32s],
+    x: &[f32],
+    next: &[f32],
+    dist: S::f32s,
+) -> S::f32s {
+    let moved = |w: &mut S::f32s, xk: f32| {
+        let v = simd.mul_add_e_f32s(c, simd.sub_f32s(simd.splat_f32s(xk), *w), *w);
+        *w = simd.min_f32s(simd.max_f32s(v, lo), hi);
+        *w
+    };
+    let mut acc = simd.splat_f32s(0.0);
+    let coords = ws.iter_mut().zip(x).zip(next);
+    match metric {
+        Distance::Euclidean => {
+            for ((w, &xk), &nk) in coords {
+                let df = simd.sub_f32s(simd.splat_f32s(nk), moved(w, xk));
+                acc = simd.mul_add_e_f32s(df, df, acc);
+            }
+        }
+        Distance::Manhattan => {
+            for ((w, &xk), &nk) in coords {
+                let df = simd.sub_f32s(simd.splat_f32s(nk), moved(w, xk));
+                acc = simd.add_f32s(acc, simd.abs_f32s(df));
+            }
+        }
+        Distance::Chebyshev => {
+            for ((w, &xk), &nk) in coords {
+                let df = simd.sub_f32s(simd.splat_f32s(nk), moved(w, xk));
+                acc = simd.max_f32s(acc, simd.abs_f32s(df));
+            }
+        }
+        Distance::Cosine => {
+            let mut n2 = acc;
+            for ((w, &xk), &nk) in coords {
+                let v = moved(w, xk);
+                acc = simd.mul_add_e_f32s(simd.splat_f32s(nk), v, acc);
+                n2 = simd.mul_add_e_f32s(v, v, n2);
+            }
+            let norm = simd.sqrt_f32s(simd.max_f32s(n2, simd.splat_f32s(f32::MIN_POSITIVE)));
+            acc = simd.sub_f32s(simd.splat_f32s(1.0), simd.div_f32s(acc, norm));
+        }
+    }
+    simd.add_f32s(dist, acc)
+}
+
 impl<const GENERAL: bool> WithSimd for PassRows<'_, GENERAL> {
     type Output = (f32, usize);
 
@@ -179,14 +234,16 @@ impl<const GENERAL: bool> WithSimd for PassRows<'_, GENERAL> {
         let mut bv = simd.splat_f32s(f32::INFINITY);
         let mut bi = simd.splat_u32s(0);
         let zero = simd.splat_f32s(0.0);
+        let odd_lane = simd.less_than_f32s(simd.splat_f32s(0.5), lane_parity::<S>());
         for (r, row) in rows.chunks_exact_mut(layout.row_len()).enumerate() {
             let a = first_row + r;
-            let pattern = |t: &[f32]| {
-                let (v, _) = S::as_simd_f32s(&t[a * 2 * lanes..(a + 1) * 2 * lanes]);
-                [v[0], v[1]]
-            };
             let (cx, ex) = if GENERAL {
-                (pattern(p.hx), if mexican { pattern(p.ux) } else { [zero; 2] })
+                let ex = if mexican {
+                    patterns(simd, p.ux, a, odd_lane)
+                } else {
+                    [zero; 2]
+                };
+                (patterns(simd, p.hx, a, odd_lane), ex)
             } else {
                 ([simd.splat_f32s(p.hx[a]); 2], [zero; 2])
             };
@@ -215,11 +272,7 @@ impl<const GENERAL: bool> WithSimd for PassRows<'_, GENERAL> {
                             c = simd.mul_add_e_f32s(ex[q], cy, c);
                             c = simd.mul_add_e_f32s(cx[q], uy[tt], c);
                         }
-                        for (w, &xk) in ws.iter_mut().zip(x) {
-                            let v = simd.mul_add_e_f32s(c, simd.sub_f32s(simd.splat_f32s(xk), *w), *w);
-                            *w = simd.min_f32s(simd.max_f32s(v, lo), hi);
-                        }
-                        dist = measure(simd, p.metric, ws, p.next, dist);
+                        dist = update_measure(simd, p.metric, c, [lo, hi], ws, x, p.next, dist);
                     }
                     None => {
                         let metric = if GENERAL { p.metric } else { Distance::Euclidean };
@@ -241,6 +294,18 @@ impl<const GENERAL: bool> WithSimd for PassRows<'_, GENERAL> {
         }
         best
     }
+}
+
+/// The two lane patterns of grid row `a` from its even and odd factors `t[2a]`, `t[2a + 1]`:
+/// lane `l` of pattern `q` holds the factor of parity `q + l`. A function, not a closure: a
+/// closure does not inherit the pass's instruction set, and its selects were calls.
+#[inline(always)]
+fn patterns<S: Simd>(simd: S, t: &[f32], a: usize, odd_lane: S::m32s) -> [S::f32s; 2] {
+    let (even, odd) = (simd.splat_f32s(t[2 * a]), simd.splat_f32s(t[2 * a + 1]));
+    [
+        simd.select_f32s(odd_lane, odd, even),
+        simd.select_f32s(odd_lane, even, odd),
+    ]
 }
 
 /// A candidate (distance, unit) packed in a `u64`: distance bits high, unit low. Distances are
@@ -459,11 +524,11 @@ impl Run<'_> {
         }
     }
 
-    /// Length of the `hx` table of a pass: one value a grid row, or two lane patterns.
+    /// Length of the `hx` table of a pass: one value a grid row, or two (even and odd `y`).
     fn hx_len(&self) -> usize {
         let width = self.layout.grid.width;
         if self.general() {
-            width * 2 * self.layout.lanes
+            width * 2
         } else {
             width
         }
@@ -489,19 +554,13 @@ impl Run<'_> {
     }
 
     /// Fills the pass's tables for a step of any map but the playbook's: `hx` (and for the
-    /// Mexican hat `ux`) as two lane patterns a grid row, `cy` and `uy` padded with zeros.
+    /// Mexican hat `ux`) as the factors of even and odd `y` a grid row, `cy` and `uy` padded
+    /// with zeros.
     fn fill_general(&self, rows: &StepRows, hx: &mut [f32], cy: &mut [f32], ux: &mut [f32], uy: &mut [f32]) {
-        let lanes = self.layout.lanes;
         let classes = rows.classes;
         let patterns = |table: &[Vec<f32>], out: &mut [f32]| {
-            for (a, row) in out.chunks_exact_mut(2 * lanes).enumerate() {
-                // Pattern q's lane l holds the factor of a y with the parity of q + l.
-                let (even, odd) = (table[0][a], table[classes - 1][a]);
-                for (q, pattern) in row.chunks_exact_mut(lanes).enumerate() {
-                    for (l, v) in pattern.iter_mut().enumerate() {
-                        *v = if (q + l) & 1 == 0 { even } else { odd };
-                    }
-                }
+            for (a, pair) in out.chunks_exact_mut(2).enumerate() {
+                pair.copy_from_slice(&[table[0][a], table[classes - 1][a]]);
             }
         };
         patterns(&rows.hx, hx);
@@ -537,12 +596,13 @@ impl Run<'_> {
             } else {
                 (Vec::new(), Vec::new())
             };
+            let mut step_rows = StepRows::default();
             let mut bmu = bmu;
             for t in seg.clone() {
                 let step = self.cfg.step_at(grid, t);
                 if self.general() {
-                    let rows = StepRows::new(grid, self.spec.neighborhood, bmu, step.sigma, step.alpha);
-                    self.fill_general(&rows, &mut hx, &mut cy, &mut ux, &mut uy);
+                    step_rows.fill(grid, self.spec.neighborhood, bmu, step.sigma, step.alpha);
+                    self.fill_general(&step_rows, &mut hx, &mut cy, &mut ux, &mut uy);
                 } else {
                     let (bx, by) = grid.coords(bmu);
                     gaussian_row_f32(grid.width, bx, step.sigma[0], 1.0, &mut hx);

@@ -64,6 +64,21 @@ pub(super) fn lane_offsets<S: Simd>() -> S::u32s {
     pulp::cast_lossy(IOTA)
 }
 
+/// `[0, 1, 0, 1, ...]`: the parity of each lane's offset, as `f32`.
+#[inline(always)]
+pub(super) fn lane_parity<S: Simd>() -> S::f32s {
+    const PARITY: [f32; 64] = {
+        let mut v = [0f32; 64];
+        let mut i = 1;
+        while i < 64 {
+            v[i] = 1.0;
+            i += 2;
+        }
+        v
+    };
+    pulp::cast_lossy(PARITY)
+}
+
 /// The lanes of a register of `f32`.
 #[inline(always)]
 pub(super) fn f32_lanes<S: Simd>(v: &S::f32s) -> &[f32] {
