@@ -776,9 +776,10 @@ pub fn bmus_with_tile<R: CubeRuntime, BT: BoolElement>(
 }
 
 /// The best and second-best unit of every row of `data` in distance `dist` (as
-/// [`SomBackend::som_bmus2`]) with the search cut into launches of at most `cubes_per_launch` blocks of 64 examples. Problems of more
-/// than 65,535 blocks (4.2 million examples; 8.4 million for a best-unit search of long rows on
-/// the large tile) always launch in parts; this runs that path at small sizes, for tests.
+/// [`SomBackend::som_bmus2`]) with the search cut into launches of at most `cubes_per_launch`
+/// blocks of 64 examples. Problems of more than 65,535 blocks (4.2 million examples; 8.4
+/// million for a best-unit search of long rows on the large tile) always launch in parts; this
+/// runs that path at small sizes, for tests.
 ///
 /// # Panics
 /// If `w` and `data` differ in their number of columns, or `cubes_per_launch` is not in

@@ -475,6 +475,17 @@ mod tests {
         }
     }
 
+    /// The names the CLI and model files use, both ways.
+    #[test]
+    fn names_round_trip() {
+        let names: Vec<&str> = Neighborhood::ALL.iter().map(|n| n.name()).collect();
+        assert_eq!(names, ["gaussian", "bubble", "triangle", "mexican-hat"]);
+        for hood in Neighborhood::ALL {
+            assert_eq!(Neighborhood::from_name(hood.name()), Some(hood));
+        }
+        assert_eq!(Neighborhood::from_name("mexican_hat"), None);
+    }
+
     /// The ladder against `exp` term by term, from whole and half-unit offsets, over a few
     /// hundred terms, within the `j^2` ulps its roundings allow (see `gaussian_ladder`) plus
     /// the direct formula's own error: its exponent `a = d^2 / sigma^2` is rounded, which

@@ -184,6 +184,7 @@ pub(crate) fn smooth_and_divide(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::neighborhood::Neighborhood;
     use crate::reference;
     use burnax_testing::Tolerance;
     use ndarray::Array2;
@@ -237,5 +238,30 @@ mod tests {
             got[4].abs() < 0.01,
             "unit 2 stays near 0, not at the example: {got:?}"
         );
+    }
+
+    /// Where the Gaussian's count underflows to exactly 0 the guard still decides (the unit
+    /// goes to 0, as in the playbook and the reference); only a bubble or a triangle keeps
+    /// the unit's weights (`Neighborhood::keeps_unreached`).
+    #[test]
+    fn only_a_compact_neighbourhood_keeps_an_unreached_unit() {
+        let grid = Grid::new(1, 3);
+        let (data, w) = ([2.0f32, -1.0], [2.0f32, -1.0, 5.0, 5.0, 9.0, 9.0]);
+        // exp(-4 / 0.05^2) is 0 in f32 and f64.
+        let sigma = [1.0, 0.05];
+        for hood in [
+            Neighborhood::Gaussian,
+            Neighborhood::Bubble,
+            Neighborhood::Triangle,
+        ] {
+            let spec = MapSpec::from(grid).with_neighborhood(hood);
+            let (got, _) = epoch(&w, &data, 2, spec, sigma);
+            let kept = if hood == Neighborhood::Gaussian {
+                [0.0, 0.0]
+            } else {
+                [9.0, 9.0]
+            };
+            assert_eq!(got[4..], kept, "{}: {got:?}", hood.name());
+        }
     }
 }

@@ -271,7 +271,8 @@ pub fn online_steps(
         let sx = sched[base + 3];
         let sy = sched[base + 4];
         if table > 0 {
-            // Entry i < classes * gx: column i % gx on rows of class i / gx; then row i - classes * gx.
+            // Entry i < classes * gx: column i % gx on rows of class i / gx; after those, the
+            // y factor of row i - classes * gx.
             let mut i = tid;
             while i < part {
                 let mut dd = 0.0f32;
