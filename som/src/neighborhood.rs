@@ -282,7 +282,8 @@ impl StepRows {
         let mut by_step = Vec::new();
         for pj in 0..classes {
             let delta = grid.x_shift(pj) - grid.x_shift(by);
-            axis_factors(hood, delta.abs(), 1.0, sigma[0], grid.width + 1, &mut by_step);
+            // At most width - 1 whole steps: |k + delta| - |delta| < width for |k| < width.
+            axis_factors(hood, delta.abs(), 1.0, sigma[0], grid.width, &mut by_step);
             let at = |a: usize| by_step[steps(a as f64 - bx as f64, delta, wrap(grid.width))];
             self.hx[pj].clear();
             self.hx[pj].extend((0..grid.width).map(|a| floor(at(a)[0])));
@@ -291,14 +292,7 @@ impl StepRows {
                 self.ux[pj].extend((0..grid.width).map(|a| floor(at(a)[1])));
             }
         }
-        axis_factors(
-            hood,
-            0.0,
-            grid.row_step(),
-            sigma[1],
-            grid.height + 1,
-            &mut by_step,
-        );
+        axis_factors(hood, 0.0, grid.row_step(), sigma[1], grid.height, &mut by_step);
         let at = |y: usize| by_step[steps(y as f64 - by as f64, 0.0, wrap(grid.height))];
         self.cy.clear();
         self.cy.extend((0..grid.height).map(|y| floor(alpha * at(y)[0])));
@@ -471,6 +465,35 @@ mod tests {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// No factor of a step is below the floor but 0 (the online pass gets no subnormals), on
+    /// radii small enough that most of the exact values are.
+    #[test]
+    fn step_rows_have_no_values_below_the_floor() {
+        for grid in grids() {
+            for hood in [Neighborhood::Gaussian, Neighborhood::MexicanHat] {
+                let rows = StepRows::new(grid, hood, grid.units() / 2, [0.15, 0.12], 0.5);
+                let all = rows
+                    .hx
+                    .iter()
+                    .chain(&rows.ux)
+                    .flatten()
+                    .chain(&rows.cy)
+                    .chain(&rows.uy);
+                let (mut zeros, mut n) = (0, 0);
+                for &v in all {
+                    assert!(
+                        v == 0.0 || (v.abs() as f64) >= GAUSSIAN_F32_FLOOR,
+                        "{grid:?} {}: {v:e}",
+                        hood.name()
+                    );
+                    zeros += usize::from(v == 0.0);
+                    n += 1;
+                }
+                assert!(zeros > 0 || n < 6, "{grid:?}: the radii must reach the floor");
             }
         }
     }
