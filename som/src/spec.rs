@@ -71,3 +71,38 @@ impl From<Grid> for MapSpec {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grid::Topology;
+
+    #[test]
+    fn the_builders_set_their_field() {
+        let spec = MapSpec::from(Grid::new(3, 2));
+        for hood in Neighborhood::ALL {
+            assert_eq!(spec.with_neighborhood(hood).neighborhood, hood);
+        }
+        for dist in Distance::ALL {
+            assert_eq!(spec.with_distance(dist).distance, dist);
+        }
+    }
+
+    /// Only the flat rectangular Gaussian Euclidean map is the playbook's: any one change makes
+    /// another map (which the fast paths run in their general form).
+    #[test]
+    fn only_the_playbook_s_map_is_the_playbook_s() {
+        let grid = Grid::new(3, 2);
+        let spec = MapSpec::from(grid);
+        assert!(spec.is_playbook());
+        let others = [
+            MapSpec::from(grid.with_topology(Topology::Hexagonal)),
+            MapSpec::from(grid.with_toroidal(true)),
+            spec.with_neighborhood(Neighborhood::Bubble),
+            spec.with_distance(Distance::Cosine),
+        ];
+        for other in others {
+            assert!(!other.is_playbook(), "{other:?}");
+        }
+    }
+}

@@ -240,6 +240,30 @@ mod tests {
         );
     }
 
+    /// The epoch's quantization error (of the weights it starts from, from the search's scores)
+    /// is the reference's in every distance: the scores turn back into distances.
+    #[test]
+    fn the_epoch_reports_its_start_s_quantization_error_in_every_distance() {
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        let (grid, n, d) = (Grid::new(4, 3), 30, 3);
+        let data: Vec<f32> = (0..n * d).map(|_| rng.random::<f32>() - 0.3).collect();
+        let w: Vec<f32> = (0..grid.units() * d).map(|_| rng.random::<f32>() - 0.3).collect();
+        let to64 =
+            |v: &[f32], r| Array2::from_shape_vec((r, d), v.iter().map(|&x| x as f64).collect()).unwrap();
+        for dist in Distance::ALL {
+            let spec = MapSpec::from(grid).with_distance(dist);
+            let (_, stats) = epoch(&w, &data, d, spec, [1.5, 1.2]);
+            let want =
+                reference::quantization_error(to64(&data, n).view(), to64(&w, grid.units()).view(), dist);
+            assert!(
+                Tolerance::F32_VS_F64.accepts(stats.quantization_error, want),
+                "{}: {} vs {want}",
+                dist.name(),
+                stats.quantization_error
+            );
+        }
+    }
+
     /// Where the Gaussian's count underflows to exactly 0 the guard still decides (the unit
     /// goes to 0, as in the playbook and the reference); only a bubble or a triangle keeps
     /// the unit's weights (`Neighborhood::keeps_unreached`).

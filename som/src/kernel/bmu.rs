@@ -8,9 +8,9 @@
 //! A cube of `side x side` threads owns `side * rm` examples and one chunk of units. It walks
 //! the chunk in tiles of `side * ru` units; each tile's products (or differences) accumulate in
 //! registers (`rm x ru` per thread) over the dimension in slices of `kc`, staged through shared
-//! memory, and the scores fold into a running `(score, index)` minimum per example. Unit chunks split the
-//! map across cubes when there are few examples (the playbook's 1000 colours against 32,400
-//! units), so the GPU fills up; [`bmu_finish()`] reduces the chunks' candidates.
+//! memory, and the scores fold into a running `(score, index)` minimum per example. Unit chunks
+//! split the map across cubes when there are few examples (the playbook's 1000 colours against
+//! 32,400 units), so the GPU fills up; [`bmu_finish()`] reduces the chunks' candidates.
 
 use cubecl::prelude::*;
 
