@@ -558,15 +558,16 @@ impl Run<'_> {
     /// with zeros.
     fn fill_general(&self, rows: &StepRows, hx: &mut [f32], cy: &mut [f32], ux: &mut [f32], uy: &mut [f32]) {
         let classes = rows.classes;
-        let patterns = |table: &[Vec<f32>], out: &mut [f32]| {
+        // Per grid row: the factor of an even y, then of an odd y (`patterns` makes the lanes).
+        let pairs = |table: &[Vec<f32>], out: &mut [f32]| {
             for (a, pair) in out.chunks_exact_mut(2).enumerate() {
                 pair.copy_from_slice(&[table[0][a], table[classes - 1][a]]);
             }
         };
-        patterns(&rows.hx, hx);
+        pairs(&rows.hx, hx);
         cy[..rows.cy.len()].copy_from_slice(&rows.cy);
         if !rows.uy.is_empty() {
-            patterns(&rows.ux, ux);
+            pairs(&rows.ux, ux);
             uy[..rows.uy.len()].copy_from_slice(&rows.uy);
         }
     }
