@@ -620,6 +620,49 @@ fn batched_jacobians_broadcast_absent_gradients_and_skip_empty_leaves() {
     assert_eq!(vec![forward[0][1], forward[1][1]], vec![0.0, 2.0]);
 }
 
+/// Output leaves with no scalars: the Jacobian has no rows for them, in every mode, and the
+/// other output's rows are as without them. `Nothing` has no output scalar at all (no pass
+/// runs); `Partly` pairs `2a` with an empty leaf.
+#[test]
+fn jacobians_of_outputs_with_no_scalars_have_no_rows() {
+    /// a -> an empty vector (Burn cannot narrow to length 0).
+    struct Nothing;
+    impl Function for Nothing {
+        type In = Leaf<1>;
+        type Out = Leaf<1>;
+        fn call<Bk: Backend>(&self, a: Tensor<Bk, 1>) -> Tensor<Bk, 1> {
+            Tensor::empty([0], (&a.device(), a.dtype()))
+        }
+    }
+    /// a -> (2a, an empty vector).
+    struct Partly;
+    impl Function for Partly {
+        type In = Leaf<1>;
+        type Out = (Leaf<1>, Leaf<1>);
+        fn call<Bk: Backend>(&self, a: Tensor<Bk, 1>) -> (Tensor<Bk, 1>, Tensor<Bk, 1>) {
+            let empty = Tensor::empty([0], (&a.device(), a.dtype()));
+            (a.mul_scalar(2.0), empty)
+        }
+    }
+    let x = [0.3, -0.7, 1.1];
+    for (mode, jac) in [
+        ("jacrev", jacrev(Nothing).call(t64(&x))),
+        ("looped jacrev", jacrev(Nothing).looped().call(t64(&x))),
+        ("jacfwd", jacfwd(Nothing).call(t64(&x))),
+    ] {
+        assert_eq!(jac.dims(), [0, 3], "{mode}");
+    }
+    let two = [2.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 2.0];
+    for (mode, (y, e)) in [
+        ("jacrev", jacrev(Partly).call(t64(&x))),
+        ("looped jacrev", jacrev(Partly).looped().call(t64(&x))),
+        ("jacfwd", jacfwd(Partly).call(t64(&x))),
+    ] {
+        assert_eq!((y.dims(), e.dims()), ([3, 3], [0, 3]), "{mode}");
+        assert_eq!(host(y), two, "{mode}");
+    }
+}
+
 /// `vmap` of `hessian`: per-example Hessians (the batched Jacobian inside a vmapped function,
 /// two `Batched` levels) against a loop of looped Hessians.
 #[test]

@@ -78,6 +78,18 @@ fn keys_split_and_fold_in_match_jax() {
         random::fold_in(k42, 123456789).data().to_vec(),
         words(&f["fold_in"]["42,123456789"])
     );
+    // A derived key, both of whose words are non-zero (key(seed)'s first word is 0).
+    let k = random::split(k42, 2)[1];
+    assert!(k.data().iter().all(|&w| w != 0));
+    assert_eq!(keys(&random::split(k, 3)), words(&f["split"]["42/1,3"]));
+    assert_eq!(
+        random::fold_in(k, 7).data().to_vec(),
+        words(&f["fold_in"]["42/1,7"])
+    );
+    assert_eq!(
+        int_words(random::bits::<B, 1>(k, [5], &Default::default())),
+        words(&f["bits"]["42/1,[5]"])
+    );
 }
 
 #[test]
@@ -108,6 +120,15 @@ fn bits_uniform_and_permutation_match_jax_bit_for_bit() {
     assert_eq!(
         int_words(random::permutation::<B>(k42, 1000, &d)),
         words(&f["permutation"]["42,1000"])
+    );
+    assert_eq!(
+        int_words(random::permutation::<B>(k0, 1, &d)),
+        words(&f["permutation"]["0,1"])
+    );
+    // Two sorting rounds, and a tie between two words of the second: see make_jax_random.py.
+    assert_eq!(
+        int_words(random::permutation::<B>(random::key(7097), 2000, &d)),
+        words(&f["permutation"]["7097,2000"])
     );
 }
 
@@ -147,6 +168,16 @@ fn legacy_stream_matches_jax_without_partitionable() {
     assert_eq!(
         legacy::fold_in(k42, 123456789).data().to_vec(),
         words(&f["fold_in"]["42,123456789"])
+    );
+    let k = legacy::split(k42, 2)[1];
+    assert_eq!(keys(&legacy::split(k, 3)), words(&f["split"]["42/1,3"]));
+    assert_eq!(
+        legacy::fold_in(k, 7).data().to_vec(),
+        words(&f["fold_in"]["42/1,7"])
+    );
+    assert_eq!(
+        int_words(legacy::bits::<B, 1>(k, [5], &d)),
+        words(&f["bits"]["42/1,[5]"])
     );
     assert_eq!(
         int_words(legacy::bits::<B, 1>(k0, [10], &d)),

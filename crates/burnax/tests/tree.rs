@@ -5,7 +5,7 @@ use burn::backend::Flex;
 use burn::prelude::*;
 use burn::tensor::{DType, TensorData};
 use burnax::tree::Leaf;
-use burnax::{value_and_grad, Function};
+use burnax::{jacfwd, jacrev, value_and_grad, Function};
 use burnax_testing::Tolerance;
 
 type B = Flex;
@@ -125,4 +125,52 @@ fn vec_and_option_trees() {
     assert_eq!(host(gb.unwrap()), vec![1.0]);
     let (_, (_, gb)) = value_and_grad(&Weighted).call((vs, None));
     assert!(gb.is_none());
+}
+
+/// (vs, bias) -> ((i + 1) vs_i for each i, exp(bias)): Vec and Option trees on both sides of a
+/// Jacobian.
+struct Scaled;
+impl Function for Scaled {
+    type In = (Vec<Leaf<1>>, Option<Leaf<1>>);
+    type Out = (Vec<Leaf<1>>, Option<Leaf<1>>);
+    fn call<Bk: Backend>(
+        &self,
+        (vs, bias): (Vec<Tensor<Bk, 1>>, Option<Tensor<Bk, 1>>),
+    ) -> (Vec<Tensor<Bk, 1>>, Option<Tensor<Bk, 1>>) {
+        let scaled = vs
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| v.mul_scalar((i + 1) as f64));
+        (scaled.collect(), bias.map(|b| b.exp()))
+    }
+}
+
+/// The Jacobian of `Scaled` in JAX's layout: one input tree of blocks per output leaf, a
+/// block `[len_out, len_in]`: `(i + 1) I` on the diagonal of the Vec, `diag(exp(bias))` for
+/// the bias, zeros across; `None` where the bias is absent.
+#[test]
+fn jacobians_over_vec_and_option_trees() {
+    let vs = vec![t64(&[1.0, 2.0], [2]), t64(&[3.0], [1])];
+    let bias = t64(&[0.0, 2.0_f64.ln()], [2]);
+    for (mode, (dv, db)) in [
+        ("jacrev", jacrev(Scaled).call((vs.clone(), Some(bias.clone())))),
+        ("jacfwd", jacfwd(Scaled).call((vs.clone(), Some(bias.clone())))),
+    ] {
+        assert_eq!(dv.len(), 2, "{mode}: a row of blocks per Vec output");
+        let (dv0, dv1) = (&dv[0], &dv[1]);
+        assert_eq!(host(dv0.0[0].clone()), vec![1.0, 0.0, 0.0, 1.0], "{mode}");
+        assert_eq!(host(dv0.0[1].clone()), vec![0.0, 0.0], "{mode}");
+        assert_eq!(host(dv0.1.clone().unwrap()), vec![0.0; 4], "{mode}");
+        assert_eq!(host(dv1.0[0].clone()), vec![0.0, 0.0], "{mode}");
+        assert_eq!(host(dv1.0[1].clone()), vec![2.0], "{mode}");
+        assert_eq!(host(dv1.1.clone().unwrap()), vec![0.0, 0.0], "{mode}");
+        let (db_v, db_b) = db.expect("a bias block");
+        assert_eq!(db_v[0].dims(), [2, 2], "{mode}");
+        assert_eq!(host(db_v[1].clone()), vec![0.0, 0.0], "{mode}");
+        let two = 2.0_f64.ln().exp(); // exp(bias_1) on this host
+        assert_eq!(host(db_b.unwrap()), vec![1.0, 0.0, 0.0, two], "{mode}");
+    }
+    let (dv, db) = jacrev(Scaled).call((vs, None));
+    assert!(db.is_none() && dv.iter().all(|row| row.1.is_none()));
+    assert_eq!(host(dv[1].0[1].clone()), vec![2.0]);
 }

@@ -385,6 +385,32 @@ fn mapped_inputs_of_different_sizes_are_named() {
     let _ = vmap(Pair).call((normal(1, [3, 2]), normal(2, [4, 2])));
 }
 
+/// Two tensors batched with different sizes cannot meet in one operation: `vmap` never makes
+/// them, but `Stack::split` is public.
+#[test]
+#[should_panic(expected = "are batched with different axis sizes 3 and 4")]
+fn operands_batched_with_different_sizes_are_named() {
+    let a = <Leaf<1> as Stack>::split::<B>(normal(1, [3, 2]), 0);
+    let b = <Leaf<1> as Stack>::split::<B>(normal(2, [4, 2]), 0);
+    let _ = a + b;
+}
+
+/// x -> [2x, x]: a list of outputs.
+struct Both;
+impl Function for Both {
+    type In = Leaf<1>;
+    type Out = Vec<Leaf<1>>;
+    fn call<Bk: Backend>(&self, x: Tensor<Bk, 1>) -> Vec<Tensor<Bk, 1>> {
+        vec![x.clone().mul_scalar(2.0), x]
+    }
+}
+
+#[test]
+#[should_panic(expected = "out_axes has 1 entries for a list of 2 elements")]
+fn a_list_spec_of_the_wrong_length_is_named() {
+    let _ = vmap(Both).out_axes(vec![0]).call(normal(1, [2, 3]));
+}
+
 #[test]
 #[should_panic(expected = "marked unmapped (out_axes None) varies along the vmapped axis")]
 fn an_unmapped_output_that_varies_is_named() {
@@ -550,7 +576,7 @@ fn list_and_array_specs_map_each_element_along_its_axis() {
     let (a, b) = (normal(40, [4, 3]), normal(41, [3, 4])); // b's examples are its columns
     let got = vmap(Dot).in_axes(vec![0, 1]).call(vec![a.clone(), b.clone()]);
     let got_array = vmap(DotArray).in_axes([0, 1]).call([a.clone(), b.clone()]);
-    let want = (a * b.transpose()).sum_dim(1);
+    let want = (a.clone() * b.clone().transpose()).sum_dim(1);
     assert_eq!(got.dims(), [4, 1]);
     let want: Vec<f64> = want.into_data().iter::<f64>().collect();
     assert_close(
@@ -565,6 +591,117 @@ fn list_and_array_specs_map_each_element_along_its_axis() {
         Tolerance::F32_REORDERED,
         "array spec",
     );
+    let slow = vmap(Dot).in_axes(vec![0, 1]).sequential().call(vec![a, b]);
+    assert_close(
+        &slow.into_data().to_vec::<f32>().unwrap(),
+        &want,
+        Tolerance::F32_REORDERED,
+        "sequential Vec spec",
+    );
+
+    // A list of outputs, each stacked along its own axis: [2x, x^T].
+    let x = normal(42, [2, 3]);
+    let values = |t: Tensor<B, 2>| t.into_data().to_vec::<f32>().unwrap();
+    let spec = || vmap(Both).out_axes(vec![0, 1]);
+    for (mode, ys) in [
+        ("batched", spec().call(x.clone())),
+        ("sequential", spec().sequential().call(x.clone())),
+    ] {
+        assert_eq!(ys.len(), 2, "{mode}");
+        assert_eq!(values(ys[0].clone()), values(x.clone().mul_scalar(2.0)), "{mode}");
+        assert_eq!(ys[1].dims(), [3, 2], "{mode}");
+        assert_eq!(values(ys[1].clone()), values(x.clone().transpose()), "{mode}");
+    }
+}
+
+/// `Vec`, `Option` and array trees in and out, mapped along axis 0 batched and sequentially,
+/// against the same formula on the stacked tensors; an absent `Option` stays absent.
+#[test]
+fn vec_option_and_array_trees_map_leaf_by_leaf() {
+    /// (vs, o, [a, b]) -> ([v0 + a, v1 * b], o * sum(v0), [a - b]), leaves of shape [3].
+    struct Mixed;
+    type Trees<T> = (Vec<T>, Option<T>, [T; 2]);
+    impl Function for Mixed {
+        type In = (Vec<Leaf<1>>, Option<Leaf<1>>, [Leaf<1>; 2]);
+        type Out = (Vec<Leaf<1>>, Option<Leaf<1>>, [Leaf<1>; 1]);
+        fn call<Bk: Backend>(
+            &self,
+            (vs, o, [a, b]): Trees<Tensor<Bk, 1>>,
+        ) -> (Vec<Tensor<Bk, 1>>, Option<Tensor<Bk, 1>>, [Tensor<Bk, 1>; 1]) {
+            let o = o.map(|o| o * vs[0].clone().sum());
+            let out = vec![vs[0].clone() + a.clone(), vs[1].clone() * b.clone()];
+            (out, o, [a - b])
+        }
+    }
+    let leaf = |seed| normal(seed, [4, 3]);
+    let (v0, v1, o, a, b) = (leaf(50), leaf(51), leaf(52), leaf(53), leaf(54));
+    let want = [
+        v0.clone() + a.clone(),
+        v1.clone() * b.clone(),
+        o.clone() * v0.clone().sum_dim(1),
+        a.clone() - b.clone(),
+    ];
+    let values = |t: Tensor<B, 2>| t.into_data().to_vec::<f32>().unwrap();
+    let input = |o: Option<Tensor<B, 2>>| (vec![v0.clone(), v1.clone()], o, [a.clone(), b.clone()]);
+    for (mode, (vs, o, [d])) in [
+        ("batched", vmap(Mixed).call(input(Some(o.clone())))),
+        (
+            "sequential",
+            vmap(Mixed).sequential().call(input(Some(o.clone()))),
+        ),
+    ] {
+        assert_eq!(vs.len(), 2, "{mode}");
+        let got = [&vs[0], &vs[1], &o.expect("o is given"), &d];
+        for (k, (g, w)) in got.into_iter().zip(&want).enumerate() {
+            assert_eq!(g.dims(), [4, 3], "{mode}: output leaf {k}");
+            let w: Vec<f64> = values(w.clone()).into_iter().map(f64::from).collect();
+            assert_close(
+                &values(g.clone()),
+                &w,
+                Tolerance::F32_REORDERED,
+                &format!("{mode} leaf {k}"),
+            );
+        }
+    }
+    for mode in [vmap(Mixed), vmap(Mixed).sequential()] {
+        let (vs, o, _) = mode.call(input(None));
+        assert!(o.is_none() && vs.len() == 2);
+    }
+
+    // The batch size found in a Vec or an Option alone.
+    struct First;
+    impl Function for First {
+        type In = (Vec<Leaf<1>>, Option<Leaf<1>>);
+        type Out = Leaf<1>;
+        fn call<Bk: Backend>(&self, (vs, o): (Vec<Tensor<Bk, 1>>, Option<Tensor<Bk, 1>>)) -> Tensor<Bk, 1> {
+            vs.into_iter().chain(o).next().expect("one input")
+        }
+    }
+    assert_eq!(
+        values(vmap(First).call((vec![v0.clone()], None))),
+        values(v0.clone())
+    );
+    assert_eq!(values(vmap(First).call((vec![], Some(o.clone())))), values(o));
+}
+
+/// A batched operand against a shared one whose first axis is not 1 (`[n, 2, 3] + [2, 3]`,
+/// broadcast along the batch) and against a bias row (`[n, 2, 3] + [1, 3]`, folded into
+/// the rows): both against the loop.
+#[test]
+fn binary_operations_with_shared_operands_match_the_loop() {
+    struct AddShared;
+    impl Function for AddShared {
+        type In = Leaf<2>;
+        type Out = Leaf<2>;
+        fn call<Bk: Backend>(&self, x: Tensor<Bk, 2>) -> Tensor<Bk, 2> {
+            let device = x.device();
+            let block = Tensor::<Bk, 1>::from_floats([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &device).reshape([2, 3]);
+            let row = Tensor::<Bk, 2>::from_floats([[10.0, 20.0, 30.0]], &device);
+            (x.clone() + block.clone()) * row.clone() - block * x + row
+        }
+    }
+    check_vmap::<_, 2, 2, 3, 3>(&AddShared, normal(60, [4, 2, 3]), 0, 0);
+    check_vmap::<_, 2, 2, 3, 3>(&AddShared, normal(61, [2, 4, 3]), 1, 2);
 }
 
 /// `try_call` returns a transformation's failure inside the function as an `Error`: an
