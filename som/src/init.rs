@@ -204,6 +204,9 @@ mod tests {
             (Grid::new(4, 3), true),
             (Grid::new(2, 5), false),
             (Grid::new(1, 3), false),
+            // A square grid puts the first component along x; one row has no y spread.
+            (Grid::new(3, 3), true),
+            (Grid::new(3, 1), true),
         ] {
             let w = pca(&data, 3, grid);
             for j in 0..grid.units() {
@@ -230,6 +233,26 @@ mod tests {
                         w[j * 3 + k]
                     );
                 }
+            }
+        }
+    }
+
+    /// The sign convention: the largest coordinate positive, the first of equal ones. From
+    /// this start vector the power iteration converges to `+u` for `u = (-1, 0.9)` and to
+    /// `-u` for `u = (1, -1)`, so both must be flipped.
+    #[test]
+    fn eigenvectors_have_their_largest_coordinate_positive() {
+        for (u, want) in [([-1.0, 0.9], [1.0, -0.9]), ([1.0, -1.0], [1.0, -1.0])] {
+            let norm = f64::hypot(u[0], u[1]);
+            let u = u.map(|x| x / norm);
+            let pairs = top_eigen(2, 1, |v| {
+                let dot = u[0] * v[0] + u[1] * v[1];
+                u.iter().map(|x| x * dot).collect()
+            });
+            let (lambda, v) = &pairs[0];
+            assert!((lambda - 1.0).abs() < 1e-12, "{lambda}");
+            for k in 0..2 {
+                assert!((v[k] - want[k] / norm).abs() < 1e-12, "{v:?} for u = {u:?}");
             }
         }
     }

@@ -149,3 +149,135 @@ fn remove_stale_temps(dir: &Path, name: &str) {
         }
     }
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn refused(flag: &str, out: &Path, inputs: &[(&str, &Path)]) -> String {
+        match check_output(flag, out, inputs) {
+            Err(SomError::Output(why)) => why,
+            other => panic!("{} accepted or refused oddly: {other:?}", out.display()),
+        }
+    }
+
+    #[test]
+    fn outputs_that_would_destroy_something_are_refused_naming_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("data.csv");
+        fs::write(&input, "1,2\n").unwrap();
+        let model = dir.path().join("model.som");
+        fs::write(&model, "").unwrap();
+        let out = dir.path().join("map.som");
+        assert!(check_output("--out", &out, &[("--data", &input)]).is_ok());
+        assert!(
+            check_output("--out", &model, &[("--data", &input)]).is_ok(),
+            "an existing file"
+        );
+        // A bare file name is in the working directory, which exists.
+        assert!(check_output("--out", Path::new("no-such-file.som"), &[]).is_ok());
+
+        let why = refused("--out", &dir.path().join("nowhere/map.som"), &[]);
+        assert!(
+            why.starts_with("--out ") && why.contains("does not exist"),
+            "{why}"
+        );
+        assert!(refused("--out", dir.path(), &[]).contains("not a regular file"));
+        let locked = dir.path().join("locked.som");
+        fs::write(&locked, "").unwrap();
+        fs::set_permissions(&locked, fs::Permissions::from_mode(0o444)).unwrap();
+        assert!(refused("--out", &locked, &[]).contains("read-only"));
+
+        // The input itself, through a symlink, as a hard link, and (not yet existing) as the
+        // same path spelt another way, as another output would be.
+        let link = dir.path().join("link.csv");
+        std::os::unix::fs::symlink(&input, &link).unwrap();
+        let hard = dir.path().join("hard.csv");
+        fs::hard_link(&input, &hard).unwrap();
+        for out in [input.clone(), link, hard] {
+            let why = refused("--out", &out, &[("--model", &model), ("--data", &input)]);
+            assert!(why.contains("same file as --data"), "{why}");
+        }
+        let other = dir.path().join("sub");
+        fs::create_dir(&other).unwrap();
+        let spelt = other.join("../map.som");
+        let why = refused("--out", &out, &[("--plot", &spelt)]);
+        assert!(why.contains("same file as --plot"), "{why}");
+        assert!(check_output("--out", &out, &[("--plot", &other.join("map.som"))]).is_ok());
+    }
+
+    #[test]
+    fn parent_dir_of_a_bare_name_is_the_working_directory() {
+        assert_eq!(parent_dir(Path::new("map.som")), PathBuf::from("."));
+        assert_eq!(parent_dir(Path::new("a/map.som")), PathBuf::from("a"));
+    }
+
+    #[test]
+    fn writes_replace_the_file_keep_its_mode_and_follow_symlinks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("map.som");
+        write_atomic(&path, b"one").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"one");
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&path, b"two").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"two");
+        assert_eq!(fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640);
+
+        let link = dir.path().join("latest.som");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        write_atomic(&link, b"three").unwrap();
+        assert!(
+            fs::symlink_metadata(&link).unwrap().file_type().is_symlink(),
+            "link kept"
+        );
+        assert_eq!(fs::read(&path).unwrap(), b"three");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "no temporary file left: {names:?}");
+    }
+
+    /// A directory that does not exist: the open's own error, not a search for a free name.
+    #[test]
+    fn a_write_into_a_missing_directory_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nowhere/map.som");
+        match write_atomic(&path, b"x") {
+            Err(SomError::Io { path: p, source }) => {
+                assert_eq!(p, path);
+                assert_eq!(source.kind(), std::io::ErrorKind::NotFound, "{source}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Only `.NAME.PID.RANDOM.tmp` files of this output, of a process that is gone, with a
+    /// 16-digit hexadecimal RANDOM, are removed.
+    #[test]
+    fn only_our_stale_temporary_files_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        // Above Linux's largest pid (2^22), so no process has it.
+        let gone = 4_999_999;
+        let me = std::process::id();
+        let stale = format!(".map.som.{gone}.0123456789abcdef.tmp");
+        let kept = [
+            format!(".map.som.{me}.0123456789abcdef.tmp"),
+            format!(".map.som.{gone}.0123456789abcde.tmp"),
+            format!(".map.som.{gone}.0123456789abcdeg.tmp"),
+            format!(".map.som.x{gone}.0123456789abcdef.tmp"),
+            format!(".map.som.{gone}0123456789abcdef.tmp"),
+            format!(".other.som.{gone}.0123456789abcdef.tmp"),
+            format!(".map.som.{gone}.0123456789abcdef.txt"),
+        ];
+        for name in kept.iter().chain([&stale]) {
+            fs::write(dir.path().join(name), "").unwrap();
+        }
+        write_atomic(&dir.path().join("map.som"), b"x").unwrap();
+        assert!(!dir.path().join(&stale).exists(), "{stale} removed");
+        for name in &kept {
+            assert!(dir.path().join(name).exists(), "{name} kept");
+        }
+    }
+}
