@@ -250,6 +250,8 @@ mod tests {
                 u.iter().map(|x| x * dot).collect()
             });
             let (lambda, v) = &pairs[0];
+            // A rank-one operator converges in one step, up to f64 rounding (about 1e-16);
+            // 1e-12 is the iteration's own stopping bound. A wrong sign is off by about 1.
             assert!((lambda - 1.0).abs() < 1e-12, "{lambda}");
             for k in 0..2 {
                 assert!((v[k] - want[k] / norm).abs() < 1e-12, "{v:?} for u = {u:?}");

@@ -33,6 +33,11 @@ fn normal<const D: usize>(seed: u64, shape: [usize; D]) -> Tensor<B, D> {
     random::normal::<B, D>(random::key(seed), shape, &Default::default())
 }
 
+/// A tensor's values on the host.
+fn values<const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
+    t.into_data().to_vec::<f32>().unwrap()
+}
+
 /// Checks `f` (examples of shape `example`) on several batches: sizes 1 to 4, the batch axis at
 /// every position of the input and of the output.
 fn check<F, const I: usize, const O: usize, const J: usize, const P: usize>(
@@ -601,7 +606,6 @@ fn list_and_array_specs_map_each_element_along_its_axis() {
 
     // A list of outputs, each stacked along its own axis: [2x, x^T].
     let x = normal(42, [2, 3]);
-    let values = |t: Tensor<B, 2>| t.into_data().to_vec::<f32>().unwrap();
     let spec = || vmap(Both).out_axes(vec![0, 1]);
     for (mode, ys) in [
         ("batched", spec().call(x.clone())),
@@ -641,7 +645,6 @@ fn vec_option_and_array_trees_map_leaf_by_leaf() {
         o.clone() * v0.clone().sum_dim(1),
         a.clone() - b.clone(),
     ];
-    let values = |t: Tensor<B, 2>| t.into_data().to_vec::<f32>().unwrap();
     let input = |o: Option<Tensor<B, 2>>| (vec![v0.clone(), v1.clone()], o, [a.clone(), b.clone()]);
     for (mode, (vs, o, [d])) in [
         ("batched", vmap(Mixed).call(input(Some(o.clone())))),
