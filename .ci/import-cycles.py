@@ -6,7 +6,8 @@ Usage: import-cycles.py SRC_DIR [SRC_DIR ...]   (each the `src/` of one crate)
 A file's edges are the files its `use` paths (`crate::`, `super::`, `self::`, a child module)
 and the `crate::`/`super::` paths in its code resolve to, following re-exports (`pub use`) to the
 file that defines the item; a `mod x;` declaration is structure, not an import. `$crate` paths
-in macro bodies and the `#[cfg(test)]` module at a file's end are not counted.
+in macro bodies and the `#[cfg(test)]` (or `#[cfg(all(test, ...))]`) module at a file's end are
+not counted.
 """
 import os
 import re
@@ -48,7 +49,8 @@ def uses(text):
     """Every `crate::`/`super::`/`self::` path in `use` items and in code, as segment lists,
     brace groups expanded one level."""
     text = re.sub(r"//[^\n]*", "", text)
-    text = text.split("#[cfg(test)]")[0]
+    # The test module: `#[cfg(test)]`, or `#[cfg(all(test, ...))]` for a platform's tests.
+    text = re.split(r"#\[cfg\((?:all\(\s*)?test\b", text)[0]
     out = []
     for m in re.finditer(r"\buse\s+((?:\w+)(?:::[\w{}\s,:*]+)+);", text):
         body = m.group(1)
