@@ -783,3 +783,115 @@ fn convolution_and_adaptive_pooling_rules_match_the_loop() {
         [d.roll(1, 2), d.roll(1, 2), d.roll(2, 4), d.roll(2, 4)]
     });
 }
+
+// Expands that add leading axes (a batched `[r, 3]` to `[2, r, 3]`: the new axis goes after the
+// batch axis) and cross products along the last axis, against a shared operand and between two
+// batched ones.
+func!(Broadcasts, 2 -> 3, |x| {
+    let [r, c] = x.dims();
+    let w = Tensor::<B, 1, Int>::arange(0..(r * c) as i64, &x.device()).float().reshape([r, c]) / 7.0;
+    let crossed = x.clone().cross(w.clone(), 1) + x.clone().sin().cross(x.clone(), 1);
+    crossed.expand([2, r, c]) + x.expand([2, r, c]) * w.reshape([1, r, c])
+});
+
+#[test]
+fn rank_growing_expands_and_cross_products_match_the_loop() {
+    check::<_, 2, 3, 3, 4>(Broadcasts, |d| [d.roll(1, 4), 3]);
+}
+
+// Attention where only the mask varies per example (query, key and value shared), with a
+// shared bias broadcast along the attention's own batch axis. The mask never hides a row's
+// diagonal (x_i . x_i >= 0), so no row is all masked.
+func!(AttendPerExampleMask, 2 -> 2, |x| {
+    let [l, e] = x.dims();
+    let d = x.device();
+    let q = Tensor::<B, 1, Int>::arange(0..(2 * l * e) as i64, &d).float().reshape([2, 1, l, e]) / 11.0;
+    let mask = x.clone().matmul(x.clone().transpose()).lower_elem(0.0).reshape([1, 1, l, l]);
+    let bias = Tensor::<B, 1, Int>::arange(0..(l * l) as i64, &d).float().reshape([1, 1, l, l]) / 5.0;
+    let out = burn::tensor::module::attention(q.clone(), q.clone().cos(), q, Some(mask), Some(bias), Default::default());
+    out.narrow(0, 1, 1).reshape([l, e]) + x
+});
+
+#[test]
+fn attention_with_a_per_example_mask_and_a_broadcast_bias_matches_the_loop() {
+    check_vmap::<_, 2, 2, 3, 3>(&AttendPerExampleMask, normal(70, [3, 4, 2]), 0, 0);
+    check_vmap::<_, 2, 2, 3, 3>(&AttendPerExampleMask, normal(71, [4, 3, 2]), 1, 2);
+}
+
+/// Code that asks whether a tensor is tracked for gradients (as `pmap`'s collectives do) gets the
+/// same answer under `vmap` as without it: inside `grad` of a vmapped function the input (a leaf
+/// of the graph, as Burn's `is_require_grad` asks) is tracked and a constant made inside is not;
+/// under `vmap` alone nothing is.
+#[test]
+fn gradient_tracking_is_reported_through_vmap() {
+    func!(Tracked, 1 -> 1, |x| {
+        let device = x.device();
+        let tracked = |t: &Tensor<B, 1>| B::ad_enabled(&device) && t.is_require_grad();
+        let constant = Tensor::<B, 1>::ones([1], &device);
+        let flags = 2.0 * f32::from(u8::from(tracked(&x))) + f32::from(u8::from(tracked(&constant)));
+        x.sum() * 0.0 + flags
+    });
+    func!(SumOfTracked, 2 -> 1, |x| vmap(Tracked).call(x).sum());
+    let xs = normal(72, [3, 2]);
+    assert_eq!(
+        values(vmap(Tracked).call(xs.clone())),
+        vec![0.0; 3],
+        "nothing tracked without grad"
+    );
+    let (value, _) = value_and_grad(&SumOfTracked).call(xs);
+    assert_eq!(
+        values(value),
+        vec![6.0],
+        "three examples, each with its input tracked and its constant not"
+    );
+}
+
+/// `Batched<B>` answers the backend's own queries (autodiff, dtypes, devices, name) as `B` does,
+/// and seeding it seeds `B`.
+#[test]
+fn the_batched_backend_answers_queries_as_its_inner_backend() {
+    use burn::backend::Autodiff;
+    use burn::tensor::{BoolStore, DType, Distribution};
+    use burnax::vmap::Batched;
+    type V = Batched<B>;
+    let dev = Default::default();
+    assert!(!V::ad_enabled(&dev));
+    assert!(Batched::<Autodiff<B>>::ad_enabled(&dev));
+    assert_eq!(V::name(&dev), format!("batched<{}>", B::name(&dev)));
+    let dtypes = [
+        DType::F64,
+        DType::F32,
+        DType::Flex32,
+        DType::F16,
+        DType::BF16,
+        DType::I64,
+        DType::I32,
+        DType::I16,
+        DType::I8,
+        DType::U64,
+        DType::U32,
+        DType::U16,
+        DType::U8,
+        DType::Bool(BoolStore::Native),
+        DType::Bool(BoolStore::U8),
+        DType::Bool(BoolStore::U32),
+    ];
+    for dtype in dtypes {
+        assert_eq!(
+            V::supports_dtype(&dev, dtype),
+            B::supports_dtype(&dev, dtype),
+            "{dtype:?}"
+        );
+        assert_eq!(
+            V::dtype_usage(&dev, dtype),
+            B::dtype_usage(&dev, dtype),
+            "{dtype:?}"
+        );
+    }
+    assert_eq!(V::device_count(0), B::device_count(0));
+    let draw = || values(Tensor::<B, 1>::random([8], Distribution::Default, &dev));
+    V::seed(&dev, 11);
+    let after_batched = draw();
+    B::seed(&dev, 11);
+    assert_eq!(after_batched, draw(), "seeding Batched<B> seeds B");
+}
