@@ -895,3 +895,17 @@ fn the_batched_backend_answers_queries_as_its_inner_backend() {
     B::seed(&dev, 11);
     assert_eq!(after_batched, draw(), "seeding Batched<B> seeds B");
 }
+
+// An inverse FFT of a spectrum with one half per example and the other shared (`irfft`'s
+// operands batched one at a time).
+func!(InverseFftHalfShared, 2 -> 2, |x| {
+    use burn::tensor::signal::irfft;
+    let [r, c] = x.dims();
+    let shared = Tensor::<B, 1, Int>::arange(0..(r * c) as i64, &x.device()).float().reshape([r, c]) / 9.0;
+    irfft(x.clone(), shared.clone(), 1, Some(8)) + irfft(shared, x, 1, Some(8))
+});
+
+#[test]
+fn inverse_ffts_with_one_shared_half_match_the_loop() {
+    check::<_, 2, 2, 3, 3>(InverseFftHalfShared, |d| [d.roll(1, 4), 5]);
+}
