@@ -1,27 +1,14 @@
-//! Shared pieces of the benchmarks: timing, and checking that two versions agree before they are
-//! timed.
+//! Shared pieces of the benchmarks: interleaved timing, and checking that two versions agree
+//! before they are timed.
 //!
-//! `cargo bench -p benches` runs [the bench target](../benches/som.rs) on synthetic data of the
-//! playbook's shapes; `benches/peers/run.sh` runs the `som-bench` binary on the peers' exact
-//! workloads, beside the peers, and writes one table.
+//! `cargo bench -p benches --bench som` runs the SOM workloads on synthetic data of the
+//! playbook's shapes (on criterion); `benches/peers/run.sh` runs the `som-bench` binary on the
+//! peers' exact workloads, beside the peers, and writes one table. The `grad`, `vmap` and `jit`
+//! targets are A/B comparisons: [`interleaved`] alternates the versions round by round, so a
+//! load change on a small machine hits both alike and their ratio stays honest.
 #![warn(missing_docs)]
 
 use std::time::{Duration, Instant};
-
-/// Runs `f` once to warm up, then `repeats` times; returns the median and all times.
-pub fn time<T>(repeats: usize, mut f: impl FnMut() -> T) -> (Duration, Vec<Duration>) {
-    std::hint::black_box(f());
-    let mut times: Vec<Duration> = (0..repeats.max(1))
-        .map(|_| {
-            let t = Instant::now();
-            std::hint::black_box(f());
-            t.elapsed()
-        })
-        .collect();
-    let all = times.clone();
-    times.sort();
-    (times[times.len() / 2], all)
-}
 
 /// Median seconds per call of each function, over `rounds` interleaved rounds (one round calls
 /// each function `calls` times in turn), each result passed through `black_box`.

@@ -582,6 +582,16 @@ mod tests {
         );
     }
 
+    /// The delimiter is sniffed from data lines: comments and blank lines before the data do
+    /// not use up the lines sampled.
+    #[test]
+    fn a_long_preamble_of_comments_does_not_hide_the_delimiter() {
+        let text = format!("{}\n\n1.5;2\n3;4\n", "# exported by a tool\n".repeat(70));
+        let t = table(&text, &CsvOptions::default()).unwrap();
+        assert_eq!(t.shard.matrix.values, vec![1.5, 2.0, 3.0, 4.0]);
+        assert!(t.notes[0].contains("';'"), "{:?}", t.notes);
+    }
+
     /// A pandas CSV: an unnamed index column (skipped) and a label column (kept apart).
     #[test]
     fn pandas_index_and_label_columns() {

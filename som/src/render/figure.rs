@@ -595,20 +595,24 @@ mod tests {
         image.pixel(x, y)
     }
 
+    /// A figure of one panel.
+    fn one_panel<'a>(grid: Grid, title: &str, plot: Plot<'a>) -> Figure<'a> {
+        Figure::new(
+            grid,
+            vec![Panel {
+                title: title.into(),
+                plot,
+            }],
+        )
+    }
+
     #[test]
     fn units_are_drawn_where_unit_center_says() {
         // A 3 x 2 map: unit i = x * 2 + y, each a different colour.
         let grid = Grid::new(3, 2);
         let w: Vec<f32> = (0..6).flat_map(class_color).collect();
         for scale in [1, 2, 7, 50] {
-            let fig = Figure::new(
-                grid,
-                vec![Panel {
-                    title: "weights".into(),
-                    plot: Plot::Rgb(&w),
-                }],
-            )
-            .with_scale(scale);
+            let fig = one_panel(grid, "weights", Plot::Rgb(&w)).with_scale(scale);
             let image = fig.draw().unwrap();
             assert_eq!((image.width, image.height), fig.size().unwrap());
             for unit in 0..6 {
@@ -629,14 +633,7 @@ mod tests {
         let grid = Grid::new(3, 4).with_topology(Topology::Hexagonal);
         let w: Vec<f32> = (0..12).flat_map(class_color).collect();
         for scale in [4, 9, 40] {
-            let fig = Figure::new(
-                grid,
-                vec![Panel {
-                    title: "weights".into(),
-                    plot: Plot::Rgb(&w),
-                }],
-            )
-            .with_scale(scale);
+            let fig = one_panel(grid, "weights", Plot::Rgb(&w)).with_scale(scale);
             let image = fig.draw().unwrap();
             for unit in 0..12 {
                 let c = fig.unit_center(0, unit);
@@ -681,15 +678,13 @@ mod tests {
     fn values_run_from_dark_to_bright_with_a_bar() {
         let grid = Grid::new(4, 1);
         let v = [3.0, 1.0, 2.0, 5.0];
-        let fig = Figure::new(
+        let fig = one_panel(
             grid,
-            vec![Panel {
-                title: "U-matrix".into(),
-                plot: Plot::Values {
-                    values: &v,
-                    label: "distance",
-                },
-            }],
+            "U-matrix",
+            Plot::Values {
+                values: &v,
+                label: "distance",
+            },
         );
         let image = fig.draw().unwrap();
         assert_eq!(
@@ -728,13 +723,7 @@ mod tests {
         let labels: Vec<String> = ["a", "a", "b", "a", "b"].iter().map(|s| s.to_string()).collect();
         // Unit 0: a, a (pure a); unit 1: b, a, b (b, purity 2/3); unit 2: nothing.
         let map = LabelsMap::new(3, &[0, 0, 1, 1, 1], &labels);
-        let fig = Figure::new(
-            grid,
-            vec![Panel {
-                title: "labels".into(),
-                plot: Plot::Classes(&map),
-            }],
-        );
+        let fig = one_panel(grid, "labels", Plot::Classes(&map));
         let image = fig.draw().unwrap();
         assert_eq!(at(&image, fig.unit_center(0, 0)), class_color(0).map(byte));
         let pale = toward_white(class_color(1), PALE / 3.0).map(byte);
@@ -785,27 +774,23 @@ mod tests {
     fn bad_plots_and_sizes_are_errors() {
         let grid = Grid::new(2, 2);
         let short = [0.0; 3];
-        let fig = Figure::new(
+        let fig = one_panel(
             grid,
-            vec![Panel {
-                title: "u".into(),
-                plot: Plot::Values {
-                    values: &short,
-                    label: "",
-                },
-            }],
+            "u",
+            Plot::Values {
+                values: &short,
+                label: "",
+            },
         );
         assert!(matches!(fig.draw(), Err(SomError::Data(m)) if m.contains("3 values")));
         let v = [0.0; 4];
-        let huge = Figure::new(
+        let huge = one_panel(
             grid,
-            vec![Panel {
-                title: "u".into(),
-                plot: Plot::Values {
-                    values: &v,
-                    label: "",
-                },
-            }],
+            "u",
+            Plot::Values {
+                values: &v,
+                label: "",
+            },
         )
         .with_scale(1 << 31);
         assert_eq!(huge.size(), None);
