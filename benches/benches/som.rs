@@ -53,6 +53,11 @@ struct Workload {
 }
 
 impl Workload {
+    /// The map's grid.
+    fn map(&self) -> Grid {
+        Grid::new(self.grid.0, self.grid.1)
+    }
+
     /// `1000x3 on 240x135, 50 epochs`.
     fn shape(&self) -> String {
         let ((gx, gy), (n, d)) = (self.grid, self.data);
@@ -215,7 +220,7 @@ fn tensor_op_path(c: &mut Criterion) {
         .into_iter()
         .find(|w| w.name == "rgb batch")
         .expect("the rgb workload");
-    let grid = Grid::new(RGB.0, RGB.1);
+    let grid = rgb.map();
     let cfg = BatchTrainingConfig::new(50).with_sigma(Some(rgb.sigma));
     let mut run = None;
     c.bench_function("rgb batch tensor-op, 5 of 50 epochs", |b| {
@@ -241,7 +246,7 @@ fn tensor_cores(c: &mut Criterion) {
         .into_iter()
         .filter(|w| matches!(w.name, "scale batch" | "large batch"))
     {
-        let grid = Grid::new(work.grid.0, work.grid.1);
+        let grid = work.map();
         let Mode::Batch {
             epochs,
             min_sigma_frac,
