@@ -40,6 +40,9 @@ use crate::model::{ModelFile, Schedule, TrainingState};
 use crate::normalize::Normalization;
 use crate::som::{Order, Progress, Som, SomConfig};
 
+/// About how many times a batch run reports progress ([`CheckpointedRun::train`]).
+const BATCH_STOPS: usize = 20;
+
 /// A training run and where it saves itself. The model file written after epoch (or step) `k`
 /// holds the weights, `config`, `schedule` and `k`: [`CheckpointedRun::train`] from it with
 /// `done = k` ends with the same weights, bit for bit, as a run never stopped.
@@ -65,8 +68,8 @@ pub struct CheckpointedRun {
 impl CheckpointedRun {
     /// Trains `som` on `data` from epoch or step `done` to the end of the schedule, saving a
     /// checkpoint every `self.every` epochs or steps and the finished model at the end. After
-    /// each epoch (batch) or chunk of steps (online: every hundredth of the run and every
-    /// checkpoint), once any checkpoint due is written, calls `on_progress`: an error from it
+    /// each block of epochs (batch: every twentieth of the run) or chunk of steps (online:
+    /// every hundredth of the run), and at every checkpoint, once any checkpoint due is written, calls `on_progress`: an error from it
     /// stops the run there, with that checkpoint on disk. Weights that stop being finite stop
     /// the run with an error before they are written.
     ///
@@ -89,7 +92,13 @@ impl CheckpointedRun {
             on_progress(som, p)
         };
         match &self.schedule {
-            Schedule::Batch(c) => som.train_batch_with(data, c, done..total, &mut step)?,
+            // Progress about 20 times per run (each stop reads the weights' check back; between
+            // stops a GPU enqueues the epochs with nothing read back), checkpoints exactly on
+            // multiples of `every`.
+            Schedule::Batch(c) => {
+                let progress = total.div_ceil(BATCH_STOPS);
+                som.train_batch_with(data, c, done..total, &[progress, every], &mut step)?
+            }
             Schedule::Online(c) => {
                 // Progress about 100 times per run, and checkpoints exactly on multiples of
                 // `every`: at most 100 + total / every stops, however the two divide.

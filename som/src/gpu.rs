@@ -7,8 +7,11 @@
 //!   short rows, so `D = 3` does not multiply zeros); the map is split into unit chunks until
 //!   there are at least four cubes per streaming multiprocessor, so 1,000 examples still fill
 //!   a GPU;
-//! - per-unit sums: at most 4,096 examples, one kernel scans the best units (one launch); more,
-//!   a stable counting sort walks segments of at least 4,096 examples, one cube each;
+//! - per-unit sums: at most 4,096 examples, one kernel finishes the search and scans the best
+//!   units (one launch); more, a stable counting sort walks segments of at least 4,096
+//!   examples, one cube each;
+//! - the smoothing: one cube per map column and block of channels where a column's partial
+//!   sums fit shared memory (8 KiB), else two passes through memory;
 //! - online training runs one cube of up to 1,024 threads (see [`crate::kernel::online`]);
 //! - the search's distance product is `f32`; [`SearchPrecision`] opts into TF32 or BF16
 //!   operands on tensor cores ([`bmus_with_precision`], [`batch_epoch_with_precision`]).
@@ -19,7 +22,16 @@
 //! rectangular, Gaussian) computes its exponentials in the kernel, every other one reads
 //! per-epoch factor tables ([`SmoothingFactors`]). Online training of every map runs the
 //! one-cube kernel (the neighbourhood's per-axis factors in shared memory, the scores in the
-//! map's distance). Nothing here copies data to or from the host in batch training (on a
+//! map's distance).
+//!
+//! **A batch run** ([`SomBackend::som_batch_epochs`]) allocates its buffers once (the search's
+//! candidates, the per-unit sums, two weight buffers used in turn), uploads every epoch's
+//! factor tables at once (the playbook's map needs none: its radii are launch arguments) and
+//! enqueues every epoch with no readback and no Burn tensor op in between. An epoch of at
+//! most 4,096 examples is three launches (the search; its finish with the per-unit sums; the
+//! smoothing), the cosine's a fourth (the weights' unit rows; the data's are computed once a
+//! run). The same bits as the kernels one by one ([`batch_epoch_with_tile`]), which stay as
+//! the oracle. Nothing here copies data to or from the host in batch training (on a
 //! unified-memory machine such as DGX Spark there would be nothing to gain from it); online
 //! training uploads the order of the examples and the per-step schedule, `24` bytes a step.
 
@@ -244,6 +256,86 @@ fn unit_chunks<R: CubeRuntime>(
     (m.div_ceil(per_chunk), per_chunk)
 }
 
+/// How a search of `n` examples over `m` units of dimension `d` is cut: the register tile,
+/// the unit chunks ([`unit_chunks`]) and the depth staged per step ([`depth_slice`]).
+#[derive(Clone, Copy, Debug)]
+struct SearchPlan {
+    tile: SearchTile,
+    chunks: usize,
+    per_chunk: usize,
+    kc: usize,
+}
+
+impl SearchPlan {
+    fn new<R: CubeRuntime>(
+        client: &ComputeClient<R>,
+        [n, m, d]: [usize; 3],
+        tile: Option<SearchTile>,
+        top2: bool,
+    ) -> Self {
+        // The top-2 search keeps twice the candidates in shared memory: the small tile only.
+        let tile = match (tile, top2) {
+            (Some(t), _) => t,
+            (None, true) => SearchTile::Small,
+            (None, false) => SearchTile::choose(n, m, d),
+        };
+        let side = SIDE * tile.per_thread();
+        let (chunks, per_chunk) = unit_chunks(client, n, m, side, side);
+        SearchPlan {
+            tile,
+            chunks,
+            per_chunk,
+            kc: depth_slice(d),
+        }
+    }
+
+    fn rows_per_cube(self) -> usize {
+        SIDE * self.tile.per_thread()
+    }
+}
+
+/// Launches [`bmu::bmu_partial()`] for one launch `l` of a search planned as `plan`: the
+/// candidates of example rows `l.start..` against the weights `w`, both in the operands of
+/// `dist` (unit rows for the cosine).
+fn launch_partial<R: CubeRuntime>(
+    (w, w_stride): (&CubeTensor<R>, usize),
+    (data, data_stride): (&CubeTensor<R>, usize),
+    dist: Distance,
+    plan: SearchPlan,
+    top2: bool,
+    l: &PartialLaunch,
+) {
+    let [m, d] = w.meta.shape().dims::<2>();
+    let per_thread = plan.tile.per_thread();
+    // SAFETY: `chunked_search` sized the candidate buffers of `l` for the indices the kernel
+    // writes; `data_rows` lies inside `data`.
+    unsafe {
+        bmu::bmu_partial::launch::<R>(
+            &data.client,
+            l.cubes.clone(),
+            CubeDim::new_2d(SIDE as u32, SIDE as u32),
+            data_rows(data, l.start, l.rows, data_stride),
+            arg(w),
+            raw(&l.score, l.len),
+            raw(&l.unit, l.len),
+            raw(&l.score2, l.len2),
+            raw(&l.unit2, l.len2),
+            l.rows as u32,
+            m as u32,
+            d as u32,
+            plan.per_chunk as u32,
+            data_stride as u32,
+            w_stride as u32,
+            SIDE,
+            per_thread,
+            per_thread,
+            plan.kc,
+            top2,
+            dist,
+        );
+    }
+}
+
 /// Best unit of every row of `data` in distance `dist`, as an `[n]` `i32` tensor, and with
 /// `top2` the second best; at most `cubes_per_launch` example blocks a launch ([`MAX_CUBES_X`]
 /// but in tests). The cosine searches unit rows ([`unit_rows`]) by their dot products.
@@ -261,84 +353,66 @@ fn search<R: CubeRuntime>(
         Some((w, data)) => (w, data),
         None => (w, data),
     };
-    let (w_stride, data_stride) = (*w_stride, *data_stride);
     let [m, d] = w.meta.shape().dims::<2>();
     let [n, _] = data.meta.shape().dims::<2>();
-    // The top-2 search keeps twice the candidates in shared memory: the small tile only.
-    let tile = match (tile, top2) {
-        (Some(t), _) => t,
-        (None, true) => SearchTile::Small,
-        (None, false) => SearchTile::choose(n, m, d),
-    };
-    let (rm, ru) = (tile.per_thread(), tile.per_thread());
-    let (rows_per_cube, units_per_tile) = (SIDE * rm, SIDE * ru);
     let client = &data.client;
-    let indices = || empty_device_dtype(client.clone(), data.device.clone(), Shape::new([n]), DType::I32);
-    let best = indices();
-    let second = top2.then(indices);
+    let best = indices(data, n);
+    let second = top2.then(|| indices(data, n));
     if n == 0 {
         return (best, second);
     }
-    let (chunks, per_chunk) = unit_chunks(client, n, m, rows_per_cube, units_per_tile);
-    let kc = depth_slice(d);
+    let plan = SearchPlan::new(client, [n, m, d], tile, top2);
+    let candidates = Candidates::new(client, plan.chunks * n, top2);
     let finish = Finish {
         best: &best,
         second: second.as_ref(),
     };
-    chunked_search(data, chunks, rows_per_cube, cubes_per_launch, finish, |l| {
-        // SAFETY: see `chunked_search`.
-        unsafe {
-            bmu::bmu_partial::launch::<R>(
-                client,
-                l.cubes.clone(),
-                CubeDim::new_2d(SIDE as u32, SIDE as u32),
-                data_rows(data, l.start, l.rows, data_stride),
-                arg(w),
-                raw(&l.score, l.len),
-                raw(&l.unit, l.len),
-                raw(&l.score2, l.len2),
-                raw(&l.unit2, l.len2),
-                l.rows as u32,
-                m as u32,
-                d as u32,
-                per_chunk as u32,
-                data_stride as u32,
-                w_stride as u32,
-                SIDE,
-                rm,
-                ru,
-                kc,
-                top2,
-                dist,
-            );
-        }
-    });
+    chunked_search(
+        data,
+        &candidates,
+        plan.chunks,
+        plan.rows_per_cube(),
+        cubes_per_launch,
+        Some(finish),
+        |l| launch_partial((w, *w_stride), (data, *data_stride), dist, plan, top2, l),
+    );
     (best, second)
+}
+
+/// An `[n]` `i32` tensor on `like`'s device, for unit indices.
+fn indices<R: CubeRuntime>(like: &CubeTensor<R>, n: usize) -> CubeTensor<R> {
+    empty_device_dtype(
+        like.client.clone(),
+        like.device.clone(),
+        Shape::new([n]),
+        DType::I32,
+    )
 }
 
 /// `[n, d]` dense: each row of `rows` scaled to unit length, a zero row left 0 (the cosine
 /// search's operands; see [`bmu::unit_rows`]).
-fn unit_rows<R: CubeRuntime>((rows, stride): &(CubeTensor<R>, usize)) -> CubeTensor<R> {
+fn unit_rows<R: CubeRuntime>(rows: &(CubeTensor<R>, usize)) -> CubeTensor<R> {
+    let [n, d] = rows.0.meta.shape().dims::<2>();
+    let out = dense(&rows.0, n, d);
+    unit_rows_into((&rows.0, rows.1), &out);
+    out
+}
+
+/// [`unit_rows`] into `out` (dense, as many rows and columns as `rows`).
+fn unit_rows_into<R: CubeRuntime>((rows, stride): (&CubeTensor<R>, usize), out: &CubeTensor<R>) {
     let [n, d] = rows.meta.shape().dims::<2>();
     let client = &rows.client;
-    let out = empty_device_contiguous_dtype(
-        client.clone(),
-        rows.device.clone(),
-        Shape::new([n, d]),
-        DType::F32,
-    );
     let (count, dim) = elementwise(client, n);
     bmu::unit_rows::launch::<R>(
         client,
         count,
         dim,
         arg(rows),
-        arg(&out),
+        arg(out),
         n as u32,
         d as u32,
-        *stride as u32,
+        stride as u32,
     );
-    out
 }
 
 /// Where a search writes its answer: `best` (`[n]` `i32`) and, for a top-2 search, `second`.
@@ -363,17 +437,42 @@ struct PartialLaunch {
     len2: usize,
 }
 
+/// The candidate buffers of a search: `len` (`chunks x n`) best candidates and, for a top-2
+/// search, as many second best (one element otherwise, unused). A run allocates them once.
+struct Candidates {
+    score: Handle,
+    unit: Handle,
+    score2: Handle,
+    unit2: Handle,
+    top2: bool,
+}
+
+impl Candidates {
+    fn new<R: CubeRuntime>(client: &ComputeClient<R>, len: usize, top2: bool) -> Self {
+        let len2 = if top2 { len } else { 1 };
+        Candidates {
+            score: scratch(client, len),
+            unit: scratch(client, len),
+            score2: scratch(client, len2),
+            unit2: scratch(client, len2),
+            top2,
+        }
+    }
+}
+
 /// The search's driver: per launch of at most `cubes_per_launch` (at most [`MAX_CUBES_X`])
-/// blocks of `rows_per_cube` examples (later launches see later rows), `partial` fills that launch's region of the `chunks x n`
-/// candidate buffers, then `bmu_finish` reduces the chunks into `finish`. The buffers are
-/// sized here, so a `partial` kernel that writes only `[chunk * rows + row]` for `row < rows`
-/// stays inside them.
+/// blocks of `rows_per_cube` examples (later launches see later rows), `partial` fills that
+/// launch's region of the `chunks x n` `candidates`, then, with `finish`, `bmu_finish` reduces
+/// the chunks into it (without, the caller reduces them: [`accumulate::finish_unit_sums()`]).
+/// The regions are cut here from buffers of `chunks * n` candidates, so a `partial` kernel that
+/// writes only `[chunk * rows + row]` for `row < rows` stays inside them.
 fn chunked_search<R: CubeRuntime>(
     data: &CubeTensor<R>,
+    candidates: &Candidates,
     chunks: usize,
     rows_per_cube: usize,
     cubes_per_launch: usize,
-    finish: Finish<'_, R>,
+    finish: Option<Finish<'_, R>>,
     mut partial: impl FnMut(&PartialLaunch),
 ) {
     assert!(
@@ -382,11 +481,7 @@ fn chunked_search<R: CubeRuntime>(
     );
     let [n, _] = data.meta.shape().dims::<2>();
     let client = &data.client;
-    let top2 = finish.second.is_some();
-    let part_score = scratch(client, chunks * n);
-    let part_unit = scratch(client, chunks * n);
-    let part2_len = if top2 { chunks * n } else { 1 };
-    let (part2_score, part2_unit) = (scratch(client, part2_len), scratch(client, part2_len));
+    let top2 = candidates.top2;
     let rows_per_launch = cubes_per_launch * rows_per_cube;
     for start in (0..n).step_by(rows_per_launch) {
         let rows = (n - start).min(rows_per_launch);
@@ -397,14 +492,15 @@ fn chunked_search<R: CubeRuntime>(
             cubes: CubeCount::Static(rows.div_ceil(rows_per_cube) as u32, chunks as u32, 1),
             start,
             rows,
-            score: part_score.clone().offset_start(offset),
-            unit: part_unit.clone().offset_start(offset),
-            score2: part2_score.clone().offset_start(offset2),
-            unit2: part2_unit.clone().offset_start(offset2),
+            score: candidates.score.clone().offset_start(offset),
+            unit: candidates.unit.clone().offset_start(offset),
+            score2: candidates.score2.clone().offset_start(offset2),
+            unit2: candidates.unit2.clone().offset_start(offset2),
             len: chunks * rows,
             len2,
         };
         partial(&l);
+        let Some(finish) = &finish else { continue };
         let (count, dim) = elementwise(client, rows);
         // SAFETY: the candidate buffers hold the launch's chunks x rows elements (len2 for the
         // second best); `best` and `second` hold n, so rows from `start`.
@@ -472,7 +568,7 @@ fn search_mma_as<R: CubeRuntime, A: cubecl::prelude::Float>(
     let [m, d] = w.meta.shape().dims::<2>();
     let [n, _] = data.meta.shape().dims::<2>();
     let client = &data.client;
-    let best = empty_device_dtype(client.clone(), data.device.clone(), Shape::new([n]), DType::I32);
+    let best = indices(data, n);
     if n == 0 {
         return best;
     }
@@ -497,28 +593,37 @@ fn search_mma_as<R: CubeRuntime, A: cubecl::prelude::Float>(
         best: &best,
         second: None,
     };
-    chunked_search(data, chunks, rows_per_cube, MAX_CUBES_X, finish, |l| {
-        // SAFETY: see `chunked_search`; `norms` holds m elements.
-        unsafe {
-            bmu_mma::bmu_partial_mma::launch::<A, R>(
-                client,
-                l.cubes.clone(),
-                CubeDim::new_2d(bmu_mma::MMA_LANES as u32, bmu_mma::MMA_WARPS as u32),
-                data_rows(data, l.start, l.rows, data_stride),
-                arg(w),
-                raw(&norms, m),
-                raw(&l.score, l.len),
-                raw(&l.unit, l.len),
-                l.rows as u32,
-                m as u32,
-                d as u32,
-                per_chunk as u32,
-                data_stride as u32,
-                w_stride as u32,
-                k,
-            );
-        }
-    });
+    let candidates = Candidates::new(client, chunks * n, false);
+    chunked_search(
+        data,
+        &candidates,
+        chunks,
+        rows_per_cube,
+        MAX_CUBES_X,
+        Some(finish),
+        |l| {
+            // SAFETY: see `chunked_search`; `norms` holds m elements.
+            unsafe {
+                bmu_mma::bmu_partial_mma::launch::<A, R>(
+                    client,
+                    l.cubes.clone(),
+                    CubeDim::new_2d(bmu_mma::MMA_LANES as u32, bmu_mma::MMA_WARPS as u32),
+                    data_rows(data, l.start, l.rows, data_stride),
+                    arg(w),
+                    raw(&norms, m),
+                    raw(&l.score, l.len),
+                    raw(&l.unit, l.len),
+                    l.rows as u32,
+                    m as u32,
+                    d as u32,
+                    per_chunk as u32,
+                    data_stride as u32,
+                    w_stride as u32,
+                    k,
+                );
+            }
+        },
+    );
     best
 }
 
@@ -625,113 +730,337 @@ fn unit_sums<R: CubeRuntime>(
     sums
 }
 
-/// The new weights from per-unit sums: smooth along x, then along y and divide.
-fn smooth_divide<R: CubeRuntime>(sums: &CubeTensor<R>, grid: Grid, sigma: [f64; 2]) -> CubeTensor<R> {
-    let [m, width] = sums.meta.shape().dims::<2>();
-    let d = width - 1;
-    let client = &sums.client;
-    let u = scratch(client, m * width);
-    // Dense rows: the kernel writes entry `e` of `[m, d]` at `e`.
-    let w = empty_device_contiguous_dtype(
-        client.clone(),
-        sums.device.clone(),
-        Shape::new([m, d]),
-        DType::F32,
-    );
-    let inv = |s: f64| (1.0 / (s * s)) as f32;
-    // SAFETY: `u` holds m * width elements, `w` m * d.
-    unsafe {
-        let (count, dim) = elementwise(client, m * width);
-        smooth::smooth_x::launch::<R>(
-            client,
-            count,
-            dim,
-            arg(sums),
-            raw(&u, m * width),
-            grid.width as u32,
-            grid.height as u32,
-            width as u32,
-            inv(sigma[0]),
-        );
-        let (count, dim) = elementwise(client, m * d);
-        smooth::smooth_y_divide::launch::<R>(
-            client,
-            count,
-            dim,
-            raw(&u, m * width),
-            arg(&w),
-            grid.width as u32,
-            grid.height as u32,
-            d as u32,
-            inv(sigma[1]),
-            DEN_EPS,
-        );
-    }
-    w
+/// Floats a device's table offset is rounded up to: 256 bytes, the largest storage-buffer
+/// offset alignment WebGPU asks for.
+const OFFSET_FLOATS: usize = 64;
+
+/// The smoothing and division of a run of batch epochs, epoch `e` with radii `sigmas[e]`:
+/// the new weights from the per-unit sums (`[m, d + 1]`). The playbook's map
+/// ([`MapSpec::is_playbook`]: flat, rectangular, Gaussian) computes its exponentials in the
+/// kernel; every other separable one reads [`SmoothingFactors`], every epoch's uploaded at
+/// once. Where a map column's partial sums fit one cube's shared memory,
+/// [`smooth::smooth_columns()`] does both passes in one launch; otherwise the passes go through
+/// memory, two launches (the same bits either way).
+struct Smoothing {
+    spec: MapSpec,
+    d: usize,
+    /// Every epoch's x and y factors, each epoch's `x_len` and `y_len` (padded to
+    /// [`OFFSET_FLOATS`]) apart; `None` for the playbook's map.
+    tables: Option<[Handle; 2]>,
+    x_len: usize,
+    y_len: usize,
+    classes: usize,
+    /// Channels per cube of [`smooth::smooth_columns()`], or `None`: two passes through `u`.
+    column_channels: Option<usize>,
+    u: Option<Handle>,
 }
 
-/// [`smooth_divide`] for every other separable map: hexagonal rows, wrap-around, bubble and
-/// triangle, the factors from [`SmoothingFactors`] (uploaded, a few kilobytes), a compact
-/// neighbourhood's unreached units keeping their weights `old`.
-///
-/// # Panics
-/// For the Mexican hat (batch training refuses it before this).
-fn smooth_divide_table<R: CubeRuntime>(
-    sums: &CubeTensor<R>,
-    (old, old_stride): &(CubeTensor<R>, usize),
+impl Smoothing {
+    /// The smoothing of `sigmas.len()` epochs of `spec` with `d`-dimensional weights; `fuse`
+    /// false always takes the two passes (the per-epoch kernels, kept as the fused one's
+    /// oracle).
+    ///
+    /// # Panics
+    /// For the Mexican hat (batch training refuses it before this).
+    fn new<R: CubeRuntime>(
+        client: &ComputeClient<R>,
+        spec: MapSpec,
+        d: usize,
+        sigmas: &[[f64; 2]],
+        fuse: bool,
+    ) -> Self {
+        let grid = spec.grid;
+        let (gx, gy) = (grid.width, grid.height);
+        let playbook = spec.with_distance(Distance::Euclidean).is_playbook();
+        let classes = if playbook { 1 } else { grid.row_classes() };
+        let pad = |len: usize| len.next_multiple_of(OFFSET_FLOATS);
+        let (x_len, y_len) = (pad(classes * classes * (2 * gx - 1)), pad(2 * gy - 1));
+        let tables = (!playbook).then(|| {
+            let (mut x, mut y) = (Vec::new(), Vec::new());
+            for &sigma in sigmas {
+                let f = SmoothingFactors::new(grid, spec.neighborhood, sigma);
+                x.extend(&f.x);
+                x.resize(x.len().next_multiple_of(OFFSET_FLOATS), 0.0);
+                y.extend(&f.y);
+                y.resize(y.len().next_multiple_of(OFFSET_FLOATS), 0.0);
+            }
+            [x, y].map(|t| client.create_from_slice(f32::as_bytes(&t)))
+        });
+        // Most channels a cube holds beside the count, for every target class's grid rows.
+        let room = (smooth::COLUMN_SUMS / (classes * gy)).saturating_sub(1);
+        let fits = room >= 1 && (!playbook || gx.max(gy) <= smooth::COLUMN_TABLE);
+        let column_channels = (fuse && fits && d > 0).then(|| room.min(d));
+        let u = column_channels
+            .is_none()
+            .then(|| scratch(client, classes * grid.units() * (d + 1)));
+        Smoothing {
+            spec,
+            d,
+            tables,
+            x_len,
+            y_len,
+            classes,
+            column_channels,
+            u,
+        }
+    }
+
+    /// Epoch `e` (radii `sigma`): writes the new weights from `sums` into `out` (dense `[m,
+    /// d]`); `old` (rows `old_stride` apart) are the weights the epoch started from, which a
+    /// compact neighbourhood's unreached units keep.
+    fn apply<R: CubeRuntime>(
+        &self,
+        e: usize,
+        sigma: [f64; 2],
+        sums: &CubeTensor<R>,
+        (old, old_stride): (&CubeTensor<R>, usize),
+        out: &CubeTensor<R>,
+    ) {
+        let grid = self.spec.grid;
+        let (gx, gy, d, classes) = (grid.width, grid.height, self.d, self.classes);
+        let m = grid.units();
+        let width = d + 1;
+        let client = &sums.client;
+        let inv = |s: f64| (1.0 / (s * s)) as f32;
+        let keep = u32::from(self.spec.neighborhood.keeps_unreached());
+        // This epoch's tables; the playbook's map reads none (`sums` stands in as a binding).
+        let (fx, fy) = match &self.tables {
+            // SAFETY: each epoch's tables are `x_len` and `y_len` floats of the uploads.
+            Some([x, y]) => unsafe {
+                (
+                    raw(&x.clone().offset_start((e * self.x_len * 4) as u64), self.x_len),
+                    raw(&y.clone().offset_start((e * self.y_len * 4) as u64), self.y_len),
+                )
+            },
+            None => (arg(sums), arg(sums)),
+        };
+        let table = self.tables.is_some();
+        if let Some(k) = self.column_channels {
+            // SAFETY: `Smoothing::new` checked the shared-memory bounds of the kernel; the
+            // buffers hold what its docs ask.
+            unsafe {
+                smooth::smooth_columns::launch_unchecked::<R>(
+                    client,
+                    CubeCount::Static(gx as u32, d.div_ceil(k) as u32, 1),
+                    CubeDim::new_1d(BLOCK as u32),
+                    arg(sums),
+                    fx,
+                    fy,
+                    arg(old),
+                    arg(out),
+                    gx as u32,
+                    gy as u32,
+                    d as u32,
+                    k as u32,
+                    classes as u32,
+                    inv(sigma[0]),
+                    inv(sigma[1]),
+                    old_stride as u32,
+                    keep,
+                    DEN_EPS,
+                    table,
+                );
+            }
+            return;
+        }
+        let u = self.u.as_ref().expect("two passes have their scratch");
+        let u_len = classes * m * width;
+        // SAFETY: `u` holds classes * m * width elements, `out` m * d, the tables their entries.
+        unsafe {
+            let (count, dim) = elementwise(client, u_len);
+            if table {
+                smooth::smooth_x_table::launch::<R>(
+                    client,
+                    count,
+                    dim,
+                    arg(sums),
+                    fx,
+                    raw(u, u_len),
+                    gx as u32,
+                    gy as u32,
+                    width as u32,
+                    classes as u32,
+                );
+            } else {
+                smooth::smooth_x::launch::<R>(
+                    client,
+                    count,
+                    dim,
+                    arg(sums),
+                    raw(u, u_len),
+                    gx as u32,
+                    gy as u32,
+                    width as u32,
+                    inv(sigma[0]),
+                );
+            }
+            let (count, dim) = elementwise(client, m * d);
+            if table {
+                smooth::smooth_y_table_divide::launch::<R>(
+                    client,
+                    count,
+                    dim,
+                    raw(u, u_len),
+                    fy,
+                    arg(old),
+                    arg(out),
+                    gx as u32,
+                    gy as u32,
+                    d as u32,
+                    classes as u32,
+                    old_stride as u32,
+                    keep,
+                    DEN_EPS,
+                );
+            } else {
+                smooth::smooth_y_divide::launch::<R>(
+                    client,
+                    count,
+                    dim,
+                    raw(u, u_len),
+                    arg(out),
+                    gx as u32,
+                    gy as u32,
+                    d as u32,
+                    inv(sigma[1]),
+                    DEN_EPS,
+                );
+            }
+        }
+    }
+}
+
+/// A dense `[rows, cols]` `f32` tensor on `like`'s device.
+fn dense<R: CubeRuntime>(like: &CubeTensor<R>, rows: usize, cols: usize) -> CubeTensor<R> {
+    empty_device_contiguous_dtype(
+        like.client.clone(),
+        like.device.clone(),
+        Shape::new([rows, cols]),
+        DType::F32,
+    )
+}
+
+/// One batch epoch on the kernels one by one (search, finish, per-unit sums, both smoothing
+/// passes): the oracle of [`batch_run`] and the path of the tile and precision variants.
+fn batch_epoch_unfused<R: CubeRuntime>(
+    w: &(CubeTensor<R>, usize),
+    data: &(CubeTensor<R>, usize),
+    best: &CubeTensor<R>,
     spec: MapSpec,
     sigma: [f64; 2],
 ) -> CubeTensor<R> {
-    let grid = spec.grid;
-    let factors = SmoothingFactors::new(grid, spec.neighborhood, sigma);
-    let classes = factors.classes;
-    let [m, width] = sums.meta.shape().dims::<2>();
-    let d = width - 1;
-    let client = &sums.client;
-    let fx = client.create_from_slice(f32::as_bytes(&factors.x));
-    let fy = client.create_from_slice(f32::as_bytes(&factors.y));
-    let u = scratch(client, classes * m * width);
-    let w = empty_device_contiguous_dtype(
-        client.clone(),
-        sums.device.clone(),
-        Shape::new([m, d]),
-        DType::F32,
-    );
-    // SAFETY: `fx` and `fy` hold the tables the kernels index (`classes^2 (2 gx - 1)` and
-    // `2 gy - 1`), `u` classes * m * width elements, `w` m * d.
-    unsafe {
-        let (count, dim) = elementwise(client, classes * m * width);
-        smooth::smooth_x_table::launch::<R>(
-            client,
-            count,
-            dim,
-            arg(sums),
-            raw(&fx, factors.x.len()),
-            raw(&u, classes * m * width),
-            grid.width as u32,
-            grid.height as u32,
-            width as u32,
-            classes as u32,
-        );
-        let (count, dim) = elementwise(client, m * d);
-        smooth::smooth_y_table_divide::launch::<R>(
-            client,
-            count,
-            dim,
-            raw(&u, classes * m * width),
-            raw(&fy, factors.y.len()),
-            arg(old),
-            arg(&w),
-            grid.width as u32,
-            grid.height as u32,
-            d as u32,
-            classes as u32,
-            *old_stride as u32,
-            u32::from(spec.neighborhood.keeps_unreached()),
-            DEN_EPS,
-        );
+    let [m, d] = w.0.meta.shape().dims::<2>();
+    let sums = unit_sums(data, best, m);
+    let out = dense(&sums, m, d);
+    Smoothing::new(&sums.client, spec, d, &[sigma], false).apply(0, sigma, &sums, (&w.0, w.1), &out);
+    out
+}
+
+/// Batch epochs `sigmas` (one each) from weights `w` on `data`, on buffers allocated once for
+/// the run, every epoch enqueued with no readback and no Burn tensor op in between: the
+/// search's candidates, the factor tables of every epoch (uploaded once), and two weight
+/// buffers in turn; the cosine's unit rows of `data` once per run. An epoch of few examples
+/// (at most `SCAN_EXAMPLES`) is three launches: the search, its finish fused with the per-unit
+/// sums ([`accumulate::finish_unit_sums()`]), the smoothing per map column
+/// ([`smooth::smooth_columns()`]) where it fits; the same bits as [`batch_epoch_unfused`].
+fn batch_run<R: CubeRuntime>(
+    w: (CubeTensor<R>, usize),
+    data: &(CubeTensor<R>, usize),
+    spec: MapSpec,
+    sigmas: &[[f64; 2]],
+) -> CubeTensor<R> {
+    let [m, d] = w.0.meta.shape().dims::<2>();
+    let [n, _] = data.0.meta.shape().dims::<2>();
+    if sigmas.is_empty() || n == 0 {
+        return w.0;
     }
-    w
+    let client = &data.0.client;
+    let cosine = spec.distance == Distance::Cosine;
+    let scored_data = cosine.then(|| (unit_rows(data), d));
+    let scored_data = scored_data.as_ref().unwrap_or(data);
+    let unit_w = cosine.then(|| dense(&w.0, m, d));
+    let plan = SearchPlan::new(client, [n, m, d], None, false);
+    let candidates = Candidates::new(client, plan.chunks * n, false);
+    let fused_sums = n <= SCAN_EXAMPLES;
+    let best = (!fused_sums).then(|| indices(&data.0, n));
+    let sums = fused_sums.then(|| dense(&w.0, m, d + 1));
+    let smoothing = Smoothing::new(client, spec, d, sigmas, true);
+    let block = sums_block(client);
+    let buffers = [dense(&w.0, m, d), dense(&w.0, m, d)];
+    for (e, &sigma) in sigmas.iter().enumerate() {
+        let from = if e == 0 {
+            (&w.0, w.1)
+        } else {
+            (&buffers[(e + 1) % 2], d)
+        };
+        let to = &buffers[e % 2];
+        let scored_w = match &unit_w {
+            Some(u) => {
+                unit_rows_into(from, u);
+                (u, d)
+            }
+            None => from,
+        };
+        let finish = best.as_ref().map(|best| Finish { best, second: None });
+        chunked_search(
+            &scored_data.0,
+            &candidates,
+            plan.chunks,
+            plan.rows_per_cube(),
+            MAX_CUBES_X,
+            finish,
+            |l| {
+                launch_partial(
+                    scored_w,
+                    (&scored_data.0, scored_data.1),
+                    spec.distance,
+                    plan,
+                    false,
+                    l,
+                )
+            },
+        );
+        let sorted;
+        let sums = match (&sums, &best) {
+            (Some(sums), _) => {
+                // SAFETY: one launch covers every example (n <= SCAN_EXAMPLES blocks), so the
+                // candidates are `chunks x n`, naming units below m; `sums` is m * (d + 1).
+                unsafe {
+                    accumulate::finish_unit_sums::launch_unchecked::<R>(
+                        client,
+                        CubeCount::Static(m.div_ceil(block) as u32, 1, 1),
+                        CubeDim::new_1d(block as u32),
+                        raw(&candidates.score, plan.chunks * n),
+                        raw(&candidates.unit, plan.chunks * n),
+                        arg(&data.0),
+                        arg(sums),
+                        n as u32,
+                        m as u32,
+                        d as u32,
+                        data.1 as u32,
+                        plan.chunks as u32,
+                        block,
+                    );
+                }
+                sums
+            }
+            (None, Some(best)) => {
+                sorted = unit_sums(data, best, m);
+                &sorted
+            }
+            (None, None) => unreachable!("a run sums in one of the two ways"),
+        };
+        smoothing.apply(e, sigma, sums, from, to);
+    }
+    buffers[(sigmas.len() + 1) % 2].clone()
+}
+
+/// Threads of a [`accumulate::finish_unit_sums()`] cube: every cube finishes every example, so
+/// as many as the device allows, up to 1,024.
+fn sums_block<R: CubeRuntime>(client: &ComputeClient<R>) -> usize {
+    let limit = client.properties().hardware.max_units_per_cube as usize;
+    let cap = limit.clamp(BLOCK, 1024);
+    1 << (usize::BITS - 1 - cap.leading_zeros())
 }
 
 /// Threads of the online cube: a power of two, at most 1,024 and the device's limit, and no
@@ -797,25 +1126,33 @@ pub fn bmus2_in_launches<R: CubeRuntime, BT: BoolElement>(
     (Tensor::from_primitive(best), Tensor::from_primitive(second))
 }
 
-/// One batch epoch (as [`SomBackend::som_batch_epoch`]) with a given search tile instead of
-/// the one [`SearchTile::choose`] picks: for tuning and for benchmarks of both tiles.
+/// One batch epoch of the map `spec` on the kernels one by one (the search with a given tile,
+/// its finish, the per-unit sums, both smoothing passes through memory), where
+/// [`SomBackend::som_batch_epochs`] fuses them: the fused run's oracle (the same bits with the
+/// tile [`SearchTile::choose`] picks), and for tuning and benchmarks of both tiles.
 ///
 /// # Panics
-/// If `w` and `data` differ in their number of columns or `w` does not have `grid`'s units.
+/// If `w` and `data` differ in their number of columns, `w` does not have the map's units, or
+/// the neighbourhood is the Mexican hat.
 pub fn batch_epoch_with_tile<R: CubeRuntime, BT: BoolElement>(
     w: Tensor<Cube<R, BT>, 2>,
     data: Tensor<Cube<R, BT>, 2>,
-    grid: Grid,
+    spec: impl Into<MapSpec>,
     sigma: [f64; 2],
     tile: SearchTile,
 ) -> Tensor<Cube<R, BT>, 2> {
+    let spec = spec.into();
     let [m, _] = w.dims();
-    assert_eq!(m, grid.units(), "batch_epoch_with_tile: {m} units for {grid:?}");
+    assert_eq!(
+        m,
+        spec.grid.units(),
+        "batch_epoch_with_tile: {m} units for {:?}",
+        spec.grid
+    );
     assert_same_dim("batch_epoch_with_tile", &w, &data);
     let (w, data) = (primitive(w), primitive(data));
-    let (best, _) = search(&w, &data, Distance::Euclidean, Some(tile), false, MAX_CUBES_X);
-    let sums = unit_sums(&data, &best, m);
-    float(smooth_divide(&sums, grid, sigma))
+    let (best, _) = search(&w, &data, spec.distance, Some(tile), false, MAX_CUBES_X);
+    float(batch_epoch_unfused(&w, &data, &best, spec, sigma))
 }
 
 /// Best unit of every row of `data` with the distance product in `precision` (see
@@ -841,7 +1178,7 @@ pub fn bmus_with_precision<R: CubeRuntime, BT: BoolElement>(
     Ok(Tensor::from_primitive(search_mma(&w, &data, precision)))
 }
 
-/// One batch epoch (as [`SomBackend::som_batch_epoch`]) with the search's distance product in
+/// One batch epoch (as [`SomBackend::som_batch_epochs`]) with the search's distance product in
 /// `precision`; the per-unit sums and the smoothing stay `f32`.
 ///
 /// # Errors
@@ -864,13 +1201,12 @@ pub fn batch_epoch_with_precision<R: CubeRuntime, BT: BoolElement>(
     );
     assert_same_dim("batch_epoch_with_precision", &w, &data);
     if precision == SearchPrecision::F32 {
-        return Ok(Cube::<R, BT>::som_batch_epoch(w, data, grid.into(), sigma).0);
+        return Ok(Cube::<R, BT>::som_batch_epochs(w, data, grid.into(), &[sigma]).0);
     }
     let (w, data) = (primitive(w), primitive(data));
     precision.check(&data.0.client)?;
     let best = search_mma(&w, &data, precision);
-    let sums = unit_sums(&data, &best, m);
-    Ok(float(smooth_divide(&sums, grid, sigma)))
+    Ok(float(batch_epoch_unfused(&w, &data, &best, grid.into(), sigma)))
 }
 
 /// The fused kernels on `Wgpu` and `Cuda` (any CubeCL runtime with `f32` floats and `i32` ints).
@@ -896,26 +1232,22 @@ impl<R: CubeRuntime, BT: BoolElement> SomBackend for Cube<R, BT> {
         (Tensor::from_primitive(best), Tensor::from_primitive(second))
     }
 
-    fn som_batch_epoch(
+    fn som_batch_epochs(
         w: Tensor<Self, 2>,
         data: Tensor<Self, 2>,
         spec: MapSpec,
-        sigma: [f64; 2],
+        sigmas: &[[f64; 2]],
     ) -> (Tensor<Self, 2>, Option<f64>) {
         if !all_f32(&[&w, &data]) {
-            return (tensor_ops::batch_epoch(w, data, spec, sigma), None);
+            let w = sigmas.iter().fold(w, |w, &sigma| {
+                tensor_ops::batch_epoch(w, data.clone(), spec, sigma)
+            });
+            return (w, None);
         }
-        let [m, _] = w.dims();
-        let (w, data) = (primitive(w), primitive(data));
-        let (best, _) = search(&w, &data, spec.distance, None, false, MAX_CUBES_X);
-        let sums = unit_sums(&data, &best, m);
-        // The playbook's grid and neighbourhood compute their exponentials in the kernel.
-        let new = if spec.with_distance(Distance::Euclidean).is_playbook() {
-            smooth_divide(&sums, spec.grid, sigma)
-        } else {
-            smooth_divide_table(&sums, &w, spec, sigma)
-        };
-        (float(new), None)
+        (
+            float(batch_run(primitive(w), &primitive(data), spec, sigmas)),
+            None,
+        )
     }
 
     fn som_train_online(

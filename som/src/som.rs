@@ -190,6 +190,15 @@ fn check_values<B: Backend>(t: &Tensor<B, 2>, what: &str) -> Result<(), SomError
     Ok(())
 }
 
+/// The first stop after `t`: the next multiple of one of `every` (0s ignored), at most `end`.
+fn next_stop(t: usize, end: usize, every: &[usize]) -> usize {
+    every
+        .iter()
+        .filter(|&&k| k > 0)
+        .map(|&k| (t / k + 1).saturating_mul(k))
+        .fold(end, usize::min)
+}
+
 /// Errors if training took the weights `w` past [`limits::max_abs_value`] or made them NaN
 /// (which the [`limits`] on data, clipping and schedules rule out: a last line of defence, so
 /// that no weights a load would refuse reach a file); `when` names the epoch or step.
@@ -574,20 +583,27 @@ impl<B: SomBackend> Som<B> {
     /// dimension mismatch or values outside the [`limits`], [`SomError::Limit`] if the weights
     /// leave them.
     pub fn train_batch(&mut self, data: &Tensor<B, 2>, cfg: &BatchTrainingConfig) -> Result<(), SomError> {
-        self.train_batch_with(data, cfg, 0..cfg.epochs, |_, _| Ok(()))
+        self.train_batch_with(data, cfg, 0..cfg.epochs, &[], |_, _| Ok(()))
     }
 
     /// Batch training of epochs `epochs` of the schedule `cfg` (use `k..cfg.epochs` to resume
-    /// after `k` epochs), calling `on_epoch` after each one; an error from it stops training.
+    /// after `k` epochs), calling `on_epoch` after every epoch that is a multiple of one of
+    /// `every` and after the last (`&[1]`: after each one); an error from it stops training.
+    /// Between two such stops the backend runs the epochs as one call
+    /// ([`SomBackend::som_batch_epochs`]: on a GPU, enqueued with nothing read back), and the
+    /// weights are checked against the [`limits`] at each stop. How a run is split into calls
+    /// and stops does not change its result.
     ///
     /// # Errors
     /// As [`Som::train_batch`], plus whatever `on_epoch` returns, and [`SomError::Config`] if
-    /// `epochs` reaches past `cfg.epochs`.
+    /// `epochs` reaches past `cfg.epochs`; [`SomError::Limit`] if the weights leave the
+    /// [`limits`] (the weights stay those of the last stop).
     pub fn train_batch_with(
         &mut self,
         data: &Tensor<B, 2>,
         cfg: &BatchTrainingConfig,
         epochs: Range<usize>,
+        every: &[usize],
         mut on_epoch: impl FnMut(&Self, Progress) -> Result<(), SomError>,
     ) -> Result<(), SomError> {
         cfg.validate()?;
@@ -600,14 +616,18 @@ impl<B: SomBackend> Som<B> {
             )));
         }
         let (grid, spec) = (self.grid(), self.spec);
-        for e in epochs {
-            let (w, qe) = B::som_batch_epoch(self.weights(), data.clone(), spec, cfg.sigma_at(grid, e));
-            check_trained(&w, || format!("epoch {}", e + 1))?;
+        let mut e = epochs.start;
+        while e < epochs.end {
+            let stop = next_stop(e, epochs.end, every);
+            let sigmas: Vec<_> = (e..stop).map(|k| cfg.sigma_at(grid, k)).collect();
+            let (w, qe) = B::som_batch_epochs(self.weights(), data.clone(), spec, &sigmas);
+            check_trained(&w, || format!("epoch {stop}"))?;
             self.set_weights(w);
+            e = stop;
             on_epoch(
                 self,
                 Progress {
-                    done: e + 1,
+                    done: e,
                     total: cfg.epochs,
                     quantization_error: qe,
                 },
@@ -692,11 +712,7 @@ impl<B: SomBackend> Som<B> {
         let spec = self.spec;
         let mut t = steps.start;
         while t < steps.end {
-            let stop = every
-                .iter()
-                .filter(|&&k| k > 0)
-                .map(|&k| (t / k + 1).saturating_mul(k))
-                .fold(steps.end, usize::min);
+            let stop = next_stop(t, steps.end, every);
             while t < stop {
                 let end = stop.min(t.saturating_add(ORDER_BLOCK));
                 let own;

@@ -61,7 +61,7 @@ fn distributed_batch_training_is_one_process_bit_for_bit() {
     // One process, every epoch's weights and QE.
     let mut one = config.init_with_data(&tensor(&m)).unwrap();
     let mut want = Vec::new();
-    one.train_batch_with(&tensor(&m), &cfg, 0..cfg.epochs, |som, p| {
+    one.train_batch_with(&tensor(&m), &cfg, 0..cfg.epochs, &[1], |som, p| {
         want.push((bits(&som.weights_host()), p.quantization_error.unwrap().to_bits()));
         Ok(())
     })

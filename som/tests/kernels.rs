@@ -319,6 +319,70 @@ fn batch_training_with_either_tile_matches_reference() {
     }
 }
 
+/// A run of batch epochs ([`SomBackend::som_batch_epochs`]: buffers once per run, the finish
+/// fused with the per-unit sums, the smoothing one cube per map column) gives the bits of the
+/// same epochs on the kernels one by one ([`batch_epoch_with_tile`] with the tile the run
+/// picks), on every map and on the shapes where the fused paths switch: few examples (fused
+/// sums) and more than 4,096 (the counting sort), a column's sums in one cube, in several
+/// channel blocks (`D = 40` next to 100 grid rows) and past shared memory (1,100 grid rows:
+/// the two passes through memory), a playbook map wider than its exponential tables.
+#[test]
+fn a_fused_run_gives_the_bits_of_the_kernels_one_by_one() {
+    let mut rng = ChaCha8Rng::seed_from_u64(31);
+    let run_and_loop = |spec: MapSpec, n: usize, d: usize, rng: &mut ChaCha8Rng| {
+        let m = spec.grid.units();
+        let (data, w0) = (random(n, d, rng), random(m, d, rng));
+        let (gx, gy) = (spec.grid.width as f64, spec.grid.height as f64);
+        let sigmas = [
+            [gx / 3.0 + 0.3, gy / 3.0 + 0.4],
+            [gx / 4.0 + 0.2, gy / 5.0 + 0.3],
+            [0.9, 0.8],
+        ];
+        let (run, _) = G::som_batch_epochs(tensor(&w0, m, d), tensor(&data, n, d), spec, &sigmas);
+        let tile = SearchTile::choose(n, m, d);
+        let one_by_one = sigmas.iter().fold(tensor(&w0, m, d), |w, &sigma| {
+            batch_epoch_with_tile(w, tensor(&data, n, d), spec, sigma, tile)
+        });
+        let (run, one_by_one) = (host(run), host(one_by_one));
+        assert_ne!(run, w0, "{spec:?} n={n} d={d}: the run changed nothing");
+        assert!(
+            run == one_by_one,
+            "{spec:?} n={n} d={d}: the fused run differs from the kernels one by one"
+        );
+    };
+    for map in common::every_map() {
+        let (topology, wrap, hood, dist) = map;
+        if hood == Neighborhood::MexicanHat {
+            continue;
+        }
+        let grid = Grid::new(7, 6).with_topology(topology).with_toroidal(wrap);
+        let spec = MapSpec::from(grid).with_neighborhood(hood).with_distance(dist);
+        run_and_loop(spec, 50, 3, &mut rng);
+    }
+    let hex =
+        |g: Grid| MapSpec::from(g.with_topology(Topology::Hexagonal)).with_neighborhood(Neighborhood::Bubble);
+    for (spec, n, d) in [
+        (MapSpec::from(Grid::new(6, 5)), 4500, 2),
+        (MapSpec::from(Grid::new(3, 100)), 60, 40),
+        (hex(Grid::new(3, 100)), 60, 40),
+        (MapSpec::from(Grid::new(2, 1100)), 30, 2),
+        (MapSpec::from(Grid::new(600, 1)), 30, 2),
+        (
+            MapSpec::from(Grid::new(4, 3)).with_distance(Distance::Cosine),
+            4500,
+            3,
+        ),
+    ] {
+        run_and_loop(spec, n, d, &mut rng);
+    }
+}
+
+/// Epochs run as one call or one call each: the same bits, the stops where asked.
+#[test]
+fn a_run_cut_at_any_stops_gives_the_same_weights() {
+    common::check_run_stops::<G>(&device());
+}
+
 #[test]
 fn online_training_matches_reference() {
     let shapes = [TRAINING_SHAPES, ONLINE_SHAPES].concat();
@@ -452,7 +516,7 @@ fn padded_rows_are_read_with_their_stride() {
     assert_eq!(indices(best), got, "strided rows, top-2 search");
 
     let sigma = [2.5, 2.0];
-    let (w, _) = G::som_batch_epoch(view(&w_wide, m), view(&data_wide, n), grid.into(), sigma);
+    let (w, _) = G::som_batch_epochs(view(&w_wide, m), view(&data_wide, n), grid.into(), &[sigma]);
     let want = reference::batch_epoch(xa.view(), wa.view(), grid, sigma);
     burnax_testing::assert_close(
         &host(w),
@@ -465,7 +529,7 @@ fn padded_rows_are_read_with_their_stride() {
     let spec = MapSpec::from(grid.with_topology(Topology::Hexagonal).with_toroidal(true))
         .with_neighborhood(Neighborhood::Bubble)
         .with_distance(Distance::Manhattan);
-    let (w, _) = G::som_batch_epoch(view(&w_wide, m), view(&data_wide, n), spec, [0.6, 0.6]);
+    let (w, _) = G::som_batch_epochs(view(&w_wide, m), view(&data_wide, n), spec, &[[0.6, 0.6]]);
     let want = reference::batch_epoch(xa.view(), wa.view(), spec, [0.6, 0.6]);
     assert!(
         (0..m).any(|j| want.row(j) == wa.row(j)),

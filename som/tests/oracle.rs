@@ -334,3 +334,9 @@ fn tensor_op_search_in_blocks_in_every_distance() {
         }
     }
 }
+
+/// Epochs run as one call or one call each: the same bits, the stops where asked.
+#[test]
+fn a_run_cut_at_any_stops_gives_the_same_weights() {
+    common::check_run_stops::<B>(&Default::default());
+}

@@ -48,16 +48,21 @@ impl SomBackend for Flex {
         )
     }
 
-    fn som_batch_epoch(
+    fn som_batch_epochs(
         w: Tensor<Self, 2>,
         data: Tensor<Self, 2>,
         spec: MapSpec,
-        sigma: [f64; 2],
+        sigmas: &[[f64; 2]],
     ) -> (Tensor<Self, 2>, Option<f64>) {
         let [m, d] = w.dims();
         let device = w.device();
-        let (new, stats) = cpu::batch::epoch(&host(w), &host(data), d, spec, sigma);
-        (tensor(new, [m, d], &device), Some(stats.quantization_error))
+        let (data, mut w) = (host(data), host(w));
+        let mut qe = None;
+        for &sigma in sigmas {
+            let (new, stats) = cpu::batch::epoch(&w, &data, d, spec, sigma);
+            (w, qe) = (new, Some(stats.quantization_error));
+        }
+        (tensor(w, [m, d], &device), qe)
     }
 
     fn som_train_online(

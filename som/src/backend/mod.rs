@@ -31,18 +31,23 @@ pub trait SomBackend: Backend {
         tensor_ops::bmus2(w, data, dist)
     }
 
-    /// One batch epoch of the map `spec` with neighbourhood radii `sigma` (a separable
-    /// neighbourhood: the caller refuses the Mexican hat): the new weights and, where the
-    /// backend gets it for free from its search, the quantization error of the weights `w` it
-    /// started from (computed from the search's scores, so approximate: for progress reports
-    /// only).
-    fn som_batch_epoch(
+    /// Batch epochs of the map `spec`, epoch `k` with neighbourhood radii `sigmas[k]` (a
+    /// separable neighbourhood: the caller refuses the Mexican hat): the weights after the
+    /// last epoch and, where the backend gets it for free from its search, the quantization
+    /// error of the weights the last epoch started from (computed from the search's scores, so
+    /// approximate: for progress reports only). How a run is cut into calls does not change
+    /// its result; a backend runs one call's epochs without returning to the caller, so a GPU
+    /// enqueues them all with nothing read back in between.
+    fn som_batch_epochs(
         w: Tensor<Self, 2>,
         data: Tensor<Self, 2>,
         spec: MapSpec,
-        sigma: [f64; 2],
+        sigmas: &[[f64; 2]],
     ) -> (Tensor<Self, 2>, Option<f64>) {
-        (tensor_ops::batch_epoch(w, data, spec, sigma), None)
+        let w = sigmas.iter().fold(w, |w, &sigma| {
+            tensor_ops::batch_epoch(w, data.clone(), spec, sigma)
+        });
+        (w, None)
     }
 
     /// Online steps `steps` of the schedule `cfg` on the map `spec`, step `t` using example

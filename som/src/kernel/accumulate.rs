@@ -20,6 +20,7 @@
 
 use cubecl::prelude::*;
 
+use super::bmu::beats;
 use super::no_unit;
 
 /// Stage one block of units in shared memory; returns this thread's example's unit (or
@@ -236,4 +237,84 @@ pub fn unit_sums_scan(
         }
     }
     sums[row + d] = count;
+}
+
+/// The search's finish ([`super::bmu::bmu_finish()`]) and [`unit_sums_scan()`] in one launch,
+/// for few examples: the same best units, the same sums in the same order, so the same bits,
+/// one launch fewer an epoch. The examples go by in blocks of `block` (the cube's threads):
+/// the cube first reduces each example's `chunks` candidates (`part_score`/`part_unit`,
+/// `[chunks, n]`) into shared memory, then every thread, one unit each, adds its examples of
+/// the block into its row of `sums` (`[m, d + 1]`). Every cube finishes every example (a few
+/// hundred candidate reads per unit of work: the price of no second launch), so few, large
+/// cubes.
+///
+/// # Safety (of an unchecked launch)
+/// `part_*` hold `chunks * n` candidates naming units below `m`, `data` `n` rows `data_stride`
+/// apart, `sums` `m * (d + 1)` floats.
+#[allow(clippy::too_many_arguments)]
+#[cube(launch, launch_unchecked)]
+pub fn finish_unit_sums(
+    part_score: &Array<f32>,
+    part_unit: &Array<u32>,
+    data: &Array<f32>,
+    sums: &mut Array<f32>,
+    n: u32,
+    m: u32,
+    d: u32,
+    data_stride: u32,
+    chunks: u32,
+    #[comptime] block: usize,
+) {
+    let tid = UNIT_POS_X as usize;
+    let u = ABSOLUTE_POS;
+    let n = n as usize;
+    let d = d as usize;
+    let data_stride = data_stride as usize;
+    let mine = u < m as usize;
+    let row = u * (d + 1);
+    let mut keys = SharedMemory::<u32>::new(block);
+    if mine {
+        for c in 0..d {
+            sums[row + c] = 0.0;
+        }
+    }
+    let mut count = 0.0f32;
+    let mut start = 0usize;
+    while start < n {
+        let i = start + tid;
+        let mut key = no_unit();
+        if i < n {
+            let mut bv = part_score[i];
+            let mut bi = part_unit[i];
+            for c in 1..chunks as usize {
+                let v = part_score[c * n + i];
+                let k = part_unit[c * n + i];
+                if beats(v, k, bv, bi) {
+                    bv = v;
+                    bi = k;
+                }
+            }
+            key = bi;
+        }
+        keys[tid] = key;
+        sync_cube();
+        if mine {
+            let mut s = 0usize;
+            while s < block && start + s < n {
+                if keys[s] as usize == u {
+                    let base = (start + s) * data_stride;
+                    for c in 0..d {
+                        sums[row + c] += data[base + c];
+                    }
+                    count += 1.0;
+                }
+                s += 1;
+            }
+        }
+        sync_cube();
+        start += block;
+    }
+    if mine {
+        sums[row + d] = count;
+    }
 }

@@ -141,3 +141,136 @@ pub fn smooth_y_table_divide(
         w[e] = num / (den + eps);
     }
 }
+
+/// Floats of shared memory for [`smooth_columns()`]' partial sums: `classes * gy * (k + 1)` for
+/// `k` channels a cube (8 KiB; with both factor tables 12 KiB, under WebGPU's guaranteed 16).
+pub const COLUMN_SUMS: usize = 2048;
+/// Longest grid side whose factors [`smooth_columns()`] tabulates in shared memory (playbook map).
+pub const COLUMN_TABLE: usize = 512;
+
+/// Both passes and the division in one launch, one cube per map column `x` and block of `k`
+/// channels (cube `(x, chunk)`: channels `chunk * k..` and the count, channel `d`): the cube
+/// computes its column of `U` (`[classes, gy, k + 1]`, every target class) into shared memory,
+/// then the new weights of the column from it. Each entry is the same sum, in the same order,
+/// as [`smooth_x()`] then [`smooth_y_divide()`] (`table` false: the playbook's map, its
+/// exponentials tabulated per cube, `exp(-k^2 / s^2)` by distance `k`, which is what the two
+/// kernels compute for `±k`) or [`smooth_x_table()`] then [`smooth_y_table_divide()`] (`table`
+/// true), so the same bits, one launch and the `U` round trip through memory fewer. `w` is
+/// dense `[gx * gy, d]`; `fx`, `fy` and `old` as in the table kernels (unread when `table` is
+/// false). Launch with `classes * gy * (k + 1) <= COLUMN_SUMS` and, when `table` is false,
+/// `gx, gy <= COLUMN_TABLE`.
+///
+/// # Safety (of an unchecked launch)
+/// `sums` holds `gx * gy * (d + 1)` floats, `w` `gx * gy * d`, the tables their entries (see
+/// [`smooth_x_table()`]), `old` `gx * gy` rows `old_stride` apart, and the bounds above hold.
+#[allow(clippy::too_many_arguments)]
+#[cube(launch, launch_unchecked)]
+pub fn smooth_columns(
+    sums: &Array<f32>,
+    fx: &Array<f32>,
+    fy: &Array<f32>,
+    old: &Array<f32>,
+    w: &mut Array<f32>,
+    gx: u32,
+    gy: u32,
+    d: u32,
+    k: u32,
+    classes: u32,
+    inv_x: f32,
+    inv_y: f32,
+    old_stride: u32,
+    keep: u32,
+    eps: f32,
+    #[comptime] table: bool,
+) {
+    let tid = UNIT_POS_X as usize;
+    let threads = CUBE_DIM_X as usize;
+    let x = CUBE_POS_X as usize;
+    let gx = gx as usize;
+    let gy = gy as usize;
+    let d = d as usize;
+    let classes = classes as usize;
+    let width = d + 1;
+    let c0 = CUBE_POS_Y as usize * k as usize;
+    let mut kc = k as usize;
+    if c0 + kc > d {
+        kc = d - c0;
+    }
+    // Channels of this cube, then the count: `kc + 1` columns of `U` for each grid row.
+    let cols = kc + 1;
+    let mut u = SharedMemory::<f32>::new(COLUMN_SUMS);
+    let mut hx = SharedMemory::<f32>::new(COLUMN_TABLE);
+    let mut hy = SharedMemory::<f32>::new(COLUMN_TABLE);
+    if !table {
+        let mut a = tid;
+        while a < gx {
+            let dist = a as f32;
+            hx[a] = f32::exp(-(dist * dist) * inv_x);
+            a += threads;
+        }
+        let mut b = tid;
+        while b < gy {
+            let dist = b as f32;
+            hy[b] = f32::exp(-(dist * dist) * inv_y);
+            b += threads;
+        }
+        sync_cube();
+    }
+    let plane = gy * width;
+    let mut e = tid;
+    while e < classes * gy * cols {
+        let pj = e / (gy * cols);
+        let b = (e / cols) % gy;
+        let cc = e % cols;
+        let mut c = c0 + cc;
+        if cc == kc {
+            c = d;
+        }
+        let rest = b * width + c;
+        let mut s = 0.0f32;
+        if table {
+            let pb = b % classes;
+            let base = (pb * classes + pj) * (2 * gx - 1) + x + gx - 1;
+            for a in 0..gx {
+                s += fx[base - a] * sums[a * plane + rest];
+            }
+        } else {
+            for a in 0..gx {
+                let mut dist = x - a;
+                if a > x {
+                    dist = a - x;
+                }
+                s += hx[dist] * sums[a * plane + rest];
+            }
+        }
+        u[e] = s;
+        e += threads;
+    }
+    sync_cube();
+    let mut e = tid;
+    while e < gy * kc {
+        let j = e / kc;
+        let cc = e % kc;
+        let copy = (j % classes) * gy * cols;
+        let mut num = 0.0f32;
+        let mut den = 0.0f32;
+        for b in 0..gy {
+            let mut dist = j - b;
+            if b > j {
+                dist = b - j;
+            }
+            let h = if table { fy[j + gy - 1 - b] } else { hy[dist] };
+            let row = copy + b * cols;
+            num += h * u[row + cc];
+            den += h * u[row + kc];
+        }
+        let unit = x * gy + j;
+        let c = c0 + cc;
+        if table && keep == 1 && den == 0.0 {
+            w[unit * d + c] = old[unit * old_stride as usize + c];
+        } else {
+            w[unit * d + c] = num / (den + eps);
+        }
+        e += threads;
+    }
+}

@@ -272,3 +272,32 @@ pub fn check_every_map<B: SomBackend>(cases: &[Case], seed: u64, device: &B::Dev
         }
     }
 }
+
+/// Epochs run as one call or one call each ([`burnax_som::Som::train_batch_with`]'s stops, one
+/// [`SomBackend::som_batch_epochs`] call between two): the same bits, and the stops reported
+/// where asked.
+#[track_caller]
+pub fn check_run_stops<B: SomBackend>(device: &B::Device) {
+    let mut rng = ChaCha8Rng::seed_from_u64(32);
+    let (gx, gy, n, d) = (9, 7, 80, 3);
+    let data = random(n, d, &mut rng);
+    let cfg = BatchTrainingConfig::new(7);
+    let run = |every: &[usize]| {
+        let mut som = SomConfig::new(gx, gy, d).with_seed(3).init::<B>(device);
+        let mut stops = Vec::new();
+        som.train_batch_with(&tensor(&data, n, d, device), &cfg, 0..7, every, |_, p| {
+            stops.push(p.done);
+            Ok(())
+        })
+        .unwrap();
+        (som.weights_host(), stops)
+    };
+    let (whole, stops) = run(&[]);
+    assert_eq!(stops, [7]);
+    let (each, stops) = run(&[1]);
+    assert_eq!(stops, [1, 2, 3, 4, 5, 6, 7]);
+    assert!(whole == each, "one call and one call an epoch differ");
+    let (cut, stops) = run(&[3, 5]);
+    assert_eq!(stops, [3, 5, 6, 7]);
+    assert!(whole == cut, "a run cut at 3, 5 and 6 differs");
+}

@@ -256,7 +256,7 @@ fn run<B: SomBackend>(device: &B::Device) {
         .expect("valid map");
     let mut frames = vec![som.weights_host()];
     let snapshots = [1, epochs / 5, epochs / 2];
-    som.train_batch_with(&data, &cfg, 0..epochs, |s, p| {
+    som.train_batch_with(&data, &cfg, 0..epochs, &[1], |s, p| {
         frames.push(s.weights_host());
         if snapshots.contains(&p.done) {
             picture(
