@@ -69,9 +69,10 @@ impl CheckpointedRun {
     /// Trains `som` on `data` from epoch or step `done` to the end of the schedule, saving a
     /// checkpoint every `self.every` epochs or steps and the finished model at the end. After
     /// each block of epochs (batch: every twentieth of the run) or chunk of steps (online:
-    /// every hundredth of the run), and at every checkpoint, once any checkpoint due is written, calls `on_progress`: an error from it
-    /// stops the run there, with that checkpoint on disk. Weights that stop being finite stop
-    /// the run with an error before they are written.
+    /// every hundredth of the run), and at every checkpoint, once any checkpoint due is
+    /// written, calls `on_progress`: an error from it stops the run there, with that checkpoint
+    /// on disk. Weights that stop being finite stop the run with an error before they are
+    /// written.
     ///
     /// # Errors
     /// [`SomError::Config`] if `every` is 0 or `done` is past the schedule; as
