@@ -635,12 +635,7 @@ fn unit_sums<R: CubeRuntime>(
 ) -> CubeTensor<R> {
     let [n, d] = data.meta.shape().dims::<2>();
     let client = &data.client;
-    let sums = empty_device_contiguous_dtype(
-        client.clone(),
-        data.device.clone(),
-        Shape::new([m, d + 1]),
-        DType::F32,
-    );
+    let sums = dense(data, m, d + 1);
     if n <= SCAN_EXAMPLES {
         let (count, dim) = elementwise(client, m);
         accumulate::unit_sums_scan::launch::<R>(
@@ -956,6 +951,14 @@ fn batch_epoch_unfused<R: CubeRuntime>(
     out
 }
 
+/// How a batch run gets its per-unit sums: few examples, into this `[m, d + 1]` buffer with
+/// the search's finish ([`accumulate::finish_unit_sums()`]); more, the search finishes into
+/// these best units and the counting sort sums ([`unit_sums`]).
+enum RunSums<R: CubeRuntime> {
+    Fused(CubeTensor<R>),
+    Sorted(CubeTensor<R>),
+}
+
 /// Batch epochs `sigmas` (one each) from weights `w` on `data`, on buffers allocated once for
 /// the run, every epoch enqueued with no readback and no Burn tensor op in between: the
 /// search's candidates, the factor tables of every epoch (uploaded once), and two weight
@@ -981,11 +984,14 @@ fn batch_run<R: CubeRuntime>(
     let unit_w = cosine.then(|| dense(&w.0, m, d));
     let plan = SearchPlan::new(client, [n, m, d], None, false);
     let candidates = Candidates::new(client, plan.chunks * n, false);
-    let fused_sums = n <= SCAN_EXAMPLES;
-    let best = (!fused_sums).then(|| indices(&data.0, n));
-    let sums = fused_sums.then(|| dense(&w.0, m, d + 1));
+    let sums = if n <= SCAN_EXAMPLES {
+        RunSums::Fused(dense(&w.0, m, d + 1))
+    } else {
+        RunSums::Sorted(indices(&data.0, n))
+    };
     let smoothing = Smoothing::new(client, spec, d, sigmas, true);
-    let block = sums_block(client);
+    // Every cube of `finish_unit_sums` finishes every example: as few cubes as the device allows.
+    let block = max_cube(client, BLOCK);
     let buffers = [dense(&w.0, m, d), dense(&w.0, m, d)];
     for (e, &sigma) in sigmas.iter().enumerate() {
         let from = if e == 0 {
@@ -1001,7 +1007,10 @@ fn batch_run<R: CubeRuntime>(
             }
             None => from,
         };
-        let finish = best.as_ref().map(|best| Finish { best, second: None });
+        let finish = match &sums {
+            RunSums::Fused(_) => None,
+            RunSums::Sorted(best) => Some(Finish { best, second: None }),
+        };
         chunked_search(
             &scored_data.0,
             &candidates,
@@ -1021,9 +1030,9 @@ fn batch_run<R: CubeRuntime>(
             },
         );
         let sorted;
-        let sums = match (&sums, &best) {
-            (Some(sums), _) => {
-                // SAFETY: one launch covers every example (n <= SCAN_EXAMPLES blocks), so the
+        let sums = match &sums {
+            RunSums::Fused(sums) => {
+                // SAFETY: at most SCAN_EXAMPLES examples are one search launch, so the
                 // candidates are `chunks x n`, naming units below m; `sums` is m * (d + 1).
                 unsafe {
                     accumulate::finish_unit_sums::launch_unchecked::<R>(
@@ -1044,32 +1053,28 @@ fn batch_run<R: CubeRuntime>(
                 }
                 sums
             }
-            (None, Some(best)) => {
+            RunSums::Sorted(best) => {
                 sorted = unit_sums(data, best, m);
                 &sorted
             }
-            (None, None) => unreachable!("a run sums in one of the two ways"),
         };
         smoothing.apply(e, sigma, sums, from, to);
     }
     buffers[(sigmas.len() + 1) % 2].clone()
 }
 
-/// Threads of a [`accumulate::finish_unit_sums()`] cube: every cube finishes every example, so
-/// as many as the device allows, up to 1,024.
-fn sums_block<R: CubeRuntime>(client: &ComputeClient<R>) -> usize {
+/// The most threads a cube of this device takes, as a power of two: its limit, at most 1,024
+/// and at least `floor` (a power of two).
+fn max_cube<R: CubeRuntime>(client: &ComputeClient<R>, floor: usize) -> usize {
     let limit = client.properties().hardware.max_units_per_cube as usize;
-    let cap = limit.clamp(BLOCK, 1024);
+    let cap = limit.clamp(floor, 1024);
     1 << (usize::BITS - 1 - cap.leading_zeros())
 }
 
 /// Threads of the online cube: a power of two, at most 1,024 and the device's limit, and no
 /// more than the map needs.
 fn online_block<R: CubeRuntime>(client: &ComputeClient<R>, m: usize) -> usize {
-    let limit = client.properties().hardware.max_units_per_cube as usize;
-    let cap = limit.clamp(32, 1024);
-    let cap = 1usize << (usize::BITS - 1 - cap.leading_zeros());
-    m.next_power_of_two().clamp(32, cap)
+    m.next_power_of_two().clamp(32, max_cube(client, 32))
 }
 
 fn float<R: CubeRuntime, BT: BoolElement>(t: CubeTensor<R>) -> Tensor<Cube<R, BT>, 2> {
